@@ -1,0 +1,1 @@
+"""SQLAlchemy models, engine and sessions, Alembic migrations."""
