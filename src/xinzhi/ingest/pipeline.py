@@ -1,0 +1,525 @@
+"""An import as one transaction: parse and check every row, then write all or nothing.
+
+Rows are parsed and checked in Python as they stream in, and the good ones are staged in a
+temporary table (which lives outside the database file). Checks across rows — duplicate
+keys, references to unknown enterprises — then run in SQL over the whole staged file.
+Only if no error was found is the staging merged into the registry with one upsert on the
+natural key; otherwise the transaction is rolled back and the database is untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..domain.errors import InvalidValue
+from ..domain.values import is_blank
+from ..store import models
+from ..store.models import utcnow
+from ..store.types import ScaledDecimal
+from .columns import CreditCodeChecker
+from .headers import Bound, bind_header, is_header_row
+from .kinds import KINDS, Kind, Ref
+from .readers import ImportFileError, open_table
+
+CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem, where it is: spreadsheet row and column as written in the file."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    zh: str
+    en: str
+    code: str = "invalid"
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    source: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0  # may exceed len(errors): the report keeps the first MAX_ERRORS
+    batch_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+MAX_ERRORS = 10_000
+
+
+class _Errors:
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+
+    def add(self, row, column, value, zh, en, code="invalid") -> None:
+        self.result.error_count += 1
+        if len(self.result.errors) < MAX_ERRORS:
+            shown = None if value is None else str(value)
+            self.result.errors.append(RowError(row, column, shown, zh, en, code))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_file(
+    engine: Engine,
+    kind_name: str,
+    path: Path,
+    *,
+    actor: str,
+    as_of: dt.date | None = None,
+    source: str | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import ``path`` as ``kind_name``; nothing is written unless every row is valid."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        raise ImportFileError(
+            f"未知的数据类型“{kind_name}”；可选：{'、'.join(KINDS)}",
+            f"unknown kind '{kind_name}'; one of: {', '.join(KINDS)}",
+        )
+    path = Path(path)
+    result = ImportResult(kind.name, source or path.name)
+    errors = _Errors(result)
+    started = utcnow()
+    with open_table(path) as table:
+        bound = bind_header(kind, table.header)
+        with engine.connect() as conn:
+            transaction = conn.begin()
+            try:
+                staging = _create_staging(conn, kind)
+                lookups = _Lookups.load(conn)
+                write = _staging_writer(conn, staging)
+                parse_chunk = _chunk_parser(kind, bound, lookups, as_of, errors)
+                for chunk in _chunks(kind, table.rows):
+                    result.rows += len(chunk)
+                    parsed = parse_chunk(chunk)
+                    if parsed:
+                        write(parsed)
+                    if on_rows:
+                        on_rows(result.rows)
+                if result.rows == 0:
+                    raise ImportFileError("文件没有数据行", "the file has no data rows")
+                _check_in_sql(conn, kind, staging, bound, errors)
+                if not result.ok:
+                    transaction.rollback()
+                    return result
+                _merge(conn, kind, staging, result, actor=actor, started=started,
+                       sha256=file_sha256(path), as_of=as_of)  # fmt: skip
+                staging.drop(conn)
+                transaction.commit()
+            except BaseException:
+                if transaction.is_active:
+                    transaction.rollback()
+                raise
+    return result
+
+
+# --- staging -----------------------------------------------------------------------------
+
+
+def _staging_type(column: sa.Column):
+    # Parsers already scale decimals to integers: skip the per-value bind processing.
+    return sa.BigInteger() if isinstance(column.type, ScaledDecimal) else column.type
+
+
+def _staging_columns(kind: Kind) -> list[sa.Column]:
+    """The target's data columns, the file's reference codes, and the row's provenance."""
+    target = kind.table.c
+    names = list(kind.data_columns)
+    columns = [sa.Column(name, _staging_type(target[name])) for name in names]
+    for ref in kind.refs:
+        if ref.column not in names:
+            columns.append(sa.Column(ref.column, sa.String(200)))
+    columns += [sa.Column("source_row", sa.Integer), sa.Column("as_of", sa.Date)]
+    return columns
+
+
+def _create_staging(conn: Connection, kind: Kind) -> sa.Table:
+    staging = sa.Table(
+        f"staging_{kind.name}", sa.MetaData(), *_staging_columns(kind), prefixes=["TEMPORARY"]
+    )
+    staging.create(conn)
+    return staging
+
+
+def _staging_writer(conn: Connection, staging: sa.Table) -> Callable[[list[tuple]], None]:
+    """Write parsed rows with the driver's executemany: SQLAlchemy's per-row parameter
+    processing would cost more than the parsing itself on a million-row file."""
+    names = [column.name for column in staging.columns]
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {staging.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+    dates = [i for i, column in enumerate(staging.columns) if isinstance(column.type, sa.Date)]
+    as_text = conn.dialect.name == "sqlite"  # SQLAlchemy stores SQLite dates as ISO text
+
+    def write(rows: list[tuple]) -> None:
+        if as_text and dates:
+            rows = [_dates_as_text(row, dates) for row in rows]
+        conn.exec_driver_sql(sql, rows)
+
+    return write
+
+
+def _dates_as_text(row: tuple, positions: list[int]) -> tuple:
+    values = list(row)
+    for i in positions:
+        if values[i] is not None:
+            values[i] = values[i].isoformat()
+    return tuple(values)
+
+
+# --- per-row parsing -----------------------------------------------------------------------
+
+
+@dataclass
+class _Lookups:
+    """Small reference tables held in memory for the row loop."""
+
+    district_by_code: dict[str, int]
+    districts_by_name: dict[str, list[int]]
+    park_by_name: dict[str, int]
+    regions: set[str]
+    verified_codes: set[str]
+
+    @classmethod
+    def load(cls, conn: Connection) -> _Lookups:
+        districts = conn.execute(
+            sa.select(models.District.id, models.District.code, models.District.name,
+                      models.District.city)  # fmt: skip
+        ).all()
+        by_name: dict[str, list[int]] = {}
+        for district in districts:
+            by_name.setdefault(district.name, []).append(district.id)
+        return cls(
+            district_by_code={d.code: d.id for d in districts},
+            districts_by_name=by_name,
+            park_by_name=dict(conn.execute(sa.select(models.Park.name, models.Park.id)).all()),
+            regions={d.name for d in districts} | {d.city for d in districts},
+            verified_codes=set(
+                conn.scalars(sa.select(models.CreditCodeVerification.credit_code)).all()
+            ),
+        )
+
+    def resolve(self, ref: Ref, value: str) -> int | str:
+        """The id (or, for a region, the name) a reference names; raise if it names nothing."""
+        if ref.lookup == "district":
+            if value in self.district_by_code:
+                return self.district_by_code[value]
+            ids = self.districts_by_name.get(value, [])
+            if len(ids) == 1:
+                return ids[0]
+            if len(ids) > 1:
+                raise InvalidValue(
+                    "district_ambiguous", f"区县名称“{value}”不唯一，请填写6位区划代码",
+                    f"district name '{value}' is ambiguous: give its 6-digit code",
+                )  # fmt: skip
+            raise InvalidValue(
+                "unknown_district", f"未登记的区县“{value}”（请先导入区县）",
+                f"unknown district '{value}' (import districts first)",
+            )  # fmt: skip
+        if ref.lookup == "park":
+            if value in self.park_by_name:
+                return self.park_by_name[value]
+            raise InvalidValue(
+                "unknown_park", f"未登记的园区“{value}”（请先导入园区）",
+                f"unknown park '{value}' (import parks first)",
+            )  # fmt: skip
+        if ref.lookup == "region":
+            if value in self.regions:
+                return value
+            raise InvalidValue(
+                "unknown_region", f"地区“{value}”既不是已登记城市也不是已登记区县",
+                f"'{value}' is neither a registered city nor a registered district",
+            )  # fmt: skip
+        raise AssertionError(ref.lookup)
+
+
+_MISSING_AS_OF = InvalidValue(
+    "as_of_unknown",
+    "数据所描述的日期未知：请增加“数据日期”列或使用 --as-of 指定",
+    "the date the data describes is unknown: add an as_of (数据日期) column or pass --as-of",
+)
+
+
+def _row_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.date | None,
+                order: list[str]):  # fmt: skip
+    """Build the function that parses one row into a staging tuple, or reports its errors."""
+    checker = CreditCodeChecker(lookups.verified_codes)
+    cells = [(b.index, b.header, b.column.name, b.column.parse or checker, b.column.required,
+              b.scale) for b in bound]  # fmt: skip
+    absent = [c.name for c in kind.columns if c.name not in {b.column.name for b in bound}]
+    header_of = {b.column.name: b.header for b in bound}
+    python_refs = [ref for ref in kind.refs if ref.lookup != "enterprise"]
+    enterprise_refs = [ref.target for ref in kind.refs if ref.lookup == "enterprise"]
+
+    def parse(number: int, values: list, errors: _Errors) -> tuple | None:
+        row: dict = dict.fromkeys(absent)
+        failed = False
+        width = len(values)
+        for index, header, name, parser, required, scale in cells:
+            raw = values[index] if index < width else None
+            # inline is_blank(): this loop runs once per cell of a million-row file
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                if required:
+                    errors.add(number, header, None, "必填项为空", "required value is blank",
+                               "required")  # fmt: skip
+                    failed = True
+                row[name] = None
+                continue
+            try:
+                row[name] = parser(raw, scale)
+            except InvalidValue as error:
+                errors.add(number, header, raw, error.zh, error.en, error.code)
+                failed = True
+        if failed:
+            return None
+        for check in kind.row_checks:
+            for name, error in check(row):
+                errors.add(number, header_of.get(name, name), row.get(name), error.zh, error.en,
+                           error.code)  # fmt: skip
+                failed = True
+        for ref in python_refs:
+            value = row.get(ref.column)
+            if value is None:
+                if ref.target:
+                    row[ref.target] = None
+                continue
+            try:
+                resolved = lookups.resolve(ref, value)
+            except InvalidValue as error:
+                errors.add(number, header_of.get(ref.column), value, error.zh, error.en, error.code)
+                failed = True
+                continue
+            if ref.target:
+                row[ref.target] = resolved
+        if row.get("as_of") is None:
+            row["as_of"] = as_of or kind.default_as_of(row)
+            if row["as_of"] is None:
+                errors.add(number, "数据日期 as_of", None, _MISSING_AS_OF.zh, _MISSING_AS_OF.en,
+                           _MISSING_AS_OF.code)  # fmt: skip
+                failed = True
+        if failed:
+            return None
+        for target in enterprise_refs:
+            row[target] = None  # resolved in SQL over the whole file
+        row["source_row"] = number
+        return tuple([row[name] for name in order])
+
+    return parse
+
+
+# --- chunks, parsed here or in worker processes -------------------------------------------------
+
+Chunk = list[tuple[int, list]]
+
+
+def _chunks(kind: Kind, rows: Iterator[tuple[int, list]]) -> Iterator[Chunk]:
+    first = True
+    chunk: Chunk = []
+    for number, cells in rows:
+        if first:
+            first = False
+            if is_header_row(kind, cells):
+                continue  # the template's second (English) header row
+        chunk.append((number, cells))
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _chunk_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.date | None,
+                  errors: _Errors) -> Callable[[Chunk], list[tuple]]:  # fmt: skip
+    order = [column.name for column in _staging_columns(kind)]
+    parse_row = _row_parser(kind, bound, lookups, as_of, order)
+
+    def parse_chunk(chunk: Chunk) -> list[tuple]:
+        return [row for number, cells in chunk
+                if (row := parse_row(number, cells, errors)) is not None]  # fmt: skip
+
+    return parse_chunk
+
+
+# --- checks over the whole file, in SQL ------------------------------------------------------
+
+
+def _check_in_sql(conn: Connection, kind: Kind, staging: sa.Table, bound: list[Bound],
+                  errors: _Errors) -> None:  # fmt: skip
+    header_of = {b.column.name: b.header for b in bound}
+    _check_duplicates(conn, kind, staging, header_of, errors)
+    for ref in kind.refs:
+        if ref.lookup == "enterprise":
+            _resolve_enterprises(conn, ref, staging, header_of, errors)
+    for check in SQL_CHECKS.get(kind.name, ()):
+        check(conn, staging, header_of, errors)
+
+
+def _check_duplicates(conn, kind: Kind, staging: sa.Table, header_of, errors: _Errors) -> None:
+    keys = [staging.c[name] for name in kind.file_key]
+    repeated = sa.select(*keys).group_by(*keys).having(sa.func.count() > 1).subquery()
+    rows = conn.execute(
+        sa.select(staging.c.source_row, *keys)
+        .join(repeated, sa.and_(*[key == repeated.c[key.name] for key in keys]))
+        .order_by(*keys, staging.c.source_row)
+    ).all()
+    first_row: dict[tuple, int] = {}
+    label = " + ".join(header_of.get(name, name) for name in kind.file_key)
+    for row in rows:
+        key = tuple(row[1:])
+        if key not in first_row:
+            first_row[key] = row.source_row
+            continue
+        shown = " / ".join(str(part) for part in key)
+        errors.add(row.source_row, label, shown,
+                   f"与第{first_row[key]}行重复（同一{label}在文件中出现多次）",
+                   f"duplicates row {first_row[key]} (the same {label} appears twice in the file)",
+                   "duplicate_key")  # fmt: skip
+
+
+def _resolve_enterprises(conn, ref: Ref, staging: sa.Table, header_of, errors: _Errors) -> None:
+    enterprises = models.Enterprise.__table__
+    code = staging.c[ref.column]
+    conn.execute(
+        staging.update()
+        .where(code.is_not(None))
+        .values({ref.target: sa.select(enterprises.c.id)
+                 .where(enterprises.c.credit_code == code).scalar_subquery()})
+    )  # fmt: skip
+    if not ref.must_exist:
+        return
+    unknown = conn.execute(
+        sa.select(staging.c.source_row, code)
+        .where(code.is_not(None), staging.c[ref.target].is_(None))
+        .order_by(staging.c.source_row)
+    ).all()
+    for row in unknown:
+        errors.add(row.source_row, header_of.get(ref.column), row[1],
+                   "未登记的企业（请先导入企业名录）",
+                   "unknown enterprise (import it in the enterprise registry first)",
+                   "unknown_enterprise")  # fmt: skip
+
+
+def _year_not_before_founding(conn, staging, header_of, errors: _Errors) -> None:
+    enterprises = models.Enterprise.__table__
+    rows = conn.execute(
+        sa.select(staging.c.source_row, staging.c.year, enterprises.c.founded_on)
+        .join(enterprises, enterprises.c.id == staging.c.enterprise_id)
+        .where(staging.c.year < sa.extract("year", enterprises.c.founded_on))
+        .order_by(staging.c.source_row)
+    ).all()
+    for row in rows:
+        errors.add(row.source_row, header_of.get("year"), row.year,
+                   f"年度早于企业成立日期 {row.founded_on}",
+                   f"the year is before the enterprise was founded ({row.founded_on})",
+                   "year_before_founding")  # fmt: skip
+
+
+def _one_party_registered(conn, staging, header_of, errors: _Errors) -> None:
+    rows = conn.execute(
+        sa.select(staging.c.source_row, staging.c.seller_code, staging.c.buyer_code)
+        .where(staging.c.seller_enterprise_id.is_(None), staging.c.buyer_enterprise_id.is_(None))
+        .order_by(staging.c.source_row)
+    ).all()
+    for row in rows:
+        errors.add(row.source_row, header_of.get("seller_code", "seller_code"),
+                   row.seller_code or row.buyer_code,
+                   "买卖双方均不是已登记企业：本市登记的技术合同至少一方须在企业名录中",
+                   "neither seller nor buyer is a registered enterprise: a contract registered "
+                   "in the city must have at least one party in the registry",
+                   "no_registered_party")  # fmt: skip
+
+
+SQL_CHECKS = {
+    "enterprise_years": (_year_not_before_founding,),
+    "tech_contracts": (_one_party_registered,),
+}
+
+
+# --- merge -----------------------------------------------------------------------------------
+
+
+def _upsert(dialect_name: str, table: sa.Table):
+    if dialect_name == "sqlite":
+        return sqlite.insert(table)
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    raise NotImplementedError(f"imports into {dialect_name} are not supported")
+
+
+def _merge(conn: Connection, kind: Kind, staging: sa.Table, result: ImportResult, *, actor: str,
+           started: dt.datetime, sha256: str, as_of: dt.date | None) -> None:  # fmt: skip
+    table = kind.table
+    data = list(kind.data_columns)
+    compared = [name for name in data if name not in kind.key]
+    on_key = sa.and_(*[table.c[name] == staging.c[name] for name in kind.key])
+    differs = sa.or_(*[table.c[name].is_distinct_from(staging.c[name]) for name in compared])
+
+    result.inserted = conn.scalar(
+        sa.select(sa.func.count()).select_from(staging)
+        .where(~sa.exists().where(on_key))
+    )  # fmt: skip
+    result.updated = conn.scalar(
+        sa.select(sa.func.count()).select_from(staging.join(table, on_key)).where(differs)
+    )
+    result.unchanged = result.rows - result.inserted - result.updated
+
+    batch_id = conn.execute(
+        sa.insert(models.ImportBatch).values(
+            kind=kind.name, source=result.source, sha256=sha256, actor=actor, started_at=started,
+            finished_at=utcnow(), as_of=as_of, rows_total=result.rows,
+            rows_inserted=result.inserted, rows_updated=result.updated,
+            rows_unchanged=result.unchanged,
+        )  # fmt: skip
+    ).inserted_primary_key[0]
+    result.batch_id = batch_id
+
+    provenance = {
+        "source": sa.literal(result.source, sa.String),
+        "imported_at": sa.literal(utcnow(), sa.DateTime),
+        "import_batch_id": sa.literal(batch_id, sa.Integer),
+    }
+    selected = [staging.c[name] for name in data] + [staging.c.source_row, staging.c.as_of]
+    selected += [value.label(name) for name, value in provenance.items()]
+    names = data + ["source_row", "as_of", *provenance]
+    insert = _upsert(conn.dialect.name, table).from_select(
+        names, sa.select(*selected).where(sa.true())  # WHERE: SQLite's upsert-from-select rule
+    )
+    excluded = insert.excluded
+    insert = insert.on_conflict_do_update(
+        index_elements=list(kind.key),
+        set_={name: excluded[name] for name in names if name not in kind.key},
+        where=sa.or_(*[table.c[name].is_distinct_from(excluded[name]) for name in compared]),
+    )
+    conn.execute(insert)
+    conn.execute(
+        sa.insert(models.AuditEntry).values(
+            actor=actor, action="import", subject=f"{kind.name}:{result.source}",
+            detail={"batch_id": batch_id, "sha256": sha256, "rows": result.rows,
+                    "inserted": result.inserted, "updated": result.updated,
+                    "unchanged": result.unchanged},
+        )  # fmt: skip
+    )
