@@ -1,0 +1,1 @@
+"""The web app: FastAPI routers, Jinja2 templates, vendored static files."""
