@@ -113,10 +113,12 @@ def import_file(
                 staging = _create_staging(conn, kind)
                 lookups = _Lookups.load(conn)
                 write = _staging_writer(conn, staging)
-                parse_chunk = _chunk_parser(kind, bound, lookups, as_of, errors)
+                parse_row = _row_parser(kind, bound, lookups, as_of,
+                                        [column.name for column in staging.columns])  # fmt: skip
                 for chunk in _chunks(kind, table.rows):
                     result.rows += len(chunk)
-                    parsed = parse_chunk(chunk)
+                    parsed = [row for number, cells in chunk
+                              if (row := parse_row(number, cells, errors)) is not None]  # fmt: skip
                     if parsed:
                         write(parsed)
                     if on_rows:
@@ -331,14 +333,10 @@ def _row_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.dat
     return parse
 
 
-# --- chunks, parsed here or in worker processes -------------------------------------------------
-
-Chunk = list[tuple[int, list]]
-
-
-def _chunks(kind: Kind, rows: Iterator[tuple[int, list]]) -> Iterator[Chunk]:
+def _chunks(kind: Kind, rows: Iterator[tuple[int, list]]) -> Iterator[list[tuple[int, list]]]:
+    """The data rows in chunks of CHUNK, for staging writes of a useful size."""
     first = True
-    chunk: Chunk = []
+    chunk: list[tuple[int, list]] = []
     for number, cells in rows:
         if first:
             first = False
@@ -350,18 +348,6 @@ def _chunks(kind: Kind, rows: Iterator[tuple[int, list]]) -> Iterator[Chunk]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _chunk_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.date | None,
-                  errors: _Errors) -> Callable[[Chunk], list[tuple]]:  # fmt: skip
-    order = [column.name for column in _staging_columns(kind)]
-    parse_row = _row_parser(kind, bound, lookups, as_of, order)
-
-    def parse_chunk(chunk: Chunk) -> list[tuple]:
-        return [row for number, cells in chunk
-                if (row := parse_row(number, cells, errors)) is not None]  # fmt: skip
-
-    return parse_chunk
 
 
 # --- checks over the whole file, in SQL ------------------------------------------------------
