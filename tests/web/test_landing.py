@@ -12,10 +12,21 @@ from ..ingest.helpers import DISTRICT_HEADER, DISTRICT_ROWS, ENTERPRISE_HEADER, 
 from ..ingest.helpers import write_csv
 
 
+CONTRACT_HEADER = ["登记编号", "合同类别", "卖方统一社会信用代码", "卖方名称", "买方名称", "合同成交额（万元）",
+                   "技术交易额（万元）", "签订日期", "登记日期"]  # fmt: skip
+CONTRACTS = [
+    ["2023210100000001", "技术开发", enterprise_rows()[0][0], "甲", "某大学", "12000", "11000",
+     "2023-01-05", "2023-02-01"],
+    ["2023210100000002", "技术服务", enterprise_rows()[1][0], "乙", "某公司", "3000.5", "3000",
+     "2023-03-05", "2023-04-01"],
+]  # fmt: skip
+
+
 @pytest.fixture
 def city(sqlite_engine, tmp_path):
     for kind, header, rows in (("districts", DISTRICT_HEADER, DISTRICT_ROWS),
-                               ("enterprises", ENTERPRISE_HEADER, enterprise_rows())):  # fmt: skip
+                               ("enterprises", ENTERPRISE_HEADER, enterprise_rows()),
+                               ("tech_contracts", CONTRACT_HEADER, CONTRACTS)):  # fmt: skip
         assert import_file(sqlite_engine, kind, write_csv(tmp_path / f"{kind}.csv", header, rows),
                            actor="test").ok  # fmt: skip
     return sqlite_engine
@@ -26,7 +37,10 @@ def test_headline_api_reports_counts_with_their_dates(city):
     figures = {f["key"]: f for f in body["figures"]}
     assert figures["enterprises"]["value"] == 3
     assert figures["enterprises"]["as_of"] == "2023-08-31"
-    assert figures["contracts"]["value"] == 0 and figures["contracts"]["as_of"] is None
+    assert figures["contracts"]["value"] == 2 and figures["contracts"]["as_of"] == "2023-04-01"
+    # 12,000 万元 + 3,000.5 万元 = 1.50005 亿元, shown to the hundredth
+    assert figures["contract_turnover"]["value"] == "1.50"
+    assert figures["platforms"]["value"] == 0 and figures["platforms"]["as_of"] is None
     assert body["enterprises_by_district"][0] == {"district": "浑南区", "enterprises": 2}
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 
 from ..store import models
 
+YUAN_PER_YI = Decimal(100_000_000)  # 1 亿元
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -49,11 +51,12 @@ def headline(engine: Engine) -> list[Figure]:
             _figure(conn, "national_platforms", "国家级创新平台", "national platforms", "个",
                     "platforms", models.Platform, where=(models.Platform.level == "national",)),
         ]  # fmt: skip
-        fen = conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(contracts.c.contract_amount), 0)))
+        # sum() of a Money column comes back as Decimal yuan (the column type applies)
+        yuan = conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(contracts.c.contract_amount), 0)))
         contracts_figure = figures[2]
         figures.insert(3, Figure(
             "contract_turnover", "技术合同成交额", "technology contract turnover",
-            (Decimal(fen) / Decimal(10**10)).quantize(Decimal("0.01")), "亿元", "100M yuan",
+            (Decimal(yuan) / YUAN_PER_YI).quantize(Decimal("0.01")), "亿元", "100M yuan",
             contracts_figure.as_of, contracts_figure.imported_at,
         ))  # fmt: skip
     return figures
