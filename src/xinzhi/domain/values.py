@@ -147,7 +147,7 @@ def _parse_amount(v: object, scale: Decimal, *, signed: bool) -> Decimal:
     return amount.copy_abs() if amount == 0 else amount  # no "-0"
 
 
-def parse_money_fen(v: object, *, scale: Decimal = Decimal(1), signed: bool = False) -> int:
+def parse_money_fen(v: object, scale: Decimal = Decimal(1), *, signed: bool = False) -> int:
     """``parse_money`` (or ``parse_signed_money``) as whole fen, fast for plain cells.
 
     The common cell — ASCII digits with at most 2 decimals, in yuan — converts without

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -50,12 +51,8 @@ def text(max_length: int) -> Parser:
     return lambda raw, _scale: values.parse_text(raw, max_length=max_length)
 
 
-def money(raw, scale: Decimal) -> int:
-    return values.parse_money_fen(raw, scale=scale)
-
-
-def signed_money(raw, scale: Decimal) -> int:
-    return values.parse_money_fen(raw, scale=scale, signed=True)
+money: Parser = values.parse_money_fen  # (raw, scale) -> whole fen
+signed_money: Parser = partial(values.parse_money_fen, signed=True)
 
 
 def count(raw, _scale) -> int:

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from sqlalchemy import Table
 
@@ -179,8 +180,13 @@ def _ip_number(row: dict) -> list[tuple[str, InvalidValue]]:
     return []
 
 
+@cache
+def _last_day(year: int) -> dt.date:
+    return dt.date(year, 12, 31)
+
+
 def _year_end(row: dict) -> dt.date | None:
-    return dt.date(row["year"], 12, 31) if row.get("year") else None
+    return _last_day(row["year"]) if row.get("year") else None
 
 
 _DISTRICT_CODE = re.compile(r"^\d{6}$")

@@ -84,19 +84,24 @@ def open_table(path: Path) -> Iterator[Table]:
             f"unsupported file type '{suffix}': use .xlsx or .csv",
         )
     numbered = enumerate(raw_rows, start=1)
-    header = next((cells for _, cells in numbered if any(_filled(c) for c in cells)), None)
+    header = next((cells for _, cells in numbered if _row_filled(cells)), None)
     if header is None:
         raise ImportFileError("文件为空", "the file is empty")
     header = [("" if cell is None else str(cell)) for cell in header]
-    rows = (
-        (number, cells) for number, cells in numbered if any(_filled(cell) for cell in cells)
-    )
+    rows = ((number, cells) for number, cells in numbered if _row_filled(cells))
     try:
         yield Table(header, rows)
     finally:
         close = getattr(raw_rows, "close", None)
         if close:
             close()
+
+
+def _row_filled(cells: list) -> bool:
+    try:
+        return bool("".join(cells).strip())  # CSV rows: all text, one C-level pass
+    except TypeError:  # Excel rows hold numbers, dates and None too
+        return any(_filled(cell) for cell in cells)
 
 
 def _filled(cell) -> bool:
