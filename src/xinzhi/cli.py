@@ -235,7 +235,7 @@ def demo(
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}"),
                   TimeElapsedColumn(), console=err) as progress:  # fmt: skip
         summary = build_demo_city(engine, seed=seed, enterprises=enterprises, progress=progress)
-    console.print(summary.as_table() if hasattr(summary, "as_table") else summary)
+    console.print(summary.as_table())
     console.print(f"[green]✓[/] demo city in {database_url()}")
 
 
