@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,7 +20,6 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.errors import InvalidValue
-from ..domain.values import is_blank
 from ..store import models
 from ..store.models import utcnow
 from ..store.types import ScaledDecimal
