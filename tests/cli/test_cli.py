@@ -99,3 +99,15 @@ def test_import_guide_is_current():
     assert guide.read_text(encoding="utf-8") == render_markdown(), (
         "docs/imports.md is stale: run `xinzhi kinds --markdown > docs/imports.md`"
     )
+
+
+def test_demo_builds_replaces_and_refuses_to_overwrite(database):
+    first = runner.invoke(app, ["demo", "--enterprises", "300", "--seed", "7"])
+    assert first.exit_code == 0, first.output
+    assert runner.invoke(app, ["demo", "--enterprises", "300"]).exit_code == 1  # has data
+    again = runner.invoke(app, ["demo", "--enterprises", "300", "--seed", "7", "--replace"])
+    assert again.exit_code == 0, again.output
+    with make_engine(database).connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(models.Enterprise)) == 300
+    stats = runner.invoke(app, ["stats"])
+    assert stats.exit_code == 0 and "300" in stats.output
