@@ -52,10 +52,6 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     return create_engine(resolved, pool_pre_ping=True, **kwargs)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
