@@ -23,6 +23,7 @@ from ..domain.errors import InvalidValue
 from ..store import models
 from ..store.models import utcnow
 from ..store.types import ScaledDecimal
+from . import fastpath
 from .columns import CreditCodeChecker
 from .headers import Bound, bind_header, is_header_row
 from .kinds import KINDS, Kind, Ref
@@ -111,12 +112,27 @@ def import_file(
                 staging = _create_staging(conn, kind)
                 lookups = _Lookups.load(conn)
                 write = _staging_writer(conn, staging)
-                parse_row = _row_parser(kind, bound, lookups, as_of,
-                                        [column.name for column in staging.columns])  # fmt: skip
+                checker = CreditCodeChecker(lookups.verified_codes)
+                parse_row, finish_row = _row_parser(
+                    kind, bound, lookups, as_of, [column.name for column in staging.columns],
+                    checker)  # fmt: skip
+                vectorised = fastpath.applies(bound)
+                absent = [c.name for c in kind.columns if c.name not in {b.column.name for b in bound}]
+                names = [b.column.name for b in bound] + absent
+                padding = (None,) * len(absent)
                 for chunk in _chunks(kind, table.rows):
                     result.rows += len(chunk)
-                    parsed = [row for number, cells in chunk
-                              if (row := parse_row(number, cells, errors)) is not None]  # fmt: skip
+                    plain = (fastpath.parse_plain([cells for _, cells in chunk], bound, checker)
+                             if vectorised else None)  # fmt: skip
+                    parsed = []
+                    for i, (number, cells) in enumerate(chunk):
+                        if plain is not None and plain.plain[i]:
+                            row = finish_row(number, dict(zip(names, plain.values[i] + padding)),
+                                             errors)  # fmt: skip
+                        else:
+                            row = parse_row(number, cells, errors)
+                        if row is not None:
+                            parsed.append(row)
                     if parsed:
                         write(parsed)
                     if on_rows:
@@ -265,9 +281,13 @@ _MISSING_AS_OF = InvalidValue(
 
 
 def _row_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.date | None,
-                order: list[str]):  # fmt: skip
-    """Build the function that parses one row into a staging tuple, or reports its errors."""
-    checker = CreditCodeChecker(lookups.verified_codes)
+                order: list[str], checker: CreditCodeChecker):  # fmt: skip
+    """Build ``parse(number, cells, errors)`` and ``finish(number, row, errors)``.
+
+    ``parse`` parses each cell, then ``finish`` runs the row's cross-field checks, small
+    references and as-of date and returns its staging tuple; each returns None after
+    reporting errors. Rows parsed by the fast path (``fastpath``) join at ``finish``.
+    """
     cells = [(b.index, b.header, b.column.name, b.column.parse or checker, b.column.required,
               b.scale) for b in bound]  # fmt: skip
     absent = [c.name for c in kind.columns if c.name not in {b.column.name for b in bound}]
@@ -294,8 +314,10 @@ def _row_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.dat
             except InvalidValue as error:
                 errors.add(number, header, raw, error.zh, error.en, error.code)
                 failed = True
-        if failed:
-            return None
+        return None if failed else finish(number, row, errors)
+
+    def finish(number: int, row: dict, errors: _Errors) -> tuple | None:
+        failed = False
         for check in kind.row_checks:
             for name, error in check(row):
                 errors.add(number, header_of.get(name, name), row.get(name), error.zh, error.en,
@@ -328,7 +350,7 @@ def _row_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.dat
         row["source_row"] = number
         return tuple([row[name] for name in order])
 
-    return parse
+    return parse, finish
 
 
 def _chunks(kind: Kind, rows: Iterator[tuple[int, list]]) -> Iterator[list[tuple[int, list]]]:
