@@ -112,27 +112,11 @@ def import_file(
                 staging = _create_staging(conn, kind)
                 lookups = _Lookups.load(conn)
                 write = _staging_writer(conn, staging)
-                checker = CreditCodeChecker(lookups.verified_codes)
-                parse_row, finish_row = _row_parser(
-                    kind, bound, lookups, as_of, [column.name for column in staging.columns],
-                    checker)  # fmt: skip
-                vectorised = fastpath.applies(bound)
-                absent = [c.name for c in kind.columns if c.name not in {b.column.name for b in bound}]
-                names = [b.column.name for b in bound] + absent
-                padding = (None,) * len(absent)
+                parse_chunk = _chunk_parser(kind, bound, lookups, as_of,
+                                            [column.name for column in staging.columns])  # fmt: skip
                 for chunk in _chunks(kind, table.rows):
                     result.rows += len(chunk)
-                    plain = (fastpath.parse_plain([cells for _, cells in chunk], bound, checker)
-                             if vectorised else None)  # fmt: skip
-                    parsed = []
-                    for i, (number, cells) in enumerate(chunk):
-                        if plain is not None and plain.plain[i]:
-                            row = finish_row(number, dict(zip(names, plain.values[i] + padding)),
-                                             errors)  # fmt: skip
-                        else:
-                            row = parse_row(number, cells, errors)
-                        if row is not None:
-                            parsed.append(row)
+                    parsed = parse_chunk(chunk, errors)
                     if parsed:
                         write(parsed)
                     if on_rows:
@@ -280,14 +264,15 @@ _MISSING_AS_OF = InvalidValue(
 )
 
 
-def _row_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.date | None,
-                order: list[str], checker: CreditCodeChecker):  # fmt: skip
-    """Build ``parse(number, cells, errors)`` and ``finish(number, row, errors)``.
+def _chunk_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.date | None,
+                  order: list[str]):  # fmt: skip
+    """Build ``parse_chunk(chunk, errors)``: the chunk's staging tuples, errors reported.
 
-    ``parse`` parses each cell, then ``finish`` runs the row's cross-field checks, small
-    references and as-of date and returns its staging tuple; each returns None after
-    reporting errors. Rows parsed by the fast path (``fastpath``) join at ``finish``.
+    A row whose cells all have plain shapes is parsed vectorised (``fastpath``); any other
+    row cell by cell (``parse``). Both then go through ``finish``: the row's cross-field
+    checks, small references and as-of date.
     """
+    checker = CreditCodeChecker(lookups.verified_codes)
     cells = [(b.index, b.header, b.column.name, b.column.parse or checker, b.column.required,
               b.scale) for b in bound]  # fmt: skip
     absent = [c.name for c in kind.columns if c.name not in {b.column.name for b in bound}]
@@ -350,7 +335,24 @@ def _row_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.dat
         row["source_row"] = number
         return tuple([row[name] for name in order])
 
-    return parse, finish
+    vectorised = fastpath.applies(bound)
+    names = [b.column.name for b in bound] + absent
+    padding = (None,) * len(absent)
+
+    def parse_chunk(chunk: list[tuple[int, list]], errors: _Errors) -> list[tuple]:
+        plain = (fastpath.parse_plain([cells for _, cells in chunk], bound, checker)
+                 if vectorised else None)  # fmt: skip
+        parsed = []
+        for i, (number, cells) in enumerate(chunk):
+            if plain is not None and plain.plain[i]:
+                row = finish(number, dict(zip(names, plain.values[i] + padding)), errors)
+            else:
+                row = parse(number, cells, errors)
+            if row is not None:
+                parsed.append(row)
+        return parsed
+
+    return parse_chunk
 
 
 def _chunks(kind: Kind, rows: Iterator[tuple[int, list]]) -> Iterator[list[tuple[int, list]]]:
