@@ -6,6 +6,8 @@
 #   postgresql      server binaries (initdb, pg_ctl, postgres) for the throwaway test cluster
 #   chromium        headless browser for the end-to-end tests (driven by Playwright)
 #   fonts-noto-cjk  Chinese fonts, so screenshots and generated notices render 汉字
+#   java 17         openjdk-17-jre-headless, for the PySpark engine tests (Spark runs on the JVM)
+#   poppler-utils   pdftoppm, to render generated PDF notices to images in the tests
 set -euo pipefail
 
 log() { printf 'ensure-system-packages: %s\n' "$*" >&2; }
@@ -33,13 +35,19 @@ have_cjk_fonts() {
     compgen -G '/usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc' >/dev/null
 }
 
+have_java17() {
+    command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -qE 'version "(1[7-9]|2[0-9])'
+}
+
 missing=()
 if ! have_postgres_server || ! have_pg_isready; then missing+=(postgresql); fi
 have_chromium  || missing+=(chromium)
 have_cjk_fonts || missing+=(fonts-noto-cjk)
+have_java17    || missing+=(openjdk-17-jre-headless)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 
 if ((${#missing[@]} == 0)); then
-    log "all present (postgresql server, chromium, fonts-noto-cjk)"
+    log "all present (postgresql server, chromium, fonts-noto-cjk, java 17, poppler-utils)"
     exit 0
 fi
 

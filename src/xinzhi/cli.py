@@ -13,8 +13,15 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .chains.cli import app as chain_app
+from .commandline import ActorOption, actor_name, console, err, open_engine, parse_date_option
+from .matching.cli import app as match_app
+from .rules.cli import policy_app, rules_app
+from .rules.cli import assess as assess_command
+from .rules.cli import explain as explain_command
 from .store.db import database_url, make_engine
-from .store.schema import current_revision, ensure_current, head_revision, upgrade
+from .store.schema import current_revision, head_revision, upgrade
+from .web.cli import user_app
 
 app = typer.Typer(help="新质 Xinzhi — 城市科技局未来产业工作平台 / a city S&T bureau's platform",
                   no_args_is_help=True)  # fmt: skip
@@ -22,32 +29,13 @@ db_app = typer.Typer(help="数据库结构 / database schema", no_args_is_help=T
 code_app = typer.Typer(help="统一社会信用代码 / credit codes", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(code_app, name="code")
-
-console = Console()
-err = Console(stderr=True)
-
-ActorOption = Annotated[
-    str | None, typer.Option("--actor", help="记录在审计日志中的操作人 / who is acting (audit log)")
-]
-
-
-def _actor(actor: str | None) -> str:
-    return actor or os.environ.get("XINZHI_ACTOR") or getpass.getuser()
-
-
-def _engine():
-    engine = make_engine()
-    ensure_current(engine)
-    return engine
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    from .domain.values import parse_date
-
-    return parse_date(value)
-
+app.add_typer(rules_app, name="rules")
+app.add_typer(policy_app, name="policy")
+app.add_typer(chain_app, name="chain")
+app.add_typer(match_app, name="match")
+app.add_typer(user_app, name="user")
+app.command("assess")(assess_command)
+app.command("explain")(explain_command)
 
 # --- db ----------------------------------------------------------------------------------------
 
@@ -55,7 +43,7 @@ def _parse_date(value: str | None) -> dt.date | None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the database to the current schema / 升级数据库结构."""
-    engine = make_engine()
+    engine = makeopen_engine()
     upgrade(engine)
     console.print(f"[green]✓[/] {database_url()} @ {current_revision(engine)}")
 
@@ -63,7 +51,7 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the schema revision of the database and of the code."""
-    engine = make_engine()
+    engine = makeopen_engine()
     console.print(f"database: {current_revision(engine) or 'empty'}   code: {head_revision()}")
 
 
@@ -119,13 +107,13 @@ def import_(
     from .ingest.readers import ImportFileError
     from .ingest.report import write_error_report
 
-    engine = _engine()
+    engine = open_engine()
     with Progress(TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
                   TimeElapsedColumn(), console=err, transient=True) as progress:  # fmt: skip
         task = progress.add_task(f"{kind} ← {file.name}", total=None)
         try:
             result = import_file(
-                engine, kind, file, actor=_actor(actor), as_of=_parse_date(as_of),
+                engine, kind, file, actor=actor_name(actor), as_of=parse_date_option(as_of),
                 on_rows=lambda n: progress.update(task, completed=n),
             )  # fmt: skip
         except ImportFileError as error:
@@ -192,8 +180,8 @@ def code_verify(
     except InvalidValue as error:
         err.print(f"[red]✗[/] {error.zh}\n  {error.en}")
         raise typer.Exit(1) from None
-    who = _actor(actor)
-    with session_scope(_engine()) as session:
+    who = actor_name(actor)
+    with session_scope(open_engine()) as session:
         if session.query(CreditCodeVerification).filter_by(credit_code=parsed.value).first():
             console.print(f"{parsed.value} 已核实 already verified")
             return
@@ -224,7 +212,7 @@ def demo(
     if url.get_backend_name() == "sqlite" and url.database and replace:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(url.database + suffix).unlink(missing_ok=True)
-    engine = _engine()
+    engine = open_engine()
     with engine.connect() as conn:
         from sqlalchemy import func, select
 
@@ -245,7 +233,7 @@ def stats() -> None:
     from .metrics.headline import headline
 
     table = Table("指标 indicator", "值 value", "数据日期 as of", "导入时间 imported")
-    for figure in headline(_engine()):
+    for figure in headline(open_engine()):
         table.add_row(f"{figure.zh} {figure.en}", f"{figure.value:,} {figure.unit_zh}",
                       str(figure.as_of or "—"), str(figure.imported_at or "—")[:19])  # fmt: skip
     console.print(table)
@@ -259,7 +247,7 @@ def serve(
     """Serve the web app / 启动网页服务."""
     import uvicorn
 
-    _engine()  # fail early, before the server starts, if the schema is behind
+    open_engine()  # fail early, before the server starts, if the schema is behind
     console.print(f"新质 Xinzhi → http://{host}:{port}  ({database_url()})")
     uvicorn.run("xinzhi.web.app:create_app", factory=True, host=host, port=port)
 

@@ -1,0 +1,1 @@
+"""The rule language: declarations compiled to Ibis expressions, with explanations."""

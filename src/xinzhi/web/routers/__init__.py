@@ -1,0 +1,1 @@
+"""The web app's pages and API, one router per area (mounted by ``web.app``)."""
