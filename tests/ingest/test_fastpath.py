@@ -36,7 +36,7 @@ def _slow(parser, raw):
         return None
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(code_cells, year_cells, money_cells, signed_cells, count_cells,
                           count_cells), min_size=1, max_size=20))  # fmt: skip
 def test_plain_rows_parse_as_the_per_cell_parsers_do(rows):

@@ -2,17 +2,170 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from ..commandline import ActorOption, actor_name, console, err, open_engine, parse_date_option
 
 rules_app = typer.Typer(help="规则声明 / rule declarations", no_args_is_help=True)
 policy_app = typer.Typer(help="免申即享政策 / proactive policies", no_args_is_help=True)
 
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", help="评价基准日（默认：最近会计年度末） / evaluation date (default: end of the latest "
+                    "accounting year)")]  # fmt: skip
+BackendOption = Annotated[str, typer.Option(
+    "--backend", help="计算引擎 duckdb | postgres | pyspark / engine")]  # fmt: skip
 
-def assess() -> None:
-    """Assess every enterprise / 评价全部企业."""
-    raise typer.Exit(1)
+
+def _catalog():
+    from .catalog import load_catalog
+    from .yamlfile import DeclarationError
+
+    try:
+        return load_catalog()
+    except DeclarationError as exc:
+        err.print(f"[red]✗[/] {exc}")
+        raise typer.Exit(2) from None
 
 
-def explain(credit_code: str) -> None:
-    """Explain one enterprise's results / 解释单个企业的评价结果."""
-    raise typer.Exit(1)
+def assess(
+    as_of: AsOfOption = None,
+    only: Annotated[str | None, typer.Option(
+        "--only", help="只评价这些（逗号分隔：hnte,sme,gradient 或评价编号） / only these")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help=".xlsx、.csv 或 .parquet / result file")] = None,
+    backend: BackendOption = "duckdb",
+    all_regions: Annotated[bool, typer.Option(
+        "--all-regions", help="也评价其他地区的版本 / include other regions' variants")] = False,
+    actor: ActorOption = None,
+) -> None:
+    """Assess every enterprise and record the run / 评价全部企业并记录."""
+    from rich.table import Table
+
+    from .output import write_results
+    from .runs import evaluate, record, rule_set_hash
+
+    engine = open_engine()
+    selected = {s.strip() for s in only.split(",")} if only else None
+    result = evaluate(engine, as_of=parse_date_option(as_of), only=selected, backend=backend,
+                      catalog=_catalog(), all_regions=all_regions)  # fmt: skip
+    if not result.declarations:
+        err.print("[red]✗[/] 没有在该日期生效的评价 / no assessment in force on that date")
+        raise typer.Exit(1)
+    run_id = record(engine, result, actor=actor_name(actor), backend=backend)
+    table = Table(title=f"评价结果 results — 基准日 as of {result.as_of} · run {run_id}")
+    for header in ("评价 assessment", "地区 region", "符合 pass", "待定 undetermined", "不符合 fail"):
+        table.add_column(header, justify="right" if header[0] in "符待不" else "left")
+    for d in result.declarations:
+        counts = result.summary["counts"][d.id]
+        table.add_row(f"{d.name.zh} {d.id}", d.region_name.zh, f"{counts['pass']:,}",
+                      f"{counts['undetermined']:,}", f"{counts['fail']:,}")  # fmt: skip
+    console.print(table)
+    console.print(f"用时 {result.seconds:.1f} s · 规则集 rule set {rule_set_hash(result.declarations)[:12]}")
+    if output:
+        write_results(result, output)
+        console.print(f"[green]✓[/] {output}")
+
+
+def explain(
+    credit_code: Annotated[str, typer.Argument(help="统一社会信用代码 / credit code")],
+    as_of: AsOfOption = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh | en")] = "zh",
+) -> None:
+    """Explain one enterprise's results clause by clause / 逐条解释单个企业的评价结果."""
+    from sqlalchemy import select
+
+    from ..domain.credit_code import parse_credit_code
+    from ..domain.errors import InvalidValue
+    from ..store.db import session_scope
+    from ..store.models import Enterprise
+    from .explain import explain as explain_results
+    from .runs import evaluate
+
+    try:
+        code = parse_credit_code(credit_code, allow_checksum_failure=True).value
+    except InvalidValue as exc:
+        err.print(f"[red]✗[/] {exc.zh} / {exc.en}")
+        raise typer.Exit(1) from None
+    engine = open_engine()
+    with session_scope(engine) as session:
+        enterprise = session.scalars(select(Enterprise).where(Enterprise.credit_code == code)).first()
+        if enterprise is None:
+            err.print(f"[red]✗[/] 未找到企业 {code} / no enterprise {code}")
+            raise typer.Exit(1)
+        enterprise_id, name = enterprise.id, enterprise.name
+    result = evaluate(engine, as_of=parse_date_option(as_of), enterprise_id=enterprise_id,
+                      catalog=_catalog())  # fmt: skip
+    console.print(f"[bold]{name}[/] {code} — 基准日 as of {result.as_of}")
+    for explanation in explain_results(result, enterprise_id):
+        console.print()
+        for line in explanation.lines(lang):
+            console.print(line, markup=False, highlight=False)
+
+
+@rules_app.command("list")
+def rules_list(as_of: AsOfOption = None) -> None:
+    """List the declarations and their versions / 列出评价声明."""
+    from rich.table import Table
+
+    catalog = _catalog()
+    day = parse_date_option(as_of)
+    table = Table()
+    for header in ("编号 id", "名称 name", "地区 region", "版本 version", "生效 in force", "文件 file"):
+        table.add_column(header)
+    for d in sorted(catalog.declarations, key=lambda d: (d.order, d.id)):
+        span = f"{d.effective_from} – {d.effective_to or ''}"
+        mark = "" if day is None else (" ✓" if d.in_force(day) else " ✗")
+        table.add_row(d.id, d.name.zh, d.region_name.zh, d.version, span + mark, d.path.name)
+    console.print(table)
+
+
+@rules_app.command("inputs")
+def rules_inputs(
+    ident: Annotated[str | None, typer.Argument(help="评价编号；省略则列出全部输入 / assessment id")] = None,
+) -> None:
+    """The data an assessment depends on / 评价所需的数据."""
+    from rich.table import Table
+
+    from .inputs import declaration_inputs
+    from .population import CATALOGUE
+
+    names = sorted(CATALOGUE)
+    if ident:
+        try:
+            names = declaration_inputs(_catalog().get(ident))
+        except KeyError as exc:
+            err.print(f"[red]✗[/] {exc.args[0]}")
+            raise typer.Exit(1) from None
+    table = Table()
+    for header in ("输入 input", "单位 unit", "含义", "meaning", "来源 source"):
+        table.add_column(header)
+    for name in names:
+        i = CATALOGUE[name]
+        table.add_row(name, i.unit, i.zh, i.en, i.source)
+    console.print(table)
+
+
+@rules_app.command("check")
+def rules_check(files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Check declaration files without running them / 检查声明文件."""
+    import datetime as dt
+
+    from .declaration import read_declaration
+    from .inputs import compile_check
+    from .yamlfile import DeclarationError
+
+    failed = False
+    for path in files:
+        try:
+            declaration = read_declaration(path)
+            compile_check(declaration, declaration.effective_from or dt.date.today())
+        except DeclarationError as exc:
+            err.print(f"[red]✗[/] {exc}")
+            failed = True
+            continue
+        console.print(f"[green]✓[/] {path}")
+    if failed:
+        raise typer.Exit(1)

@@ -223,6 +223,14 @@ class Declaration:
             self.effective_to is None or as_of < self.effective_to
         )
 
+    def applies_to(self, district_codes: set[str]) -> bool:
+        """National declarations apply everywhere; a regional one where the registry's
+        districts lie inside its region (GB/T 2260 prefixes: 210000 contains 210102)."""
+        prefix = self.region.rstrip("0")
+        if not prefix:
+            return True
+        return any(code.startswith(prefix) for code in district_codes)
+
     def all_conditions(self):
         for condition in self.conditions:
             yield condition

@@ -1,0 +1,44 @@
+"""What the web app and the dashboards read: tier counts from the latest run, and one
+enterprise's results explained (computed live for that enterprise alone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow.compute as pc
+from sqlalchemy import Engine
+
+from .explain import Explanation, explain
+from .runs import evaluate, latest_run, read_results
+
+
+@dataclass
+class TierCount:
+    assessment: str
+    passed: int
+    undetermined: int
+    run_id: int
+    as_of: str
+
+
+def latest_tier_counts(engine: Engine, *, district_id: int | None = None) -> list[TierCount]:
+    """Passes and undetermined results per assessment in the latest recorded run ([] if none)."""
+    run = latest_run(engine)
+    if run is None:
+        return []
+    results = read_results(run)
+    if district_id is not None:
+        results = results.filter(pc.equal(results["district_id"], district_id))
+    counts = []
+    for entry in run.declarations:
+        rows = results.filter(pc.equal(results["assessment"], entry["id"]))
+        statuses = rows["status"]
+        counts.append(TierCount(
+            entry["id"], pc.sum(pc.equal(statuses, "pass")).as_py() or 0,
+            pc.sum(pc.equal(statuses, "undetermined")).as_py() or 0, run.id, run.as_of.isoformat(),
+        ))  # fmt: skip
+    return counts
+
+
+def enterprise_results(engine: Engine, enterprise_id: int, *, as_of=None) -> list[Explanation]:
+    return explain(evaluate(engine, as_of=as_of, enterprise_id=enterprise_id), enterprise_id)

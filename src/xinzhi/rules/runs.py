@@ -1,0 +1,171 @@
+"""Run the assessments in force over the whole population, record the run, explain one firm.
+
+A run is reproducible: it records the hash of every declaration it used, the evaluation
+date, the engine, who ran it and when; its results (one row per enterprise and assessment)
+are kept as a Parquet file beside the database, named after the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, func, select
+
+from ..store.db import session_scope
+from ..store.models import District, EnterpriseYear
+from ..store.models.runs import EvaluationRun
+from .backends import open_store
+from .catalog import Catalog, load_catalog
+from .declaration import Declaration
+from .engine import compile_declaration
+from .population import build_population
+
+LONG_COLUMNS = ["enterprise_id", "credit_code", "name", "district_id", "status", "score_low",
+                "score_high", "failed", "unknown", "missing", "gap_zh", "gap_en"]  # fmt: skip
+
+
+@dataclass
+class RunResult:
+    as_of: dt.date
+    declarations: list[Declaration]
+    results: pa.Table  # long: one row per enterprise and assessment
+    detail: dict[str, pa.Table]  # per assessment: every clause's value
+    run_id: int | None = None
+    seconds: float = 0.0
+    summary: dict = field(default_factory=dict)
+
+
+def default_as_of(engine: Engine) -> dt.date:
+    """31 December of the latest accounting year in the registry (today if there is none)."""
+    with session_scope(engine) as session:
+        year = session.scalar(select(func.max(EnterpriseYear.year)))
+    return dt.date(year, 12, 31) if year else dt.date.today()
+
+
+def district_codes(engine: Engine) -> set[str]:
+    with session_scope(engine) as session:
+        return set(session.scalars(select(District.code)))
+
+
+def rule_set_hash(declarations: list[Declaration]) -> str:
+    digest = hashlib.sha256()
+    for d in sorted(declarations, key=lambda d: d.id):
+        digest.update(f"{d.id}:{d.sha256}\n".encode())
+    return digest.hexdigest()
+
+
+def evaluate(engine: Engine, *, as_of: dt.date | None = None, only: set[str] | None = None,
+             backend: str = "duckdb", catalog: Catalog | None = None,
+             enterprise_id: int | None = None, all_regions: bool = False) -> RunResult:  # fmt: skip
+    """Evaluate every declaration in force on ``as_of`` (optionally for one enterprise)."""
+    import time
+
+    started = time.perf_counter()
+    as_of = as_of or default_as_of(engine)
+    catalog = catalog or load_catalog()
+    declarations = catalog.in_force(as_of, only)
+    if not all_regions:  # another region's variant is shown only when asked for
+        codes = district_codes(engine)
+        declarations = [d for d in declarations if d.applies_to(codes)]
+    store = open_store(engine, backend)
+    try:
+        population = build_population(store, as_of)
+        if enterprise_id is not None:
+            population = population.filter(population.enterprise_id == enterprise_id)
+        population = store.cache(population, "population")
+        long_parts, detail = [], {}
+        for declaration in declarations:
+            compiled = compile_declaration(declaration, population, as_of)
+            table = store.to_arrow(compiled.table.order_by("enterprise_id"))
+            detail[declaration.id] = table
+            part = table.select(LONG_COLUMNS)
+            part = part.add_column(4, "assessment", pa.array([declaration.id] * part.num_rows,
+                                                             pa.string()))  # fmt: skip
+            long_parts.append(part.cast(_long_schema()))
+    finally:
+        store.close()
+    results = pa.concat_tables(long_parts) if long_parts else _long_schema().empty_table()
+    result = RunResult(as_of, declarations, results, detail)
+    result.summary = summarise(results, declarations)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _long_schema() -> pa.Schema:
+    return pa.schema([
+        ("enterprise_id", pa.int64()), ("credit_code", pa.string()), ("name", pa.string()),
+        ("district_id", pa.int64()), ("assessment", pa.string()), ("status", pa.string()),
+        ("score_low", pa.int64()), ("score_high", pa.int64()), ("failed", pa.string()),
+        ("unknown", pa.string()), ("missing", pa.string()), ("gap_zh", pa.string()),
+        ("gap_en", pa.string()),
+    ])  # fmt: skip
+
+
+def summarise(results: pa.Table, declarations: list[Declaration]) -> dict:
+    counts = {d.id: {s: 0 for s in ("pass", "fail", "undetermined")} for d in declarations}
+    if results.num_rows:
+        grouped = results.group_by(["assessment", "status"]).aggregate([("status", "count")])
+        for row in grouped.to_pylist():
+            counts[row["assessment"]][row["status"]] = row["status_count"]
+    return {"counts": counts}
+
+
+def runs_directory(engine: Engine) -> Path:
+    configured = os.environ.get("XINZHI_RUNS_DIR")
+    if configured:
+        return Path(configured)
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        database = Path(engine.url.database)
+        return database.with_name(database.name + ".runs")
+    return Path("var/runs")
+
+
+def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duckdb") -> int:
+    """Keep the run: its record in the database and its results as Parquet."""
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=result.seconds)
+    with session_scope(engine) as session:
+        run = EvaluationRun(
+            kind="assessment",
+            rule_set_hash=rule_set_hash(result.declarations),
+            declarations=[{"id": d.id, "version": d.version, "sha256": d.sha256,
+                           "file": d.path.name} for d in result.declarations],  # fmt: skip
+            as_of=result.as_of, backend=backend, actor=actor, started_at=started,
+            finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            summary=result.summary,
+        )  # fmt: skip
+        session.add(run)
+        session.flush()
+        folder = runs_directory(engine)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"run-{run.id}.parquet"
+        pq.write_table(result.results, path)
+        run.results_path = str(path.resolve())
+        result.run_id = run.id
+    return result.run_id
+
+
+def latest_run(engine: Engine, kind: str = "assessment") -> EvaluationRun | None:
+    with session_scope(engine) as session:
+        run = session.scalars(select(EvaluationRun).where(EvaluationRun.kind == kind)
+                              .order_by(EvaluationRun.id.desc()).limit(1)).first()  # fmt: skip
+        if run is not None:
+            session.expunge(run)
+        return run
+
+
+def read_results(run: EvaluationRun) -> pa.Table:
+    return pq.read_table(run.results_path)
+
+
+def by_district(results: pa.Table) -> pa.Table:
+    """Passes per assessment and district."""
+    passed = results.filter(pc.equal(results["status"], "pass"))
+    return passed.group_by(["assessment", "district_id"]).aggregate([("enterprise_id", "count")])
+
