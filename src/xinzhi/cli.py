@@ -43,7 +43,7 @@ app.command("explain")(explain_command)
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the database to the current schema / 升级数据库结构."""
-    engine = makeopen_engine()
+    engine = make_engine()
     upgrade(engine)
     console.print(f"[green]✓[/] {database_url()} @ {current_revision(engine)}")
 
@@ -51,7 +51,7 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the schema revision of the database and of the code."""
-    engine = makeopen_engine()
+    engine = make_engine()
     console.print(f"database: {current_revision(engine) or 'empty'}   code: {head_revision()}")
 
 
