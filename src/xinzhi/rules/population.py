@@ -354,7 +354,7 @@ def _reviews(store: Store, as_of: dt.date, covered: set[str]):
     t = t.filter((t.year <= as_of.year) & (t.year >= window_year(as_of)))
     rank = ibis.row_number().over(
         group_by=t.enterprise_id,
-        order_by=[t.year.desc(), ibis.ifelse(t.source == "expert", 0, 1)],
+        order_by=[t.year.desc(), ibis.ifelse(t.review_source == "expert", 0, 1)],
     )  # fmt: skip
     t = t.mutate(_rank=rank).filter(ibis._._rank == 0)
     table = t.select(
