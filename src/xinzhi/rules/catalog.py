@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from .declaration import Declaration, read_declaration
@@ -60,7 +61,7 @@ def _check_versions(declarations: list[Declaration]) -> None:
         by_id.setdefault(d.id, []).append(d)
     for ident, versions in by_id.items():
         versions.sort(key=lambda d: d.effective_from)
-        for older, newer in zip(versions, versions[1:]):
+        for older, newer in pairwise(versions):
             if older.effective_to is None or older.effective_to > newer.effective_from:
                 raise DeclarationError(
                     newer.path, None,

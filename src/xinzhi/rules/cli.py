@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from ..commandline import ActorOption, actor_name, console, err, open_engine, parse_date_option
+from ..commandline import (
+    ActorOption,
+    actor_name,
+    console,
+    err,
+    open_engine,
+    parse_date_option,
+)
 
 rules_app = typer.Typer(help="规则声明 / rule declarations", no_args_is_help=True)
 policy_app = typer.Typer(help="免申即享政策 / proactive policies", no_args_is_help=True)

@@ -17,6 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -519,13 +520,8 @@ def parse_interval(text: str) -> Interval:
         raise ValueError(text)
     opening, low, high, closing = match.groups()
 
-    def bound(value: str, infinite: str) -> Fraction | None:
-        if value in (infinite, "inf" if infinite == "+inf" else infinite):
-            return None
-        return parse_parameter_value(value, "ratio")
-
-    lo = None if low in ("-inf", "−inf") else bound(low, "-inf")
-    hi = None if high in ("inf", "+inf") else bound(high, "inf")
+    lo = None if low in ("-inf", "−inf") else parse_parameter_value(low, "ratio")
+    hi = None if high in ("inf", "+inf") else parse_parameter_value(high, "ratio")
     if (lo is None and opening == "[") or (hi is None and closing == "]"):
         raise ValueError(text)
     if lo is not None and hi is not None and (lo > hi or (lo == hi and not (opening == "[" and
@@ -598,7 +594,7 @@ def _check_bands(r: _Reader, bands: list[Band], where: str) -> None:
                     f"bands {a.interval} and {b.interval} of {where} overlap",
                 )  # fmt: skip
     ordered = sorted(bands, key=lambda b: (b.interval.low is not None, b.interval.low or 0))
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in pairwise(ordered):
         if not (a.interval.high == b.interval.low and a.interval.high_closed != b.interval.low_closed):
             raise DeclarationError(
                 r.path, b.line,

@@ -197,7 +197,7 @@ def compile_declaration(declaration: Declaration, frame: ir.Table, as_of: dt.dat
         status=ibis.cases((outcome.isnull(), "undetermined"), (outcome, "pass"), else_="fail")
     )["status"]
     summary = {
-        "failed": _join([ibis.ifelse(cond[f"c__{c}"] == False, c, ibis.null("string"))  # noqa: E712
+        "failed": _join([ibis.ifelse(cond[f"c__{c}"] == False, c, ibis.null("string"))
                          for c in decisive]),
         "unknown": _join([ibis.ifelse(cond[f"c__{c}"].isnull(), c, ibis.null("string"))
                           for c in decisive]),
@@ -471,17 +471,17 @@ def _gaps(ctx, declaration, columns):
         if condition.gap is None:
             continue
         if f"c__{condition.id}" in columns:
-            failed = columns[f"c__{condition.id}"] == False  # noqa: E712
+            failed = columns[f"c__{condition.id}"] == False
         else:
             continue
         parent = _parent(declaration, condition.id)
         if parent is not None:  # a route's gap matters only while its condition fails
-            failed = failed & (columns[f"c__{parent}"] == False)  # noqa: E712
+            failed = failed & (columns[f"c__{parent}"] == False)
         z, e = _gap_text(ctx, condition.gap, failed.fill_null(False))
         zh.append(z)
         en.append(e)
     if declaration.score:
-        not_passed = (columns["c__score"] == False).fill_null(False)  # noqa: E712
+        not_passed = (columns["c__score"] == False).fill_null(False)
         for item in declaration.score.items:
             if item.gap is None:
                 continue

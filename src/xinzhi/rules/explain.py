@@ -4,6 +4,7 @@ unknown, points, the legal reference and the gap — in Chinese with English."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -91,7 +92,7 @@ def _clause_lines(c: ClauseResult, lang: str, indent: str) -> list[str]:
 
 
 def format_value(name: str, value, declaration: Declaration) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "未知 unknown"
     unit = CATALOGUE[name].unit if name in CATALOGUE else (
         declaration.metrics[name].unit if name in declaration.metrics else "number")  # fmt: skip

@@ -68,6 +68,8 @@ class Value:
         """The value as float64 (for display and storage), unknown when the denominator is 0."""
         if self.kind != "num":
             return _ibis(self.expr)
+        if self.constant:
+            return ibis.literal(float(self.fraction()), type="float64")
         num = _ibis(self.num).cast("float64")
         if isinstance(self.den, int) and self.den == 1:
             return num
@@ -290,11 +292,9 @@ def _mul(a: Any, b: Any) -> Any:
 def arithmetic(symbol: str, a: Value, b: Value) -> Value:
     inputs = a.inputs | b.inputs
     if a.floating or b.floating:
-        x, y = a.as_float() if not a.constant else float(a.fraction()), (
-            b.as_float() if not b.constant else float(b.fraction()))
-        result = {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y,
-                  "/": lambda: _ibis(x) / _ibis(y)}[symbol]()  # fmt: skip
-        return Value("num", num=_ibis(result), den=1, floating=True, inputs=inputs)
+        x, y = a.as_float(), b.as_float()
+        result = {"+": x + y, "-": x - y, "*": x * y, "/": x / y}[symbol]
+        return Value("num", num=result, den=1, floating=True, inputs=inputs)
     if a.constant and b.constant:
         fa, fb = a.fraction(), b.fraction()
         if symbol == "/" and fb == 0:
@@ -338,9 +338,7 @@ def compare(op: str, a: Value, b: Value) -> Value:
     if test is None:
         raise ExpressionError(f"不支持的比较 {op}", f"unsupported comparison {op}")
     if a.floating or b.floating:
-        x = a.as_float() if not a.constant else float(a.fraction())
-        y = b.as_float() if not b.constant else float(b.fraction())
-        difference = (_ibis(x) - _ibis(y)).round(ROUND_PLACES)
+        difference = (a.as_float() - b.as_float()).round(ROUND_PLACES)
         return Value("bool", test(difference), inputs=inputs)
     if a.constant and b.constant:
         return constant(bool(test(a.fraction() - b.fraction())))
@@ -398,9 +396,8 @@ def choose(test: Value, yes: Value, no: Value) -> Value:
     if yes.kind != "num":
         return Value(yes.kind, _case(test.expr, yes.expr, no.expr, yes.kind), inputs=inputs)
     if yes.floating or no.floating:
-        x = yes.as_float() if not yes.constant else _ibis(float(yes.fraction()))
-        y = no.as_float() if not no.constant else _ibis(float(no.fraction()))
-        expr = ibis.cases((_ibis(test.expr).isnull(), ibis.null("float64")), (test.expr, x), else_=y)
+        expr = ibis.cases((_ibis(test.expr).isnull(), ibis.null("float64")),
+                          (test.expr, yes.as_float()), else_=no.as_float())  # fmt: skip
         return Value("num", num=expr, den=1, floating=True, inputs=inputs)
     return _num(_case(test.expr, yes.num, no.num, "num"), _case(test.expr, yes.den, no.den, "num"),
                 False, inputs)  # fmt: skip
@@ -442,12 +439,10 @@ def _rounding(method: str) -> Callable[[Value], Value]:
             value = rounded.ceil() if method == "ceil" else rounded.floor()
             return Value("num", num=value.cast("int64"), den=1, inputs=x.inputs)
         num, den = _ibis(x.num), _ibis(x.den)
-        # Integer floor division that is exact for negative numbers as well.
-        floor = ibis.ifelse(den == 0, ibis.null("int64"), _floor_div(num, den))
-        if method == "ceil":
-            floor = -_floor_div(-num, den)
-            floor = ibis.ifelse(den == 0, ibis.null("int64"), floor)
-        return Value("num", num=floor, den=1, inputs=x.inputs)
+        # Integer floor division that is exact for negative numbers as well; ceil(x) = −floor(−x).
+        whole = -_floor_div(-num, den) if method == "ceil" else _floor_div(num, den)
+        return Value("num", num=ibis.ifelse(den == 0, ibis.null("int64"), whole), den=1,
+                     inputs=x.inputs)  # fmt: skip
 
     return apply
 
@@ -464,7 +459,7 @@ def _cagr(end: Value, start: Value, years: Value) -> Value:
     """Compound annual growth rate: (end / start)^(1/years) − 1; unknown unless start > 0."""
     for v in (end, start, years):
         _need(v, "num", "cagr")
-    e, s, n = (v.as_float() if not v.constant else _ibis(float(v.fraction())) for v in (end, start, years))
+    e, s, n = (v.as_float() for v in (end, start, years))
     ratio = e / s
     valid = (s > 0) & (n > 0) & (e >= 0)
     value = ibis.ifelse(valid, ratio.pow(1 / n) - 1, ibis.null("float64"))
@@ -482,7 +477,7 @@ def _hnte_growth(first: Value, second: Value, third: Value, years: Value) -> Val
     for v in (first, second, third, years):
         _need(v, "num", "hnte_growth")
     a, b, c = (v.as_float() for v in (first, second, third))
-    n = years.as_float() if not years.constant else _ibis(float(years.fraction()))
+    n = years.as_float()
     three = ibis.cases(
         (b == 0, 0.0),
         (a == 0, c / b - 1),

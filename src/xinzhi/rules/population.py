@@ -226,7 +226,6 @@ def _years(store: Store, y1: int, covered: set[str]) -> ir.Table:
     for k in range(1, YEARS + 1):
         year = y1 - k + 1
         in_year = ey.year == year
-        aggregates[f"has_y{k}"] = in_year.cast("int64").max()
         for name in fields:
             aggregates[f"{name}_y{k}"] = ibis.ifelse(in_year, ey[name], ibis.null()).cast("int64").max()
     window = ey.filter(ey.year.between(y1 - YEARS + 1, y1))
