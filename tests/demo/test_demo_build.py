@@ -14,7 +14,10 @@ from xinzhi.demo import build_demo_city, calibration
 from xinzhi.demo.calibration import CityCounts
 from xinzhi.domain.credit_code import parse_credit_code
 from xinzhi.domain.industry import parse_industry_code, parse_sei_category
-from xinzhi.domain.patent import parse_patent_application_number, parse_software_copyright_number
+from xinzhi.domain.patent import (
+    parse_patent_application_number,
+    parse_software_copyright_number,
+)
 from xinzhi.store import models
 
 from .conftest import SEED, SMALL, build
@@ -28,6 +31,11 @@ TABLES = (
     "tech_contracts",
     "platforms",
     "targets",
+    "incidents",
+    "standards",
+    "awards",
+    "financing_rounds",
+    "innovation_reviews",
 )
 REGISTRY_AS_OF = "2023-08-31"
 
@@ -92,7 +100,11 @@ def test_counts_at_any_size(n):
 def test_contract_amounts_rescale_exactly_to_the_published_turnover():
     import numpy as np
 
-    from xinzhi.demo.contracts import MINIMUM_AMOUNT_FEN, contract_amounts, contract_types
+    from xinzhi.demo.contracts import (
+        MINIMUM_AMOUNT_FEN,
+        contract_amounts,
+        contract_types,
+    )
 
     counts = CityCounts.at(20_000)
     rng = np.random.Generator(np.random.PCG64(7))
@@ -184,7 +196,7 @@ def test_every_row_carries_its_provenance(demo):
             where source != 'demo:seed={SEED}' or source_row is not null or imported_at is null
                or as_of is null or import_batch_id != {batches[table]}""")
         assert bad[0][0] == 0, table
-    for table in ("districts", "parks", "enterprises", "ip_rights", "platforms"):
+    for table in ("districts", "parks", "enterprises", "ip_rights", "platforms", *TABLES[8:]):
         assert demo.rows(f"select distinct as_of from {table}") == [(REGISTRY_AS_OF,)]
     assert (
         demo.rows("select count(*) from enterprise_years where as_of != year || '-12-31'")[0][0]

@@ -14,7 +14,8 @@ from xinzhi.ingest.kinds import ENTERPRISE_YEARS
 
 from .helpers import code
 
-HEADER = ["统一社会信用代码", "年度", "销售收入", "净资产", "职工总数", "科技人员数"]
+HEADER = ["统一社会信用代码", "年度", "销售收入", "净资产", "职工总数", "科技人员数", "成本费用支出总额",
+          "科技成果转化数"]  # fmt: skip
 BOUND = bind_header(ENTERPRISE_YEARS, HEADER)
 
 money_cells = st.one_of(
@@ -38,7 +39,7 @@ def _slow(parser, raw):
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(code_cells, year_cells, money_cells, signed_cells, count_cells,
-                          count_cells), min_size=1, max_size=20))  # fmt: skip
+                          count_cells, money_cells, count_cells), min_size=1, max_size=20))  # fmt: skip
 def test_plain_rows_parse_as_the_per_cell_parsers_do(rows):
     checker = c.CreditCodeChecker(set())
     result = fastpath.parse_plain([list(r) for r in rows], BOUND, checker)
@@ -54,13 +55,13 @@ def test_plain_rows_parse_as_the_per_cell_parsers_do(rows):
 
 @pytest.mark.parametrize("excel_value", [2023, 12.5, None])
 def test_cells_that_are_not_text_leave_the_fast_path(excel_value):
-    rows = [[code("MA0XK1W1"), excel_value, "1", "1", "1", "1"]]
+    rows = [[code("MA0XK1W1"), excel_value, "1", "1", "1", "1", "1", "1"]]
     result = fastpath.parse_plain(rows, BOUND, c.CreditCodeChecker(set()))
     assert result is None or result.plain == [False]
 
 
 def test_a_plain_row_takes_the_fast_path():
-    rows = [[code("MA0XK1W1"), "2023", "5200.5", "-35", "120", ""]]
+    rows = [[code("MA0XK1W1"), "2023", "5200.5", "-35", "120", "", "4100.25", "3"]]
     result = fastpath.parse_plain(rows, BOUND, c.CreditCodeChecker(set()))
     assert result.plain == [True]
-    assert result.values == [(code("MA0XK1W1"), 2023, 520050, -3500, 120, None)]
+    assert result.values == [(code("MA0XK1W1"), 2023, 520050, -3500, 120, None, 410025, 3)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -35,17 +36,6 @@ def dump(engine) -> dict[str, list]:
             name: conn.execute(sa.text(f"SELECT * FROM {name} ORDER BY id")).all()
             for name in DATA_TABLES
         }
-
-
-@pytest.fixture
-def registry(engine, tmp_path):
-    """Districts and three enterprises, imported through the pipeline itself."""
-    districts = write_csv(tmp_path / "districts.csv", DISTRICT_HEADER, DISTRICT_ROWS)
-    assert import_file(engine, "districts", districts, actor="test").ok
-    enterprises = write_csv(tmp_path / "enterprises.csv", ENTERPRISE_HEADER, enterprise_rows())
-    result = import_file(engine, "enterprises", enterprises, actor="test")
-    assert result.ok, result.errors
-    return engine
 
 
 def test_good_file_is_imported_with_provenance(registry):
@@ -181,12 +171,12 @@ def test_failed_import_leaves_sqlite_file_byte_for_byte_unchanged(sqlite_engine,
     assert import_file(sqlite_engine, "districts", districts, actor="test").ok
     database = sqlite_engine.url.database
     sqlite_engine.dispose()  # checkpoint the WAL into the file
-    before = hashlib.sha256(open(database, "rb").read()).hexdigest()
+    before = hashlib.sha256(Path(database).read_bytes()).hexdigest()
     result = import_file(sqlite_engine, "enterprises", _bad_enterprise_file(tmp_path),
                          actor="test")  # fmt: skip
     assert not result.ok
     sqlite_engine.dispose()
-    assert hashlib.sha256(open(database, "rb").read()).hexdigest() == before
+    assert hashlib.sha256(Path(database).read_bytes()).hexdigest() == before
 
 
 def test_references_and_cross_field_checks(registry, tmp_path):

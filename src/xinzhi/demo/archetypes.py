@@ -53,6 +53,7 @@ class HnteGap(IntEnum):
     DOMESTIC = 4  # R&D in China < 60 % [5]
     STAFF = 5  # S&T staff < 10 % [4]
     YOUNG = 6  # registered less than a year [1]
+    INCIDENT = 7  # meets every other condition, but had a serious incident in 2023 [8]
 
 
 class SmeGap(IntEnum):
@@ -179,6 +180,12 @@ class Archetypes:
     def __len__(self) -> int:
         return len(self.tier)
 
+    @property
+    def hnte_like(self) -> np.ndarray:
+        """HNTE firms and those whose only missed condition is a serious incident: their
+        accounts, IP and innovation inputs are drawn alike."""
+        return self.hnte | (self.hnte_gap == HnteGap.INCIDENT)
+
     def counts(self) -> dict[str, int]:
         """Firms per archetype, for the build summary."""
         tiered = self.tier != Tier.NONE
@@ -277,10 +284,13 @@ def assign_archetypes(rng: np.random.Generator, counts: CityCounts) -> Archetype
     large_gazelles = other_gazelles[large[other_gazelles]]
     hnte_gap[small_gazelles] = choose(rng, HNTE_GAP_MIX_SMALL_GAZELLE, len(small_gazelles))
     hnte_gap[large_gazelles] = choose(rng, HNTE_GAP_MIX_LARGE_GAZELLE, len(large_gazelles))
+    # A few large ordinary firms meet every HNTE condition but the last: a serious incident.
+    large_free = free[large[free]]
+    hnte_gap[large_free[: counts.hnte_incidents]] = HnteGap.INCIDENT
 
     # What the granted IP must contain.
     ip_path = np.full(n, IPPath.ANY, np.int8)
-    hnte_idx = np.flatnonzero(hnte)
+    hnte_idx = np.flatnonzero(hnte | (hnte_gap == HnteGap.INCIDENT))
     ip_path[hnte_idx] = np.where(
         rng.random(len(hnte_idx)) < CLASS_I_SHARE_OF_HNTE, IPPath.CLASS_I, IPPath.CLASS_II
     )

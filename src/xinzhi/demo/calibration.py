@@ -72,6 +72,9 @@ EAGLETS = _count("雏鹰企业总数", "2023-08")
 GAZELLES_AND_UNICORNS = _count("瞪羚和独角兽企业总数", "2023-08")
 # Not published (only 沈阳市,2023-08,新增独角兽企业,1,家): an assumption of the demo.
 UNICORNS = 5
+# Not published: firms meeting every HNTE condition but the incident veto (RULES.md §1.2
+# condition 8), an assumption of the demo.
+HNTE_INCIDENTS = 10
 # 沈阳市,2021|2022,营业收入超1000万元的高新技术企业,374|452,家
 HNTE_REVENUE_OVER_10M = {
     2021: _count("营业收入超1000万元的高新技术企业", "2021"),
@@ -132,6 +135,7 @@ class CityCounts:
     eaglets: int
     gazelles: int
     unicorns: int
+    hnte_incidents: int
     hnte_revenue_over_10m: dict[int, int]
     contracts: int
     contract_turnover_fen: int
@@ -156,6 +160,7 @@ class CityCounts:
             eaglets=scaled(EAGLETS, n),
             gazelles=max(0, scaled(GAZELLES_AND_UNICORNS, n) - unicorns),
             unicorns=unicorns,
+            hnte_incidents=scaled(HNTE_INCIDENTS, n, floor=1),
             hnte_revenue_over_10m={y: scaled(c, n) for y, c in HNTE_REVENUE_OVER_10M.items()},
             contracts=scaled(CONTRACTS, n, floor=1),
             contract_turnover_fen=contract_turnover_fen(n),

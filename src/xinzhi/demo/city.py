@@ -20,16 +20,28 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ..store import models
-from .archetypes import REGISTRY_AS_OF, YEARS, Archetypes, assign_archetypes
+from .archetypes import REGISTRY_AS_OF, YEARS, Archetypes, HnteGap, assign_archetypes
+from .awards import Awards, draw_awards
 from .calibration import CityCounts
 from .codes import CreditCodes, IPNumbers
 from .contracts import contract_parties, contract_rows
 from .enterprises import Firms, make_firms
 from .finances import FIELDS, Accounts, Revenue, draw_accounts, draw_revenue
+from .financing import Rounds, draw_rounds
+from .incidents import Incidents, draw_incidents
+from .innovation import (
+    PASS_MARK,
+    REVIEW_YEAR,
+    Reviews,
+    draw_conversions,
+    draw_reviews,
+    plan_groups,
+)
 from .ip import Portfolios, ip_rows, plan_portfolios
 from .platforms import plan_platforms, platform_rows
 from .reference import CityReference, shenyang
 from .sampling import day, to_dates, with_nulls
+from .standards import Standards, draw_standards
 from .targets import target_rows
 from .writer import ACTOR, DemoWriter
 
@@ -46,6 +58,12 @@ STREAMS = (
     "ip_items",
     "contracts",
     "platforms",
+    # issue #3: the assessment inputs (appended: the streams above keep their seeds)
+    "innovation",
+    "standards",
+    "awards",
+    "incidents",
+    "financing",
 )
 
 
@@ -63,6 +81,7 @@ class SyntheticCity:
     accounts: Accounts
     codes: CreditCodes
     streams: dict[str, np.random.Generator]
+    inputs: AssessmentInputs
 
     @property
     def source(self) -> str:
@@ -89,13 +108,80 @@ def generate_city(seed: int = 2023, enterprises: int = 20_000) -> SyntheticCity:
     revenue = draw_revenue(streams["revenue"], arch, firms.founded)
     sections = np.array([ref.industries[i].code[0] for i in firms.industry.tolist()])
     portfolios = plan_portfolios(
-        streams["portfolios"], arch, firms.founded, sections, revenue.level, firms.certified_on
+        streams["portfolios"],
+        arch,
+        firms.founded,
+        sections,
+        revenue.level,
+        firms.certified_on,
+        firms.previous_application,
     )
+    groups = plan_groups(streams["innovation"], arch)
+    conversions = draw_conversions(streams["innovation"], arch, groups, revenue.share)
     accounts = draw_accounts(
-        streams["accounts"], arch, firms.founded, revenue, portfolios.granted_invention
+        streams["accounts"], arch, firms.founded, revenue, portfolios.granted_invention, conversions
     )
+    inputs = draw_assessment_inputs(streams, arch, firms, ref, accounts, groups)
     return SyntheticCity(
-        seed, counts, ref, arch, firms, revenue, portfolios, accounts, codes, streams
+        seed, counts, ref, arch, firms, revenue, portfolios, accounts, codes, streams, inputs
+    )
+
+
+@dataclass
+class AssessmentInputs:
+    """The lists the assessments read besides the accounts and the IP (issue #3)."""
+
+    groups: np.ndarray  # innovation.Group of each firm
+    standards: Standards
+    reviews: Reviews
+    awards: Awards
+    incidents: Incidents
+    rounds: Rounds
+
+    def counts(self, arch: Archetypes) -> dict[str, int]:
+        """HNTE firms by what the innovation score says, and the firms an incident vetoes."""
+        floor, ceiling = self.reviews.floor[arch.hnte], self.reviews.ceiling[arch.hnte]
+        passing, possible = floor >= PASS_MARK, ceiling >= PASS_MARK
+        return {
+            "hnte_innovation_pass": int(passing.sum()),
+            "hnte_innovation_undetermined": int((~passing & possible).sum()),
+            "hnte_innovation_fail": int((~possible).sum()),
+            "hnte_like_vetoed_by_incident": int((arch.hnte_gap == HnteGap.INCIDENT).sum()),
+        }
+
+
+def draw_assessment_inputs(
+    streams: dict[str, np.random.Generator],
+    arch: Archetypes,
+    firms: Firms,
+    ref: CityReference,
+    accounts: Accounts,
+    groups: np.ndarray,
+) -> AssessmentInputs:
+    standards = draw_standards(
+        streams["standards"], arch, firms.founded, firms.industry, firms.hnte_field, ref
+    )
+    reviews = draw_reviews(
+        streams["innovation"],
+        groups,
+        arch.ip_path,
+        standards.bonus,
+        accounts.values,
+        accounts.exists,
+    )
+    return AssessmentInputs(
+        groups,
+        standards,
+        reviews,
+        draw_awards(streams["awards"], arch, firms.founded),
+        draw_incidents(streams["incidents"], arch, firms.founded, firms.previous_application),
+        draw_rounds(
+            streams["financing"],
+            arch.tier,
+            firms.founded,
+            firms.valuation_fen,
+            firms.valuation_on,
+        ),
     )
 
 
@@ -110,6 +196,7 @@ class DemoSummary:
     hnte_gaps: dict[str, int] = field(default_factory=dict)  # non-HNTE firms by missed condition
     contract_turnover_yuan: Decimal = Decimal(0)
     null_share: float = 0.0  # of enterprise-year values left unknown
+    assessment_inputs: dict[str, int] = field(default_factory=dict)  # AssessmentInputs.counts
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -123,6 +210,8 @@ class DemoSummary:
             table.add_row(f"表 {name}", f"{count:,}")
         for name, count in self.archetypes.items():
             table.add_row(f"企业 {ARCHETYPE_LABELS.get(name, name)}", f"{count:,}")
+        for name, count in self.assessment_inputs.items():
+            table.add_row(INPUT_LABELS.get(name, name), f"{count:,}")
         table.add_row("技术合同成交额 contract turnover (元)", f"{self.contract_turnover_yuan:,}")
         table.add_row("未知值占比 unknown values", f"{self.null_share:.1%}")
         table.add_row("用时 seconds", f"{self.seconds:.1f}")
@@ -137,6 +226,12 @@ ARCHETYPE_LABELS = {
     "gazelle": "瞪羚 gazelle",
     "unicorn": "独角兽 unicorn",
     "ordinary": "其他 other",
+}
+INPUT_LABELS = {
+    "hnte_innovation_pass": "高企创新能力评价最低分≥71 HNTE innovation floor ≥ 71",
+    "hnte_innovation_undetermined": "高企创新能力评价待定 HNTE innovation undetermined",
+    "hnte_innovation_fail": "高企创新能力评价最高分<71 HNTE innovation ceiling < 71",
+    "hnte_like_vetoed_by_incident": "因重大事故不符合高企条件 vetoed by an incident",
 }
 
 
@@ -159,6 +254,7 @@ def build_demo_city(
         turnover = _write_contracts(writer, city, enterprise_ids)
         _write_platforms(writer, city, enterprise_ids, district_ids)
         _write_targets(writer, city)
+        _write_assessment_inputs(writer, city, enterprise_ids)
         summary = DemoSummary(
             seed=seed,
             enterprises=enterprises,
@@ -167,6 +263,7 @@ def build_demo_city(
             hnte_gaps=city.archetypes.gap_counts(),
             contract_turnover_yuan=(Decimal(turnover) / 100).quantize(Decimal("0.01")),
             null_share=city.accounts.null_share,
+            assessment_inputs=city.inputs.counts(city.archetypes),
             seconds=time.perf_counter() - started,
         )
         connection.execute(
@@ -242,6 +339,8 @@ def _write_enterprises(
                 "valuation_on": to_dates(firms.valuation_on[s], missing=~valued),
                 "hnte_certificate_no": firms.certificate_no[s],
                 "hnte_certified_on": to_dates(firms.certified_on[s], missing=~certified),
+                "hnte_field": firms.hnte_field[s],
+                "tax_collection": firms.tax_collection[s],
             }
 
     writer.write(
@@ -335,11 +434,13 @@ def _write_platforms(
     plan = plan_platforms(rng, city.counts)
     able = firms.founded < day(dt.date(2022, 1, 1))  # hosts at least a year old
     weights = able * np.where(city.archetypes.hnte, 3.0, 1.0) * (city.revenue.level / 1e7) ** 0.5
+    arch = city.archetypes
     rows = platform_rows(
         rng,
         plan,
         city.reference,
         weights,
+        arch.sme | arch.large,
         firms.founded,
         firms.name,
         firms.district,
@@ -366,3 +467,35 @@ def _write_targets(writer: DemoWriter, city: SyntheticCity) -> None:
         as_of=TARGETS_AS_OF,
         label="目标 targets",
     )
+
+
+def _write_assessment_inputs(
+    writer: DemoWriter, city: SyntheticCity, enterprise_ids: np.ndarray
+) -> None:
+    """One import batch per list, even an empty one: "no rows" then means "none"."""
+    inputs = city.inputs
+    s, r, a, i, f = inputs.standards, inputs.reviews, inputs.awards, inputs.incidents, inputs.rounds
+    lists = (
+        (models.Incident, "事故与失信 incidents", i.firm,
+         {"occurred_on": i.occurred_on, "kind": i.kind, "description": i.description}),
+        (models.Standard, "标准 standards", s.firm,
+         {"number": s.number, "name": s.name, "level": s.level, "role": s.role,
+          "published_on": s.published_on}),
+        (models.Award, "科技奖励 awards", a.firm,
+         {"name": a.name, "level": a.level, "rank": a.rank, "year": a.year}),
+        (models.FinancingRound, "融资 financing rounds", f.firm,
+         {"closed_on": f.closed_on, "round": f.round, "amount": f.amount_fen,
+          "investor": f.investor, "post_money_valuation": f.post_money_fen}),
+        (models.InnovationReview, "创新能力评分 innovation reviews", r.firm,
+         {"year": [REVIEW_YEAR] * len(r), "review_source": r.source,
+          "advancement": r.advancement, "core_support": r.core_support,
+          "rd_management": r.rd_management, "reviewed_on": r.reviewed_on}),
+    )  # fmt: skip
+    for model, label, firm, columns in lists:
+        writer.write(
+            model.__table__,
+            [{"enterprise_id": enterprise_ids[firm].tolist(), **columns}],
+            total=len(firm),
+            as_of=REGISTRY_AS_OF,
+            label=label,
+        )

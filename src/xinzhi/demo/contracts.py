@@ -19,7 +19,14 @@ from .archetypes import REGISTRY_AS_OF
 from .codes import CreditCodes, contract_registration_numbers
 from .names import outside_party_names
 from .reference import CityReference
-from .sampling import apportion, day, random_days, rescale_to_total, to_dates, truncated_lognormal
+from .sampling import (
+    apportion,
+    day,
+    random_days,
+    rescale_to_total,
+    to_dates,
+    truncated_lognormal,
+)
 
 # The published count runs from January to the article's month (2023-08).
 REGISTERED_FROM = dt.date(2023, 1, 1)

@@ -12,11 +12,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .archetypes import GAZELLE_RULE, REGISTRY_AS_OF, Archetypes, HnteGap, RevenueBand, Tier
+from ..domain.enums import TaxCollection
+from .archetypes import (
+    GAZELLE_RULE,
+    REGISTRY_AS_OF,
+    Archetypes,
+    HnteGap,
+    RevenueBand,
+    Tier,
+)
 from .codes import CreditCodes, hnte_certificate_numbers
 from .names import enterprise_names
 from .reference import CityReference
-from .sampling import day, random_days, truncated_lognormal, year_of
+from .sampling import day, random_days, truncated_lognormal, with_nulls, year_of
 
 FIRST_FOUNDING = dt.date(1995, 1, 1)
 FOUNDING_GROWTH = 0.09  # yearly growth of the number of foundings
@@ -30,6 +38,17 @@ LISTED_UNKNOWN_SHARE = 0.01
 VENTURE_SHARE = {Tier.EAGLET: 0.12, Tier.GAZELLE: 0.25}
 VENTURE_SHARE_YOUNG = 0.02  # other firms founded since 2014
 UNICORN_CHAINS = ("集成电路", "软件和信息服务", "机器人", "医疗装备")
+# 《国家重点支持的高新技术领域》: known for every HNTE-like firm, for most others.
+HNTE_FIELD_KNOWN_SHARE = 0.85
+# Another field than the industry's usual one (a software firm serving medicine …).
+HNTE_FIELD_OTHER_SHARE = 0.1
+# 所得税征收方式: 核定征收 for a few firms that are no tech SME anyway (the 2022 guideline
+# requires 查账征收, RULES.md §2.2), unknown for a few more; 查账征收 for everyone else.
+DEEMED_SHARE, TAX_UNKNOWN_SHARE = 0.02, 0.03
+# HNTE firms certified before (重新认定): their previous application, three years earlier.
+PREVIOUSLY_CERTIFIED_SHARE = 0.6
+CYCLE_DAYS = 1096  # a certificate is valid three years (RULES.md §1.6)
+APPLICATION_BEFORE_CERTIFICATE = 150  # days from application to certificate
 
 
 @dataclass
@@ -48,6 +67,11 @@ class Firms:
     valuation_on: np.ndarray  # day number, where valuation_fen > 0
     certified_on: np.ndarray  # day number, −1 for firms without an HNTE certificate
     certificate_no: list  # str or None
+    # day of the HNTE application before the current certificate's, −1 if none: the Class II
+    # IP used in it cannot count again (RULES.md §1.3)
+    previous_application: np.ndarray
+    hnte_field: list  # HnteField value or None
+    tax_collection: list  # TaxCollection value or None
 
     def __len__(self) -> int:
         return len(self.founded)
@@ -135,6 +159,7 @@ def make_firms(
     numbers = hnte_certificate_numbers(rng, year_of(certified_on[hnte]))
     for i, number in zip(hnte.tolist(), numbers):
         certificate_no[i] = number
+    previous = _previous_applications(rng, arch, founded, certified_on)
     return Firms(
         district,
         park,
@@ -148,7 +173,47 @@ def make_firms(
         valuation_on,
         certified_on,
         certificate_no,
+        previous,
+        _hnte_fields(rng, arch, industry, ref),
+        _tax_collection(rng, arch),
     )
+
+
+def _previous_applications(
+    rng: np.random.Generator, arch: Archetypes, founded: np.ndarray, certified_on: np.ndarray
+) -> np.ndarray:
+    """The application before the current certificate's, for firms old enough to have had one."""
+    previous = np.full(len(arch), -1, np.int64)
+    candidate = certified_on - CYCLE_DAYS - APPLICATION_BEFORE_CERTIFICATE
+    renewed = (
+        arch.hnte
+        & (founded <= candidate - MIN_DAYS_BEFORE_CERTIFICATE)
+        & (rng.random(len(arch)) < PREVIOUSLY_CERTIFIED_SHARE)
+    )
+    previous[renewed] = candidate[renewed]
+    return previous
+
+
+def _hnte_fields(
+    rng: np.random.Generator, arch: Archetypes, industry: np.ndarray, ref: CityReference
+) -> list:
+    """The industry's usual field, another one now and then, unknown for some non-HNTE firms."""
+    n = len(arch)
+    usual = np.array([int(ref.industries[i].hnte_field) for i in industry.tolist()])
+    other = rng.integers(1, 9, n)
+    field = np.where(rng.random(n) < HNTE_FIELD_OTHER_SHARE, other, usual)
+    known = arch.hnte_like | (rng.random(n) < HNTE_FIELD_KNOWN_SHARE)
+    return [str(f) if k else None for f, k in zip(field.tolist(), known.tolist())]
+
+
+def _tax_collection(rng: np.random.Generator, arch: Archetypes) -> list:
+    """查账征收 for every HNTE-like firm and tech SME; a few others deemed or unknown."""
+    u = rng.random(len(arch))
+    free = ~(arch.sme | arch.hnte_like)
+    deemed = free & (u < DEEMED_SHARE)
+    unknown = free & (u >= DEEMED_SHARE) & (u < DEEMED_SHARE + TAX_UNKNOWN_SHARE)
+    values = np.where(deemed, TaxCollection.DEEMED.value, TaxCollection.AUDIT.value).tolist()
+    return with_nulls(values, unknown)
 
 
 def _parks(rng: np.random.Generator, district: np.ndarray, ref: CityReference) -> np.ndarray:
@@ -203,7 +268,12 @@ def _valuations(rng: np.random.Generator, arch: Archetypes, founded: np.ndarray)
     unicorn = arch.tier == Tier.UNICORN
     backed &= ~unicorn
     yuan = np.zeros(n)
-    yuan[backed] = truncated_lognormal(rng, np.full(int(backed.sum()), 3e8), 1.0, 2e7, 6e9)
+    # Gazelles raise real venture rounds; the others angel and Pre-A money, whose rounds stay
+    # under the 1,000万 of Liaoning's gazelle row ③ (see financing.py).
+    big = backed & (arch.tier == Tier.GAZELLE)
+    small = backed & ~big
+    yuan[big] = truncated_lognormal(rng, np.full(int(big.sum()), 3e8), 1.0, 2e7, 6e9)
+    yuan[small] = truncated_lognormal(rng, np.full(int(small.sum()), 5e7), 0.6, 1.5e7, 1.2e8)
     yuan[unicorn] = truncated_lognormal(rng, np.full(int(unicorn.sum()), 1.2e10), 0.6, 7.2e9, 3e10)
     fen = (np.round(yuan / 1e4) * 1e4 * 100).astype(np.int64)  # whole 万元
     on = np.full(n, -1, np.int64)

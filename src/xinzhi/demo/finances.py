@@ -42,11 +42,15 @@ FIELDS = (
     "rd_expense_domestic",
     "exports",
     "profit",
+    "cost_expense_total",
+    "conversions",
 )
 NULL_SHARE = 0.02  # of all values, placed only where no archetype depends on them
 # Fields an archetype's rule reads: never left unknown for its members.
 PROTECTED_HNTE = frozenset(FIELDS) - {"exports", "profit"}
-PROTECTED_SME = frozenset({"revenue", "employees", "tech_staff", "total_assets", "rd_expense"})
+PROTECTED_SME = frozenset(
+    {"revenue", "employees", "tech_staff", "total_assets", "rd_expense", "cost_expense_total"}
+)
 PROTECTED_GROWTH_TIER = frozenset({"revenue", "total_income", "rd_expense"})
 
 # Bounds with margins around the rules' thresholds (see archetypes.py).
@@ -63,6 +67,8 @@ UNICORN_BASE = (400 * WAN, 800 * WAN)
 UNICORN_LATEST = (2.5 * YI, 4.5 * YI)
 UNICORN_BASE_STAFF_MAX = 90  # gazelle ② needs base-year staff > 100
 MIN_REVENUE = 5 * WAN
+HNTE_GROWTH = (0.055, 0.15)  # yearly revenue growth of HNTE firms
+EQUITY_GROWTH = (0.05, 0.12)  # yearly growth of an HNTE firm's equity share of its assets
 # Firms founded since then are "young" for the gazelle size rows and the eaglet rule's
 # ≤ 10 years (with a margin): a young non-eaglet with a granted invention stays < 8 % R&D.
 YOUNG_FROM = dt.date(2012, 1, 1)
@@ -116,8 +122,9 @@ def _growth(rng: np.random.Generator, arch: Archetypes) -> np.ndarray:
     """(N, 3) yearly growth rates 2020→21, 21→22, 22→23."""
     n = len(arch)
     g = uniform(rng, np.full((n, 3), -0.15), 0.15)
-    hnte = arch.hnte
-    g[hnte] = uniform(rng, np.full((int(hnte.sum()), 3), 0.04), 0.15)
+    hnte = arch.hnte_like
+    # ≥ 5.5 % a year: the HNTE sales-growth indicator lands in band D or better (RULES.md §1.4.4)
+    g[hnte] = uniform(rng, np.full((int(hnte.sum()), 3), HNTE_GROWTH[0]), HNTE_GROWTH[1])
     eaglet = arch.tier == Tier.EAGLET
     g[eaglet] = uniform(rng, np.full((int(eaglet.sum()), 3), 0.05), 0.45)
     gazelle = np.flatnonzero(arch.tier == Tier.GAZELLE)
@@ -221,8 +228,10 @@ def draw_accounts(
     founded: np.ndarray,
     revenue: Revenue,
     granted_invention: np.ndarray,
+    conversions: np.ndarray,
 ) -> Accounts:
-    """Everything but revenue, given revenue and whether the firm holds a granted invention."""
+    """Everything but revenue, given revenue, whether the firm holds a granted invention and
+    its technology conversions per year (``innovation.draw_conversions``)."""
     n = len(arch)
     rev_yuan = revenue.yuan
     values = {"revenue": _fen(rev_yuan)}
@@ -236,6 +245,9 @@ def draw_accounts(
     values["total_assets"], values["net_assets"] = _assets(rng, arch, revenue)
     values["profit"] = _fen(rev_yuan * _margin(rng, arch))
     values["exports"] = _fen(rev_yuan * _export_share(rng, arch)[:, None])
+    # 成本费用支出总额: what income did not leave as profit, R&D included.
+    values["cost_expense_total"] = np.maximum(values["total_income"] - values["profit"], rd)
+    values["conversions"] = conversions
     for field in FIELDS:
         values[field][~revenue.exists] = 0
     return Accounts(revenue.exists, values, _missing(rng, arch, revenue.exists))
@@ -268,7 +280,7 @@ def _employees(rng: np.random.Generator, arch: Archetypes, revenue: Revenue) -> 
 def _tech_staff(rng: np.random.Generator, arch: Archetypes, employees: np.ndarray) -> np.ndarray:
     n = len(arch)
     lo, hi = np.full(n, 0.03), np.full(n, 0.55)
-    lo[arch.hnte] = 0.11  # HNTE condition 4: ≥ 10 %
+    lo[arch.hnte_like] = 0.11  # HNTE condition 4: ≥ 10 %
     lo[arch.sme] = 0.20  # SME staff score ≥ 12
     staff_gap = arch.sme_gap == SmeGap.STAFF
     lo[staff_gap], hi[staff_gap] = 0.0, 0.085
@@ -293,7 +305,7 @@ def _rd_ratio(
     thr_strictest = hnte_rd_threshold(existing_min)  # the highest threshold any window can have
     thr_loosest = hnte_rd_threshold(rev.max(axis=1))
     lo, hi, median = np.full(n, 0.002), np.full(n, 0.10), np.full(n, 0.03)
-    hnte = arch.hnte
+    hnte = arch.hnte_like
     lo[hnte] = thr_strictest[hnte] + 0.004
     hi[hnte] = np.where(arch.large[hnte], 0.09, 0.12)
     median[hnte] = 0.065
@@ -325,7 +337,7 @@ def _domestic_share(rng: np.random.Generator, arch: Archetypes) -> np.ndarray:
     n = len(arch)
     all_domestic = rng.random(n)
     share = np.where(all_domestic < 0.8, 1.0, uniform(rng, np.full(n, 0.6), 0.99))
-    hnte = arch.hnte
+    hnte = arch.hnte_like
     share[hnte] = np.where(
         all_domestic[hnte] < 0.65, 1.0, uniform(rng, np.full(int(hnte.sum()), 0.72), 0.99)
     )
@@ -338,7 +350,7 @@ def _hitech_share(rng: np.random.Generator, arch: Archetypes) -> np.ndarray:
     """(N, 4) high-tech revenue ÷ total income."""
     n = len(arch)
     lo, hi = np.full(n, 0.1), np.full(n, 0.95)
-    lo[arch.hnte], hi[arch.hnte] = 0.66, 0.97
+    lo[arch.hnte_like], hi[arch.hnte_like] = 0.66, 0.97
     gap = arch.hnte_gap == HnteGap.HITECH
     lo[gap], hi[gap] = 0.05, 0.52
     base = uniform(rng, lo, hi)
@@ -357,12 +369,18 @@ def _assets(rng: np.random.Generator, arch: Archetypes, revenue: Revenue):
     unicorn = arch.tier == Tier.UNICORN
     latest[unicorn] = np.maximum(latest[unicorn], LARGE_REVENUE_MIN / asset_path[unicorn, 2])
     assets_yuan = np.maximum(latest[:, None] * asset_path, 1e4)
-    equity = uniform(rng, np.full(n, 0.05), 0.8)
-    equity[arch.hnte] = uniform(rng, np.full(int(arch.hnte.sum()), 0.3), 0.75)
-    insolvent = ~arch.hnte & (rng.random(n) < 0.03)  # a few firms with negative net assets
-    equity[insolvent] = uniform(rng, np.full(int(insolvent.sum()), -0.4), -0.02)
+    equity = uniform(rng, np.full(n, 0.05), 0.8)[:, None] * np.ones(len(YEARS))
+    # HNTE firms keep their profits: equity's share of assets grows a little every year, so
+    # their net assets grow faster than their assets (RULES.md §1.4.4 indicator 1).
+    hnte = arch.hnte_like
+    latest_equity = uniform(rng, np.full(int(hnte.sum()), 0.35), 0.75)
+    retained = uniform(rng, np.full(int(hnte.sum()), EQUITY_GROWTH[0]), EQUITY_GROWTH[1])
+    years_back = len(YEARS) - 1 - np.arange(len(YEARS))
+    equity[hnte] = latest_equity[:, None] / (1 + retained[:, None]) ** years_back
+    insolvent = ~hnte & (rng.random(n) < 0.03)  # a few firms with negative net assets
+    equity[insolvent] = uniform(rng, np.full(int(insolvent.sum()), -0.4), -0.02)[:, None]
     assets = _fen(assets_yuan)
-    return assets, np.round(assets * equity[:, None]).astype(np.int64)
+    return assets, np.round(assets * equity).astype(np.int64)
 
 
 def _margin(rng: np.random.Generator, arch: Archetypes) -> np.ndarray:
@@ -393,7 +411,7 @@ def _missing(
     for field in FIELDS:
         guard = np.zeros(len(arch), bool)
         if field in PROTECTED_HNTE:
-            guard |= arch.hnte
+            guard |= arch.hnte_like
         if field in PROTECTED_SME:
             guard |= arch.sme
         if field in PROTECTED_GROWTH_TIER:

@@ -62,6 +62,9 @@ class Portfolios:
     counts: np.ndarray
     qualifying: np.ndarray  # (N,) how many granted items must meet the deadline (0, 1 or 5)
     deadline: np.ndarray  # (N,) day number
+    # (N,) day of an earlier HNTE application, −1 if none: the owned Class II items granted by
+    # then were used in it; qualifying Class II items are granted after it (RULES.md §1.3)
+    used_on: np.ndarray
 
     @property
     def granted_invention(self) -> np.ndarray:
@@ -79,6 +82,7 @@ def plan_portfolios(
     sections: np.ndarray,
     revenue_level: np.ndarray,
     certified_on: np.ndarray,
+    previous_application: np.ndarray,
 ) -> Portfolios:
     n = len(arch)
     size = np.clip((revenue_level / 1e7) ** 0.3, 0.4, 6.0)
@@ -111,7 +115,7 @@ def plan_portfolios(
 
     qualifying = np.where(class_i, 1, np.where(class_ii, CLASS_II_MINIMUM, 0))
     deadline = np.where(arch.hnte, certified_on - DAYS_BEFORE_CERTIFICATE, day(QUALIFYING_DEADLINE))
-    return Portfolios(counts, qualifying, deadline)
+    return Portfolios(counts, qualifying, deadline, previous_application)
 
 
 @dataclass
@@ -141,6 +145,13 @@ def ip_rows(
         if not len(items):
             continue
         applied, granted_on, acquisition = _dates_and_acquisition(rng, items, portfolios, founded)
+        used_on = portfolios.used_on[items.firm]
+        used = (
+            (items.kind != INVENTION)
+            & (granted_on >= 0)
+            & (granted_on <= used_on)
+            & (acquisition != Acquisition.LICENCE.value)
+        )
         number = np.empty(len(items), dtype=object)
         patent = items.kind != SOFTWARE
         number[patent] = numbers.patents(year_of(applied[patent]), items.kind[patent])
@@ -153,6 +164,7 @@ def ip_rows(
             "applied_on": to_dates(applied),
             "granted_on": to_dates(granted_on, missing=granted_on < 0),
             "acquisition": acquisition.tolist(),
+            "hnte_used_on": to_dates(used_on, missing=~used),
         }
 
 
@@ -176,6 +188,10 @@ def _dates_and_acquisition(
     earliest = np.where(
         bought, np.maximum(day(FIRST_APPLICATION), last_application - 1500), first_own
     )
+    # A qualifying Class II item of a re-certified firm is newer than its previous application.
+    used_on = portfolios.used_on[firm[g]]
+    fresh = qualifying & (kind[g] != INVENTION) & (used_on >= 0)
+    earliest[fresh] = np.maximum(earliest[fresh], used_on[fresh] - lag[g][fresh] + 1)
     applied[g] = random_days(rng, earliest, last_application)
     granted_on[g] = applied[g] + lag[g]
     acquisition[g[bought]] = Acquisition.TRANSFER.value

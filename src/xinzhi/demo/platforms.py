@@ -149,13 +149,19 @@ def platform_rows(
     plan: PlatformPlan,
     ref: CityReference,
     host_weights: np.ndarray,
+    senior_host: np.ndarray,
     founded: np.ndarray,
     firm_names: list[str],
     firm_district: np.ndarray,
     enterprise_ids: np.ndarray,
     district_ids: list[int],
 ) -> dict[str, list]:
-    """Rows of the platforms; ``host_weights`` says how likely each enterprise is to host one."""
+    """Rows of the platforms; ``host_weights`` says how likely each enterprise is to host one.
+
+    Provincial and national platforms go only to ``senior_host`` firms: hosting a 省部级以上
+    研发机构 qualifies a tech SME directly (RULES.md §2.4 item 3), which must not turn a firm the
+    demo means to fail into one.
+    """
     n = len(plan.kind)
     national = np.array([lv == L.NATIONAL for lv in plan.level])
     pilot = np.array([k == K.PILOT_BASE for k in plan.kind])
@@ -175,12 +181,19 @@ def platform_rows(
     research_host = rng.integers(0, len(ref.research_hosts), n)
     # National platforms go to the biggest hosts: weights sharpened.
     p_local = host_weights / host_weights.sum()
-    sharp = host_weights**2
+    senior = host_weights * senior_host
+    p_provincial = senior / senior.sum()
+    sharp = senior**2
     p_national = sharp / sharp.sum()
+    provincial = np.array([lv == L.PROVINCIAL for lv in plan.level])
     firm = np.where(
         national,
         rng.choice(len(p_national), n, p=p_national),
-        rng.choice(len(p_local), n, p=p_local),
+        np.where(
+            provincial,
+            rng.choice(len(p_provincial), n, p=p_provincial),
+            rng.choice(len(p_local), n, p=p_local),
+        ),
     )
     approved = np.where(
         research,

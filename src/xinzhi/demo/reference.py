@@ -32,6 +32,7 @@ class Industry:
     name: str
     chain: str  # the city's industry chain, e.g. "机器人"
     sei: str  # 战略性新兴产业分类 (2018) first-level category "1".."9"
+    hnte_field: str  # 国家重点支持的高新技术领域 first-level field "1".."8" most firms claim
     weight: float
     words: tuple[str, ...]  # used in synthetic firm names
 
@@ -80,7 +81,8 @@ def shenyang() -> CityReference:
             Park(p["name"], p["district"], p["level"], p["share_of_district"]) for p in raw["parks"]
         ),
         industries=tuple(
-            Industry(i["code"], i["name"], i["chain"], i["sei"], i["weight"], tuple(i["words"]))
+            Industry(i["code"], i["name"], i["chain"], i["sei"], i["hnte_field"], i["weight"],
+                     tuple(i["words"]))
             for i in raw["industries"]
         ),
         research_hosts=tuple(

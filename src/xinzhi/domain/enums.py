@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 
 from .errors import InvalidValue
+from .text import to_halfwidth
 
 
 class LabelledEnum(str, enum.Enum):
@@ -119,3 +120,81 @@ class ParkLevel(LabelledEnum):
     NATIONAL = "national", "国家级"
     PROVINCIAL = "provincial", "省级"
     MUNICIPAL = "municipal", "市级"
+
+
+class HnteField(LabelledEnum):
+    """First-level fields of 《国家重点支持的高新技术领域》 (2016), RULES.md §1.7 ❓.
+
+    HNTE condition 3 (§1.2): the technology behind the main products lies in one of them.
+    Stored as the field's number "1"…"8"; imports also take the Chinese numeral or the name.
+    """
+
+    ELECTRONIC_INFORMATION = "1", "电子信息", "一"
+    BIOLOGY_AND_MEDICINE = "2", "生物与新医药", "二"
+    AEROSPACE = "3", "航空航天", "三"
+    NEW_MATERIALS = "4", "新材料", "四"
+    HIGH_TECH_SERVICES = "5", "高技术服务", "五"
+    NEW_ENERGY_AND_EFFICIENCY = "6", "新能源与节能", "六"
+    RESOURCES_AND_ENVIRONMENT = "7", "资源与环境", "七"
+    ADVANCED_MANUFACTURING = "8", "先进制造与自动化", "八"
+
+    @classmethod
+    def parse(cls, raw: str):
+        """Also takes full-width digits ("３") and a trailing 领域 ("新材料领域")."""
+        return super().parse(to_halfwidth(raw).strip().removesuffix("领域"))
+
+
+class TaxCollection(LabelledEnum):
+    """How enterprise income tax is collected; the 2022 tech-SME guideline requires 查账征收
+    (RULES.md §2.2 condition 1 ✅ [S11])."""
+
+    AUDIT = "audit", "查账征收", "查账"
+    DEEMED = "deemed", "核定征收", "核定"
+
+
+class IncidentKind(LabelledEnum):
+    """Serious incidents and listings that bar an assessment (RULES.md §1.2 condition 8 for
+    HNTE: the first three; §2.2 condition 4 for tech SMEs: all, 严重弄虚作假 since 2022)."""
+
+    SAFETY = "safety", "重大安全事故"
+    QUALITY = "quality", "重大质量事故"
+    ENVIRONMENT = "environment", "严重环境违法行为", "严重环境违法"
+    RESEARCH_MISCONDUCT = "research_misconduct", "科研严重失信行为", "科研严重失信"
+    ABNORMAL_OPERATION = "abnormal_operation", "列入经营异常名录", "经营异常名录", "经营异常"
+    SERIOUS_VIOLATION = (
+        "serious_violation", "列入严重违法失信企业名单", "严重违法失信企业名单", "严重违法失信",
+    )  # fmt: skip
+    FRAUD = "fraud", "严重弄虚作假", "弄虚作假"
+
+
+class StandardLevel(LabelledEnum):
+    """Levels of standards (标准化法): HNTE bonus item §1.4.1 (5), tech-SME route §2.4 (4)."""
+
+    INTERNATIONAL = "international", "国际标准"
+    NATIONAL = "national", "国家标准"
+    INDUSTRY = "industry", "行业标准"
+    LOCAL = "local", "地方标准"
+    GROUP = "group", "团体标准"
+
+
+class StandardRole(LabelledEnum):
+    """The enterprise's part in drafting a standard: 主导制定 (tech-SME route §2.4 (4)) or
+    参与编制 (HNTE bonus §1.4.1 (5))."""
+
+    LEAD = "lead", "主导制定", "主导", "牵头制定", "牵头"
+    PARTICIPANT = "participant", "参与编制", "参与", "参与制定", "参编"
+
+
+class AwardLevel(LabelledEnum):
+    """Level of a science and technology award (tech-SME route §2.4 (2): national, top 3)."""
+
+    NATIONAL = "national", "国家级"
+    PROVINCIAL = "provincial", "省级", "省部级"
+    MUNICIPAL = "municipal", "市级"
+
+
+class ReviewSource(LabelledEnum):
+    """Who scored the expert-judged HNTE innovation items (RULES.md §1.4.1 (1)(2), §1.4.3)."""
+
+    SELF = "self", "自评", "企业自评"
+    EXPERT = "expert", "专家评审", "专家"

@@ -15,16 +15,27 @@ from sqlalchemy import Table
 
 from ..domain.enums import (
     Acquisition,
+    AwardLevel,
     ContractType,
     DistrictKind,
+    HnteField,
+    IncidentKind,
     IPKind,
     ParkLevel,
     PlatformKind,
     PlatformLevel,
+    ReviewSource,
+    StandardLevel,
+    StandardRole,
+    TaxCollection,
 )
 from ..domain.errors import InvalidValue
-from ..domain.patent import parse_patent_application_number, parse_software_copyright_number
-from ..domain.values import parse_text
+from ..domain.patent import (
+    parse_patent_application_number,
+    parse_software_copyright_number,
+)
+from ..domain.text import to_halfwidth
+from ..domain.values import parse_count, parse_text, parse_year
 from ..store import models
 from . import columns as c
 from .columns import Column
@@ -106,12 +117,12 @@ def _money(name: str, zh: str, doc_zh: str, doc_en: str, *, signed=False, requir
     )  # fmt: skip
 
 
-def _choice(name: str, zh: str, enum, *, required=True) -> Column:
+def _choice(name: str, zh: str, enum, *, required=True, aliases=()) -> Column:
     options = "、".join(member.zh for member in enum)
     return Column(
         name, zh, c.choice(enum), "可选值", "choice", required=required,
         doc_zh=f"可选：{options}", doc_en="one of: " + ", ".join(member.value for member in enum),
-        example=next(iter(enum)).zh,
+        example=next(iter(enum)).zh, aliases=aliases,
     )  # fmt: skip
 
 
@@ -266,6 +277,16 @@ ENTERPRISES = Kind(
                doc_en="number of the valid HNTE certificate", example="GR202321000123"),
         _date("hnte_certified_on", "高新技术企业认定日期", "高新技术企业证书发证日期",
               "HNTE certificate date", required=False),
+        Column("hnte_field", "高新技术领域", c.choice(HnteField), "1–8 或领域名称",
+               "1–8 or field name", required=False,
+               doc_zh="主要产品（服务）核心技术所属《国家重点支持的高新技术领域》一级领域：1 电子信息、"
+               "2 生物与新医药、3 航空航天、4 新材料、5 高技术服务、6 新能源与节能、7 资源与环境、"
+               "8 先进制造与自动化；可填序号、一至八或名称",
+               doc_en="first-level field of the state-supported high-tech fields (2016) the core "
+               "technology of the main products belongs to: 1–8, 一–八 or the field's name",
+               example="8", aliases=("国家重点支持的高新技术领域", "技术领域")),
+        _choice("tax_collection", "所得税征收方式", TaxCollection, required=False,
+                aliases=("征收方式",)),
         AS_OF,
     ),
     key=("credit_code",), file_key=("credit_code",),
@@ -308,6 +329,13 @@ ENTERPRISE_YEARS = Kind(
                "R&D expense incurred in China"),
         _money("exports", "出口额", "出口总额", "exports"),
         _money("profit", "利润总额", "利润总额", "total profit", signed=True),
+        _money("cost_expense_total", "成本费用支出总额", "成本费用支出总额（科技型中小企业研发投入第二种计算口径的分母）",
+               "total costs and expenses (denominator of the tech-SME R&D measure 2)"),
+        Column("conversions", "科技成果转化数", c.count, "整数", "integer", required=False,
+               doc_zh="当年科技成果转化项数；同一成果转化为多个产品、服务、工艺、样品或样机只计一次",
+               doc_en="technology results converted in the year; one result counts once however "
+               "many products, services, processes, samples or prototypes it became",
+               example="3", aliases=("科技成果转化项数", "成果转化数")),
         AS_OF,
     ),
     key=("enterprise_id", "year"), file_key=("credit_code", "year"),
@@ -344,6 +372,10 @@ IP_RIGHTS = Kind(
         _date("granted_on", "授权日期", "授权（登记）日期；未授权留空", "grant date; blank if pending",
               required=False, example="2024-01-12"),
         _choice("acquisition", "获得方式", Acquisition),
+        _date("hnte_used_on", "已用于高企申请日期",
+              "该项（Ⅱ类）知识产权已用于某次高新技术企业认定申请时，该次申请的日期；Ⅱ类知识产权仅限使用一次；未用过留空",
+              "date of the HNTE application this (Class II) item was already used in; Class II "
+              "items count only once; blank if never used", required=False, example="2021-05-20"),
         AS_OF,
     ),
     key=("kind", "number"), file_key=("kind", "number"),
@@ -352,6 +384,8 @@ IP_RIGHTS = Kind(
         _ip_number,
         _order("applied_on", "granted_on", "授权日期早于申请日期", "granted before applied",
                "granted_on"),
+        _order("granted_on", "hnte_used_on", "用于高企申请的日期早于授权日期",
+               "used in an HNTE application before it was granted", "hnte_used_on"),
     ),
     doc_en="patents, software copyrights and other IP rights",
 )  # fmt: skip
@@ -444,8 +478,251 @@ TARGETS = Kind(
     doc_en="annual targets by indicator, for the city or a district",
 )  # fmt: skip
 
+# --- assessment inputs: lists an assessment reads (RULES.md §1–§3) ---------------------------
+#
+# The rule engine reads "no rows" for an enterprise as "none" only once a list has been
+# imported at all; the kind's import batches say when. Each list is imported whole.
+
+
+def _enterprise(doc_zh: str = "须为已登记企业", doc_en: str = "must be a registered enterprise"):
+    return _credit_code("credit_code", "统一社会信用代码", doc_zh=doc_zh, doc_en=doc_en)
+
+
+def _score(maximum: int):
+    """An expert-judged score: a whole number from 0 to ``maximum`` (RULES.md §1.4)."""
+
+    def parse(raw, _scale) -> int:
+        score = parse_count(raw)
+        if score > maximum:
+            raise InvalidValue(
+                "score_range", f"分值应为0到{maximum}的整数：{raw}",
+                f"the score must be a whole number from 0 to {maximum}: {raw}",
+            )  # fmt: skip
+        return score
+
+    return parse
+
+
+def _rank(raw, _scale) -> int:
+    rank = parse_count(raw)
+    if rank < 1:
+        raise InvalidValue("rank_range", f"排名从1开始：{raw}", f"a rank starts at 1: {raw}")
+    return rank
+
+
+def _application_year(raw, _scale) -> int:
+    """An HNTE application year: past years, or next year's application being prepared."""
+    return parse_year(raw, years_ahead=1)
+
+
+_ROUND_SUFFIX = re.compile(r"(?:轮融资|轮|\s*round)$", re.IGNORECASE)
+_LETTER_ROUND = re.compile(r"(?:series\s+)?(pre\s*-?\s*)?([a-z]|ipo)(\+*)", re.IGNORECASE)
+
+
+def parse_round(raw, _scale=None) -> str:
+    """A financing round's label, one spelling per round: "a轮", "A round" → "A";
+    "pre-a", "PreA" → "Pre-A"; "Pre-IPO"; others (天使, 战略投资 …) as written, trimmed."""
+    text = " ".join(to_halfwidth(str(raw)).split())
+    text = _ROUND_SUFFIX.sub("", text).strip() or text
+    letter = _LETTER_ROUND.fullmatch(text)
+    if letter:
+        pre, name, plus = letter.groups()
+        text = ("Pre-" if pre else "") + name.upper() + plus
+    return parse_text(text, max_length=30)
+
+
+_DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "‐": "-", "―": "-"})
+# A Chinese standard: code, number with optional parts, year ("GB/T 20000.1-2014").
+# Only a local standard's code has digits (DB21, DB2101): the province or city.
+_CHINESE_STANDARD = re.compile(r"(?P<code>(?:DB\d{2,6}|[A-Z]+)(?:/[A-Z]+)?)\s*"
+                               r"(?P<number>\d+(?:\.\d+)*)\s*-\s*(?P<year>\d{2}|\d{4})")  # fmt: skip
+_INTERNATIONAL = re.compile(r"(?:ISO|IEC|ITU|IEEE)\b.*\d.*")
+_LEVEL_OF_CODE = (
+    (re.compile(r"GB(?:/[TZ])?"), StandardLevel.NATIONAL),
+    (re.compile(r"DB\d{2,6}(?:/[TZ])?"), StandardLevel.LOCAL),
+    (re.compile(r"T/[A-Z]+"), StandardLevel.GROUP),
+    (re.compile(r"[A-Z]{2}(?:/[TZ])?"), StandardLevel.INDUSTRY),
+)
+
+
+def parse_standard_number(raw) -> tuple[str, StandardLevel]:
+    """A standard's number in one spelling, and the level its code stands for.
+
+    "gb/t12345—2023" → ("GB/T 12345-2023", national); DB21/T … local, T/XXX … group, two
+    letters (JB/T, YY, SJ/T …) industry, ISO/IEC/ITU/IEEE international.
+    """
+    text = " ".join(to_halfwidth(str(raw)).translate(_DASHES).upper().split())
+    if _INTERNATIONAL.fullmatch(text):
+        return parse_text(text, max_length=60), StandardLevel.INTERNATIONAL
+    match = _CHINESE_STANDARD.fullmatch(text)
+    if match:
+        for pattern, level in _LEVEL_OF_CODE:
+            if pattern.fullmatch(match["code"]):
+                number = f"{match['code']} {match['number']}-{match['year']}"
+                return parse_text(number, max_length=60), level
+    raise InvalidValue(
+        "standard_number",
+        f"“{raw}”不是标准编号；应为代号、顺序号和年代号，如 GB/T 12345-2023、JB/T 1234-2020、"
+        "DB21/T 1234-2023、T/CMIF 12-2022 或 ISO 9001:2015",
+        f"'{raw}' is not a standard number: code, number and year, e.g. GB/T 12345-2023, "
+        "JB/T 1234-2020, DB21/T 1234-2023, T/CMIF 12-2022 or ISO 9001:2015",
+    )
+
+
+def _standard_number(row: dict) -> list[tuple[str, InvalidValue]]:
+    """The number's code must agree with the stated level (GB is national, DB local …)."""
+    raw, level = row.get("number"), row.get("level")
+    if raw is None:
+        return []
+    try:
+        row["number"], implied = parse_standard_number(raw)
+    except InvalidValue as error:
+        return [("number", error)]
+    if level is not None and implied != StandardLevel(level):
+        return [("level", InvalidValue(
+            "standard_level",
+            f"标准编号{row['number']}是{implied.zh}，与填写的级别“{StandardLevel(level).zh}”不符",
+            f"standard {row['number']} is a {implied.value} standard, not {level}",
+        ))]  # fmt: skip
+    return []
+
+
+def _some_score(row: dict) -> list[tuple[str, InvalidValue]]:
+    if all(row.get(name) is None for name in ("advancement", "core_support", "rd_management")):
+        return [("advancement", InvalidValue(
+            "score_missing", "三项评分均为空：至少填写一项",
+            "all three scores are blank: give at least one",
+        ))]  # fmt: skip
+    return []
+
+
+def _enterprise_list(name: str, zh: str, model, columns: tuple[Column, ...], *,
+                     key: tuple[str, ...], as_of: Callable[[dict], dt.date | None], doc_en: str,
+                     row_checks: tuple[RowCheck, ...] = ()) -> Kind:  # fmt: skip
+    """A list of records of registered enterprises, each row naming its firm by credit code."""
+    return Kind(
+        name, zh, model.__table__, columns=(_enterprise(), *columns, AS_OF),
+        key=("enterprise_id", *key), file_key=("credit_code", *key),
+        refs=(Ref("credit_code", "enterprise_id", "enterprise"),),
+        row_checks=row_checks, default_as_of=as_of, doc_en=doc_en,
+    )  # fmt: skip
+
+
+def _on(column: str) -> Callable[[dict], dt.date | None]:
+    """The row's data describe the date in ``column``."""
+    return lambda row: row.get(column)
+
+
+INCIDENTS = _enterprise_list(
+    "incidents", "事故与失信记录", models.Incident,
+    (
+        _date("occurred_on", "发生日期", "事故或违法失信行为发生的日期，或列入名录、名单的日期",
+              "date of the incident, or of the listing", example="2023-04-12"),
+        _choice("kind", "类型", IncidentKind, aliases=("事故类型", "记录类型")),
+        Column("description", "说明", c.text(2000), "文本", "text", required=False,
+               doc_zh="情况说明、处罚文书号等", doc_en="what happened, decision number …",
+               example="沈应急罚〔2023〕12号"),
+    ),
+    key=("occurred_on", "kind"), as_of=_on("occurred_on"),
+    doc_en="serious safety or quality accidents, serious environmental violations, research "
+    "misconduct, fraud and listings as abnormal or seriously dishonest (HNTE condition 8, "
+    "tech-SME condition 4); import the whole list with --as-of: an enterprise without rows "
+    "then had none",
+)  # fmt: skip
+
+STANDARDS = _enterprise_list(
+    "standards", "标准", models.Standard,
+    (
+        Column("number", "标准编号", c.text(60), "标准编号", "standard number",
+               doc_zh="如 GB/T 12345-2023；代号须与级别一致（GB 国家、行业代号如 JB/T、DB 地方、T/ 团体、ISO/IEC 国际）",
+               doc_en="e.g. GB/T 12345-2023; its code must agree with the level (GB national, "
+               "two letters such as JB/T industry, DB local, T/ group, ISO/IEC international)",
+               example="GB/T 12345-2023", aliases=("标准号",)),
+        Column("name", "标准名称", c.text(300), "文本", "text", doc_zh="标准名称",
+               doc_en="title of the standard", example="工业机器人 关节减速器 试验方法"),
+        _choice("level", "标准级别", StandardLevel, aliases=("级别",)),
+        _choice("role", "制定角色", StandardRole, aliases=("参与方式", "角色")),
+        _date("published_on", "发布日期", "标准发布日期", "date published", example="2023-03-17"),
+    ),
+    key=("number",), as_of=_on("published_on"), row_checks=(_standard_number,),
+    doc_en="standards an enterprise led (主导制定) or took part in drafting (参与编制): HNTE "
+    "bonus item, tech-SME direct qualification; import the whole list with --as-of",
+)  # fmt: skip
+
+AWARDS = _enterprise_list(
+    "awards", "科技奖励", models.Award,
+    (
+        Column("name", "奖项名称", c.text(200), "文本", "text", doc_zh="奖项及等级全称",
+               doc_en="award and grade", example="国家科学技术进步奖二等奖", aliases=("奖项",)),
+        _choice("level", "奖励级别", AwardLevel, aliases=("级别",)),
+        Column("rank", "获奖单位排名", _rank, "正整数", "positive integer",
+               doc_zh="本企业在获奖单位中的排名（第一完成单位为1）",
+               doc_en="the enterprise's place among the award-winning units (1 = first)",
+               example="2", aliases=("排名", "完成单位排名")),
+        Column("year", "获奖年度", c.year, "年份", "year", doc_zh="授奖年度",
+               doc_en="year awarded", example="2022", aliases=("年度",)),
+    ),
+    key=("name", "year"), as_of=_year_end,
+    doc_en="science and technology awards with the enterprise's rank among the winning units "
+    "(tech-SME direct qualification: national, top 3, last 5 years); import the whole list "
+    "with --as-of",
+)  # fmt: skip
+
+FINANCING_ROUNDS = _enterprise_list(
+    "financing_rounds", "融资轮次", models.FinancingRound,
+    (
+        _date("closed_on", "交割日期", "本轮融资完成（交割）日期", "date the round closed",
+              example="2023-05-30"),
+        Column("round", "轮次", parse_round, "文本", "text",
+               doc_zh="天使、Pre-A、A、A+、B……、Pre-IPO、战略投资等；“A轮”记为“A”",
+               doc_en="天使, Pre-A, A, A+, B … Pre-IPO, 战略投资 …; 'A轮' and 'A round' are 'A'",
+               example="B", aliases=("融资轮次",)),
+        _money("amount", "融资金额", "本轮融资金额，人民币；外币融资按交割日汇率折算为人民币后填写",
+               "amount raised, in CNY: convert foreign-currency rounds at the closing date's "
+               "rate before importing", required=True),
+        Column("investor", "投资方", c.text(500), "文本", "text", required=False,
+               doc_zh="领投方或主要投资方", doc_en="lead or main investors", example="某创业投资基金"),
+        _money("post_money_valuation", "投后估值", "本轮投后估值，人民币",
+               "post-money valuation, in CNY"),
+    ),
+    key=("closed_on", "round"), as_of=_on("closed_on"),
+    row_checks=(
+        _not_more("amount", "post_money_valuation", "融资金额大于投后估值",
+                  "the amount raised exceeds the post-money valuation"),
+    ),
+    doc_en="equity financing rounds in CNY (gazelle venture-round rule, unicorn valuations); "
+    "import the whole list with --as-of",
+)  # fmt: skip
+
+INNOVATION_REVIEWS = _enterprise_list(
+    "innovation_reviews", "创新能力评分", models.InnovationReview,
+    (
+        Column("year", "申请年度", _application_year, "年份", "year",
+               doc_zh="高新技术企业认定申请年度（可为明年）",
+               doc_en="year of the HNTE application (may be next year)", example="2023",
+               aliases=("年度",)),
+        _choice("review_source", "评分来源", ReviewSource, aliases=("来源",)),
+        Column("advancement", "技术的先进程度", _score(8), "0–8", "0–8", required=False,
+               doc_zh="知识产权指标之技术的先进程度，0–8分", doc_en="advancement of the technology, 0–8",
+               example="7", aliases=("技术先进程度",)),
+        Column("core_support", "核心支持作用", _score(8), "0–8", "0–8", required=False,
+               doc_zh="对主要产品（服务）在技术上发挥核心支持作用，0–8分",
+               doc_en="core support of the IP for the main products, 0–8", example="7",
+               aliases=("对主要产品（服务）在技术上发挥核心支持作用",)),
+        Column("rd_management", "研究开发组织管理水平", _score(20), "0–20", "0–20", required=False,
+               doc_zh="研究开发组织管理水平，0–20分", doc_en="R&D organisation and management, 0–20",
+               example="16", aliases=("研发组织管理水平",)),
+        _date("reviewed_on", "评分日期", "自评或专家评审的日期", "date of the self-assessment or review",
+              example="2023-06-15"),
+    ),
+    key=("year", "review_source"), as_of=_on("reviewed_on"), row_checks=(_some_score,),
+    doc_en="scores of the expert-judged HNTE innovation items, self-assessed or by experts; a "
+    "blank score is unknown (the assessment then uses its whole range)",
+)  # fmt: skip
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (DISTRICTS, PARKS, ENTERPRISES, ENTERPRISE_YEARS, IP_RIGHTS, TECH_CONTRACTS,
-                 PLATFORMS, TARGETS)
+                 PLATFORMS, TARGETS, INCIDENTS, STANDARDS, AWARDS, FINANCING_ROUNDS,
+                 INNOVATION_REVIEWS)
 }

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..domain.errors import InvalidValue
 from ..store import models
 from ..store.models import utcnow
+from ..store.models.search import refresh_enterprise_search
 from ..store.types import ScaledDecimal
 from . import fastpath
 from .columns import CreditCodeChecker
@@ -129,6 +130,8 @@ def import_file(
                     return result
                 _merge(conn, kind, staging, result, actor=actor, started=started,
                        sha256=file_sha256(path), as_of=as_of)  # fmt: skip
+                if kind.name == "enterprises":  # the name search index commits with the import
+                    refresh_enterprise_search(conn, import_batch_id=result.batch_id)
                 staging.drop(conn)
                 transaction.commit()
             except BaseException:

@@ -5,25 +5,30 @@ tables in a module named after it, so that ``Base.metadata`` always holds the wh
 that Alembic compares against.
 """
 
-from . import auth, chains, matching, runs  # noqa: F401  (registers their tables)
+from . import auth, chains, matching, runs, search  # noqa: F401  (registers their tables)
 from .base import NAMING, Base, utcnow
 from .registry import (
     AuditEntry,
+    Award,
     CreditCodeVerification,
     District,
     Enterprise,
     EnterpriseYear,
+    FinancingRound,
     ImportBatch,
+    Incident,
+    InnovationReview,
     IPRight,
     Park,
     Platform,
     Provenance,
+    Standard,
     Target,
     TechContract,
 )
 
 __all__ = [
-    "NAMING", "AuditEntry", "Base", "CreditCodeVerification", "District", "Enterprise",
-    "EnterpriseYear", "ImportBatch", "IPRight", "Park", "Platform", "Provenance", "Target",
-    "TechContract", "utcnow",
+    "NAMING", "AuditEntry", "Award", "Base", "CreditCodeVerification", "District", "Enterprise",
+    "EnterpriseYear", "FinancingRound", "IPRight", "ImportBatch", "Incident", "InnovationReview",
+    "Park", "Platform", "Provenance", "Standard", "Target", "TechContract", "utcnow",
 ]  # fmt: skip

@@ -108,6 +108,8 @@ class Enterprise(Provenance, Base):
     valuation_on: Mapped[dt.date | None] = mapped_column(Date)
     hnte_certificate_no: Mapped[str | None] = mapped_column(String(40))
     hnte_certified_on: Mapped[dt.date | None] = mapped_column(Date)
+    hnte_field: Mapped[str | None] = mapped_column(String(2))  # domain.enums.HnteField, "1"–"8"
+    tax_collection: Mapped[str | None] = mapped_column(String(10))  # TaxCollection
 
     district: Mapped[District] = relationship()
     park: Mapped[Park | None] = relationship()
@@ -135,6 +137,8 @@ class EnterpriseYear(Provenance, Base):
     rd_expense_domestic: Mapped[Decimal | None] = mapped_column(Money())  # 境内研发费用
     exports: Mapped[Decimal | None] = mapped_column(Money())
     profit: Mapped[Decimal | None] = mapped_column(Money())  # may be negative
+    cost_expense_total: Mapped[Decimal | None] = mapped_column(Money())  # 成本费用支出总额
+    conversions: Mapped[int | None] = mapped_column(Integer)  # 科技成果转化 in the year
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="years")
 
@@ -142,6 +146,7 @@ class EnterpriseYear(Provenance, Base):
         UniqueConstraint("enterprise_id", "year"),
         CheckConstraint("tech_staff <= employees", name="tech_staff_within_employees"),
         CheckConstraint("rd_expense_domestic <= rd_expense", name="domestic_rd_within_rd"),
+        CheckConstraint("conversions >= 0", name="conversions_not_negative"),
     )
 
 
@@ -164,6 +169,9 @@ class IPRight(Provenance, Base):
     applied_on: Mapped[dt.date | None] = mapped_column(Date)
     granted_on: Mapped[dt.date | None] = mapped_column(Date)
     acquisition: Mapped[str] = mapped_column(String(20))
+    # The HNTE application this item was already used in: a Class II item counts only once
+    # (RULES.md §1.3); NULL means not used, or not known to have been.
+    hnte_used_on: Mapped[dt.date | None] = mapped_column(Date)
 
     __table_args__ = (UniqueConstraint("kind", "number"),)
 
@@ -207,6 +215,107 @@ class Platform(Provenance, Base):
     host_name: Mapped[str] = mapped_column(String(200))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     approved_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+def _enterprise_id() -> Mapped[int]:
+    return mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
+
+
+class Incident(Provenance, Base):
+    """A serious incident or listing that bars an assessment (domain.enums.IncidentKind).
+
+    Once the ``incidents`` list has been imported, an enterprise without rows had none.
+    """
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = _enterprise_id()
+    occurred_on: Mapped[dt.date] = mapped_column(Date)  # or the date of the listing
+    kind: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("enterprise_id", "occurred_on", "kind"),)
+
+
+class Standard(Provenance, Base):
+    """A standard the enterprise led or took part in drafting (StandardLevel, StandardRole)."""
+
+    __tablename__ = "standards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = _enterprise_id()
+    number: Mapped[str] = mapped_column(String(60))  # e.g. "GB/T 12345-2023"
+    name: Mapped[str] = mapped_column(String(300))
+    level: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20))
+    published_on: Mapped[dt.date] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("enterprise_id", "number"),)
+
+
+class Award(Provenance, Base):
+    """A science and technology award won by the enterprise (AwardLevel)."""
+
+    __tablename__ = "awards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = _enterprise_id()
+    name: Mapped[str] = mapped_column(String(200))  # e.g. 国家科学技术进步奖二等奖
+    level: Mapped[str] = mapped_column(String(20))
+    rank: Mapped[int] = mapped_column(Integer)  # the firm's place among the winning units
+    year: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "name", "year"),
+        CheckConstraint("rank >= 1", name="rank_positive"),
+    )
+
+
+class FinancingRound(Provenance, Base):
+    """An equity financing round, amounts in CNY (converted before import)."""
+
+    __tablename__ = "financing_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = _enterprise_id()
+    closed_on: Mapped[dt.date] = mapped_column(Date)
+    round: Mapped[str] = mapped_column(String(30))  # 天使, Pre-A, A, B+, Pre-IPO, 战略投资 …
+    amount: Mapped[Decimal] = mapped_column(Money())
+    investor: Mapped[str | None] = mapped_column(String(500))
+    post_money_valuation: Mapped[Decimal | None] = mapped_column(Money())
+
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "closed_on", "round"),
+        CheckConstraint("amount <= post_money_valuation", name="amount_within_valuation"),
+    )
+
+
+class InnovationReview(Provenance, Base):
+    """Scores of the expert-judged HNTE innovation items for one application year.
+
+    技术的先进程度 and 对主要产品核心支持作用 (RULES.md §1.4.1 items 1–2, 0–8 each) and
+    研究开发组织管理水平 (§1.4.3, 0–20), self-assessed or by experts; NULL: not scored.
+    """
+
+    __tablename__ = "innovation_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = _enterprise_id()
+    year: Mapped[int] = mapped_column(Integer)  # the application year
+    # ReviewSource: self or expert ("source" is the provenance column every table has)
+    review_source: Mapped[str] = mapped_column(String(10))
+    advancement: Mapped[int | None] = mapped_column(Integer)
+    core_support: Mapped[int | None] = mapped_column(Integer)
+    rd_management: Mapped[int | None] = mapped_column(Integer)
+    reviewed_on: Mapped[dt.date] = mapped_column(Date)
+
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "year", "review_source"),
+        CheckConstraint("advancement BETWEEN 0 AND 8", name="advancement_range"),
+        CheckConstraint("core_support BETWEEN 0 AND 8", name="core_support_range"),
+        CheckConstraint("rd_management BETWEEN 0 AND 20", name="rd_management_range"),
+    )
 
 
 class Target(Provenance, Base):
