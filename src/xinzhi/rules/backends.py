@@ -11,6 +11,7 @@ as Arrow data (in production they would already sit in the cluster's own storage
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,17 +43,68 @@ class Store:
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
         return self.con.to_pyarrow(expr)
 
-    def cache(self, expr: ir.Table, name: str) -> ir.Table:
-        """Compute an intermediate table once (a temp table, or Spark's cache)."""
+    def schema_key(self) -> tuple:
+        """What compiled SQL over this store depends on: the backend and every table's schema."""
+        return (self.backend, tuple((n, tuple(t.schema().items())) for n, t in sorted(self.tables.items())))
+
+    def compiled(self, key: Hashable, build: Callable[[], ir.Table]) -> str:
+        """The SQL of the table ``build()`` describes, compiled once per process and ``key``.
+
+        Lowering a large Ibis expression to SQL costs seconds (a declaration is hundreds of
+        nested columns), and so would handing that SQL back to Ibis, which re-parses it; the
+        SQL of one declaration, date and schema never changes, so later runs — the profile
+        page explaining one firm — reuse it and run it on the engine directly. Select fusion
+        is off while compiling: the engines' optimisers merge the nested SELECTs themselves,
+        and Ibis's fusion pass dominated the compile time.
+        """
+        key = (self.schema_key(), key)
+        sql = _COMPILED.get(key)
+        if sql is None:
+            fuse, ibis.options.sql.fuse_selects = ibis.options.sql.fuse_selects, False
+            try:
+                sql = str(self.con.compile(build()))
+            finally:
+                ibis.options.sql.fuse_selects = fuse
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            _COMPILED[key] = sql
+        return sql
+
+    def fetch(self, sql: str, order_by: str | None = None) -> pa.Table:
+        """Run SQL on the engine itself and return the rows as Arrow."""
+        if order_by:
+            sql = f"SELECT * FROM ({sql}) AS q ORDER BY {order_by}"
+        if self.backend == "duckdb":
+            return self.con.con.sql(sql).to_arrow_table()
         if self.backend == "pyspark":
-            return expr.cache()
-        # ibis 12's overwrite=True emits SQL DuckDB 1.5 rejects; drop and create instead.
+            return self.con._session.sql(sql).toArrow()
+        cursor = self.con.raw_sql(sql)
+        try:
+            names = [column.name for column in cursor.description]
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return pa.table({name: pa.array([row[i] for row in rows]) for i, name in enumerate(names)})
+
+    def materialise(self, sql: str, name: str) -> ir.Table:
+        """Compute SQL once into a temporary table called ``name`` (Spark: a cached view), so
+        SQL compiled against that name in one run is valid in the next."""
+        if self.backend == "pyspark":
+            session = self.con._session
+            session.sql(sql).createOrReplaceTempView(name)
+            session.catalog.cacheTable(name)
+            return self.con.table(name)
         self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
-        return self.con.create_table(name, expr, temp=True)
+        self.con.raw_sql(f'CREATE TEMPORARY TABLE "{name}" AS {sql}')
+        return self.con.table(name)
 
     def close(self) -> None:
         if self.owned and self.backend != "pyspark":
             self.con.disconnect()
+
+
+_COMPILED: dict[Hashable, str] = {}
+_COMPILED_MAX = 256
 
 
 def sqlite_scanner_path() -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -47,10 +48,15 @@ class Catalog:
 
 
 def load_catalog(folders: list[Path] | None = None) -> Catalog:
-    declarations = []
-    for folder in folders or [ASSESSMENTS]:
-        for path in sorted(folder.glob("*.yaml")):
-            declarations.append(read_declaration(path))
+    """The declarations in ``folders``, read again only when a file changed."""
+    files = tuple((path, path.stat().st_mtime_ns, path.stat().st_size)
+                  for folder in folders or [ASSESSMENTS] for path in sorted(folder.glob("*.yaml")))  # fmt: skip
+    return _load(files)
+
+
+@lru_cache(maxsize=16)
+def _load(files: tuple[tuple[Path, int, int], ...]) -> Catalog:
+    declarations = [read_declaration(path) for path, _, _ in files]
     _check_versions(declarations)
     return Catalog(declarations)
 

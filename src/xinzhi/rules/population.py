@@ -153,10 +153,10 @@ def imported_kinds(store: Store) -> set[str]:
     return set(store.to_arrow(batches.select("kind").distinct()).column("kind").to_pylist())
 
 
-def build_population(store: Store, as_of: dt.date) -> ir.Table:
-    """One row per enterprise with every input of ``CATALOGUE`` for ``as_of``."""
+def build_population(store: Store, as_of: dt.date, covered: set[str]) -> ir.Table:
+    """One row per enterprise with every input of ``CATALOGUE`` for ``as_of``; ``covered``:
+    the kinds of list imported at least once (their absence from a list then means none)."""
     y1 = window_year(as_of)
-    covered = imported_kinds(store)
     ent = store.table("enterprises")
     districts = store.table("districts")
     day = ibis.literal(as_of)

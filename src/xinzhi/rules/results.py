@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyarrow.compute as pc
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Select, or_, select
+
+from ..store.models.runs import CurrentStatus
 
 from .explain import Explanation, explain
 from .runs import evaluate, latest_run, read_results
@@ -15,6 +17,7 @@ from .runs import evaluate, latest_run, read_results
 @dataclass
 class TierCount:
     assessment: str
+    family: str
     passed: int
     undetermined: int
     run_id: int
@@ -34,10 +37,19 @@ def latest_tier_counts(engine: Engine, *, district_id: int | None = None) -> lis
         rows = results.filter(pc.equal(results["assessment"], entry["id"]))
         statuses = rows["status"]
         counts.append(TierCount(
-            entry["id"], pc.sum(pc.equal(statuses, "pass")).as_py() or 0,
+            entry["id"], entry.get("family", entry["id"]), pc.sum(pc.equal(statuses, "pass")).as_py() or 0,
             pc.sum(pc.equal(statuses, "undetermined")).as_py() or 0, run.id, run.as_of.isoformat(),
         ))  # fmt: skip
     return counts
+
+
+def passed_enterprise_ids(assessment: str, status: str = "pass") -> Select:
+    """A select of the enterprises whose result in the latest run over everyone is ``status``
+    (``pass`` or ``undetermined``) for ``assessment`` — an id (``liaoning_gazelle``) or a
+    family (``gazelle``) — for filtering lists in SQL."""
+    return select(CurrentStatus.enterprise_id).where(
+        or_(CurrentStatus.assessment == assessment, CurrentStatus.family == assessment),
+        CurrentStatus.status == status)  # fmt: skip
 
 
 def enterprise_results(engine: Engine, enterprise_id: int, *, as_of=None) -> list[Explanation]:

@@ -11,21 +11,22 @@ import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, insert, select
 
 from ..store.db import session_scope
 from ..store.models import District, EnterpriseYear
-from ..store.models.runs import EvaluationRun
+from ..store.models.runs import CurrentStatus, EvaluationRun
 from .backends import open_store
 from .catalog import Catalog, load_catalog
 from .declaration import Declaration
 from .engine import compile_declaration
-from .population import build_population
+from .population import build_population, imported_kinds
 
 LONG_COLUMNS = ["enterprise_id", "credit_code", "name", "district_id", "status", "score_low",
                 "score_high", "failed", "unknown", "missing", "gap_zh", "gap_en"]  # fmt: skip
@@ -38,6 +39,7 @@ class RunResult:
     results: pa.Table  # long: one row per enterprise and assessment
     detail: dict[str, pa.Table]  # per assessment: every clause's value
     run_id: int | None = None
+    enterprise_id: int | None = None  # a run for one enterprise only
     seconds: float = 0.0
     summary: dict = field(default_factory=dict)
 
@@ -76,14 +78,19 @@ def evaluate(engine: Engine, *, as_of: dt.date | None = None, only: set[str] | N
         declarations = [d for d in declarations if d.applies_to(codes)]
     store = open_store(engine, backend)
     try:
-        population = build_population(store, as_of)
+        covered = imported_kinds(store)
+        sql = store.compiled(("population", as_of, frozenset(covered)),
+                             lambda: build_population(store, as_of, covered))  # fmt: skip
         if enterprise_id is not None:
-            population = population.filter(population.enterprise_id == enterprise_id)
-        population = store.cache(population, "population")
+            sql = f"SELECT * FROM ({sql}) AS p WHERE enterprise_id = {int(enterprise_id)}"
+        population = store.materialise(sql, "population")
         long_parts, detail = [], {}
         for declaration in declarations:
-            compiled = compile_declaration(declaration, population, as_of)
-            table = store.to_arrow(compiled.table.order_by("enterprise_id"))
+            sql = store.compiled(
+                (declaration.sha256, as_of, tuple(population.schema().items())),
+                partial(lambda d: compile_declaration(d, population, as_of).table, declaration),
+            )  # fmt: skip
+            table = store.fetch(sql, order_by="enterprise_id")
             detail[declaration.id] = table
             part = table.select(LONG_COLUMNS)
             part = part.add_column(4, "assessment", pa.array([declaration.id] * part.num_rows,
@@ -92,7 +99,7 @@ def evaluate(engine: Engine, *, as_of: dt.date | None = None, only: set[str] | N
     finally:
         store.close()
     results = pa.concat_tables(long_parts) if long_parts else _long_schema().empty_table()
-    result = RunResult(as_of, declarations, results, detail)
+    result = RunResult(as_of, declarations, results, detail, enterprise_id=enterprise_id)
     result.summary = summarise(results, declarations)
     result.seconds = time.perf_counter() - started
     return result
@@ -134,8 +141,9 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
         run = EvaluationRun(
             kind="assessment",
             rule_set_hash=rule_set_hash(result.declarations),
-            declarations=[{"id": d.id, "version": d.version, "sha256": d.sha256,
-                           "file": d.path.name} for d in result.declarations],  # fmt: skip
+            declarations=[{"id": d.id, "family": d.family, "version": d.version,
+                           "sha256": d.sha256, "file": d.path.name}
+                          for d in result.declarations],  # fmt: skip
             as_of=result.as_of, backend=backend, actor=actor, started_at=started,
             finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
             summary=result.summary,
@@ -148,7 +156,21 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
         pq.write_table(result.results, path)
         run.results_path = str(path.resolve())
         result.run_id = run.id
+        if result.enterprise_id is None:  # a run over everyone becomes the current status
+            families = {d.id: d.family for d in result.declarations}
+            _replace_current_statuses(session, run.id, result.results, families)
     return result.run_id
+
+
+def _replace_current_statuses(session, run_id: int, results: pa.Table,
+                              families: dict[str, str]) -> None:  # fmt: skip
+    kept = results.filter(pc.is_in(results["status"], pa.array(["pass", "undetermined"])))
+    rows = kept.select(["enterprise_id", "assessment", "status"]).to_pylist()
+    for row in rows:
+        row["run_id"], row["family"] = run_id, families[row["assessment"]]
+    session.execute(delete(CurrentStatus))
+    if rows:
+        session.execute(insert(CurrentStatus), rows)
 
 
 def latest_run(engine: Engine, kind: str = "assessment") -> EvaluationRun | None:
