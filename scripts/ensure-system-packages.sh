@@ -8,6 +8,7 @@
 #   fonts-noto-cjk  Chinese fonts, so screenshots and generated notices render 汉字
 #   java 17         openjdk-17-jre-headless, for the PySpark engine tests (Spark runs on the JVM)
 #   poppler-utils   pdftoppm, to render generated PDF notices to images in the tests
+#   wrk             HTTP load generator for the web benchmark (benchmarks/bench_web.py)
 set -euo pipefail
 
 log() { printf 'ensure-system-packages: %s\n' "$*" >&2; }
@@ -45,9 +46,10 @@ have_chromium  || missing+=(chromium)
 have_cjk_fonts || missing+=(fonts-noto-cjk)
 have_java17    || missing+=(openjdk-17-jre-headless)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 
 if ((${#missing[@]} == 0)); then
-    log "all present (postgresql server, chromium, fonts-noto-cjk, java 17, poppler-utils)"
+    log "all present (postgresql server, chromium, fonts-noto-cjk, java 17, poppler-utils, wrk)"
     exit 0
 fi
 

@@ -225,6 +225,18 @@ def demo(
         summary = build_demo_city(engine, seed=seed, enterprises=enterprises, progress=progress)
     console.print(summary.as_table())
     console.print(f"[green]✓[/] demo city in {database_url()}")
+    _print_demo_logins(engine)
+
+
+def _print_demo_logins(engine) -> None:
+    """Create one demo user per role and print the logins (the passwords are new each time)."""
+    from .demo.users import create_demo_users
+
+    table = Table("用户名 user", "密码 password", "角色 role", "范围 scope",
+                  title="演示登录（仅显示这一次）/ demo logins (shown only now)")  # fmt: skip
+    for login in create_demo_users(engine):
+        table.add_row(login.username, login.password, login.role, login.scope)
+    console.print(table)
 
 
 @app.command("stats")

@@ -1,4 +1,5 @@
-"""The landing page: the city's headline counts with the date each describes (issue #2 §1)."""
+"""The city's headline counts with the date each describes (issue #2 §1): now behind the
+login, at /api/headline and on the dashboard (issue #7)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ from fastapi.testclient import TestClient
 
 from xinzhi.ingest.pipeline import import_file
 from xinzhi.web.app import create_app
+from xinzhi.web.users import create_user, use_hasher
 
-from ..ingest.helpers import DISTRICT_HEADER, DISTRICT_ROWS, ENTERPRISE_HEADER, enterprise_rows
-from ..ingest.helpers import write_csv
-
+from ..ingest.helpers import (
+    DISTRICT_HEADER,
+    DISTRICT_ROWS,
+    ENTERPRISE_HEADER,
+    enterprise_rows,
+    write_csv,
+)
+from .helpers import CHEAP_HASHER, sign_in
 
 CONTRACT_HEADER = ["登记编号", "合同类别", "卖方统一社会信用代码", "卖方名称", "买方名称", "合同成交额（万元）",
                    "技术交易额（万元）", "签订日期", "登记日期"]  # fmt: skip
@@ -29,11 +36,20 @@ def city(sqlite_engine, tmp_path):
                                ("tech_contracts", CONTRACT_HEADER, CONTRACTS)):  # fmt: skip
         assert import_file(sqlite_engine, kind, write_csv(tmp_path / f"{kind}.csv", header, rows),
                            actor="test").ok  # fmt: skip
+    use_hasher(CHEAP_HASHER)
+    create_user(sqlite_engine, "ana", "password-1", "analyst", actor="test")
     return sqlite_engine
 
 
+def analyst_client(engine) -> TestClient:
+    client = TestClient(create_app(engine), follow_redirects=False)
+    assert sign_in(client, "ana", "password-1").status_code == 200
+    return client
+
+
 def test_headline_api_reports_counts_with_their_dates(city):
-    body = TestClient(create_app(city)).get("/api/headline").json()
+    assert TestClient(create_app(city)).get("/api/headline").status_code == 401
+    body = analyst_client(city).get("/api/headline").json()
     figures = {f["key"]: f for f in body["figures"]}
     assert figures["enterprises"]["value"] == 3
     assert figures["enterprises"]["as_of"] == "2023-08-31"
@@ -44,15 +60,11 @@ def test_headline_api_reports_counts_with_their_dates(city):
     assert body["enterprises_by_district"][0] == {"district": "浑南区", "enterprises": 2}
 
 
-def test_landing_page_lists_figures(city):
-    html = TestClient(create_app(city)).get("/").text
-    assert "科技型企业" in html and "数据日期 as of 2023-08-31" in html
-
-
-@pytest.mark.e2e
-def test_landing_page_in_chromium(city, live_server, page):
-    base_url = live_server(create_app(city))
-    page.goto(base_url + "/")
-    card = page.locator('[data-figure="enterprises"]')
-    assert "3" in card.locator(".value").inner_text()
-    assert page.locator("tbody tr").count() == 3  # every district, even one with no firm
+def test_the_start_page_asks_for_a_login_then_opens_the_dashboard(city):
+    anonymous = TestClient(create_app(city), follow_redirects=False)
+    assert anonymous.get("/").headers["location"] == "/login"
+    client = analyst_client(city)
+    assert client.get("/").headers["location"] == "/dashboard"
+    html = client.get("/dashboard").text
+    assert "科技型企业" in html and "数据日期 2023-08-31" in html
+    assert html.count("<tr><td>") >= 3  # every district has its row, even one with no firm

@@ -1,49 +1,146 @@
-"""The FastAPI application.
+"""The FastAPI application: pages (Jinja2 + HTMX) and the REST API under /api.
 
-Until the web issue lands this serves the landing page: the city's headline counts, each
-with the date its data describes, and the same data as JSON under /api.
+``create_app`` mounts one router per area (``web.routers``); every route declares who may use
+it (``web.auth``) and scopes its queries (``web.scoping``). See docs/web.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from pathlib import Path
+import logging
+import threading
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..metrics.headline import enterprises_by_district, headline
 from ..store.db import make_engine
 from ..store.schema import ensure_current
+from .auth import Forbidden, LoginRequired, NotFound, Public
+from .config import WebSettings
+from .limits import BodySizeLimit, SecurityHeaders
+from .routers import (
+    account,
+    admin,
+    assessments,
+    audit,
+    chains,
+    dashboard,
+    enterprises,
+    imports,
+    matching,
+    policies,
+)
+from .search import IndexState
+from .templating import STATIC_DIR, render
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+log = logging.getLogger(__name__)
+
+# Mounted in this order; each area owns its router module (docs/web.md, "how to add a page").
+ROUTERS = (account, dashboard, enterprises, imports, audit, admin,
+           assessments, policies, chains, matching)  # fmt: skip
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or (
+        "application/json" in request.headers.get("accept", "")
+        and "text/html" not in request.headers.get("accept", "")
+    )
+
+
+def _problem(request: Request, status: int, zh: str, en: str, headers: dict | None = None):
+    if _wants_json(request):
+        return JSONResponse({"detail": {"zh": zh, "en": en}}, status_code=status, headers=headers)
+    return render(request, "error.html", {"status": status, "zh": zh, "en": en},
+                  status_code=status, headers=headers)  # fmt: skip
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        if _wants_json(request):
+            return JSONResponse({"detail": {"zh": "请先登录", "en": "sign in first"}},
+                                status_code=401)  # fmt: skip
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        login = f"/login?next={quote(target)}"
+        if request.headers.get("hx-request"):
+            return JSONResponse({}, status_code=401, headers={"HX-Redirect": login})
+        return RedirectResponse(login, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden):
+        return _problem(request, 403, exc.zh, exc.en)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound):
+        return _problem(request, 404, exc.zh, exc.en)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            return _problem(request, 404, "未找到", "not found")
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return _problem(request, exc.status_code, detail, detail, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) for e in exc.errors())
+        return _problem(request, 422, f"请求参数有误：{fields}", f"invalid parameters: {fields}")
+
+
+def _warm_up(app: FastAPI) -> None:
+    """Start bringing the search index up to date; fill the dashboard cache; off the request path."""
+    from ..metrics.cache import data_version
+    from .routers.dashboard import warm_cache
+
+    try:
+        app.state.search_index.ready(app.state.engine, data_version(app.state.engine))
+        warm_cache(app)
+    except Exception:
+        log.exception("warm-up failed")
+
+
+def create_app(engine: Engine | None = None, settings: WebSettings | None = None) -> FastAPI:
     engine = engine or make_engine()
     ensure_current(engine)
-    app = FastAPI(title="新质 Xinzhi", version=__version__, docs_url="/api/docs",
-                  openapi_url="/api/openapi.json")  # fmt: skip
+    settings = settings or WebSettings.from_env()
 
-    @app.get("/", response_class=HTMLResponse)
-    def landing(request: Request):
-        return TEMPLATES.TemplateResponse(
-            request, "landing.html",
-            {"figures": headline(engine), "districts": enterprises_by_district(engine),
-             "version": __version__},
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        threading.Thread(target=_warm_up, args=(app,), name="xinzhi-warm-up", daemon=True).start()
+        yield
+
+    app = FastAPI(title="新质 Xinzhi", version=__version__, docs_url=None,
+                  openapi_url="/api/openapi.json", redoc_url=None, lifespan=lifespan,
+                  description="新质平台的数据接口；与网页同样按角色限定范围 / the data behind "
+                              "every page, scoped by role exactly like the pages.")  # fmt: skip
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.search_index = IndexState()
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.upload_max_bytes)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(principal: Public):
+        # Swagger UI from the vendored copy: no CDN at run time
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url, title="新质 Xinzhi API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
         )  # fmt: skip
 
-    @app.get("/api/headline")
-    def api_headline() -> dict:
-        return {
-            "figures": [asdict(f) for f in headline(engine)],
-            "enterprises_by_district": [
-                {"district": name, "enterprises": count}
-                for name, count in enterprises_by_district(engine)
-            ],
-        }
-
+    for module in ROUTERS:
+        app.include_router(module.router)
+    install_error_handlers(app)
     return app

@@ -1,0 +1,227 @@
+"""Imports from the browser: upload an .xlsx or .csv, see the errors inline, download the
+error report. The import itself is ``ingest.pipeline.import_file``: all rows or none.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+
+from ...ingest.kinds import KINDS
+from ...store import models
+from ..auth import CityStaff, EngineDep, NotFound, Principal, SettingsDep
+from ..config import WebSettings
+from ..templating import render
+
+router = APIRouter()
+
+ALLOWED_SUFFIXES = (".xlsx", ".csv")
+ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
+SHOWN_ERRORS = 100
+REPORT_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+class UploadRejected(Exception):
+    def __init__(self, status: int, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.status, self.zh, self.en = status, zh, en
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise UploadRejected(400, f"未知的数据类型“{kind[:40]}”", f"unknown kind '{kind[:40]}'")
+
+
+def _save_upload(upload: UploadFile, directory: Path, max_bytes: int) -> Path:
+    """Copy the upload to a file of the right suffix after checking its type and size."""
+    name = Path(upload.filename or "").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise UploadRejected(415, f"只接受 .xlsx 或 .csv 文件，而不是“{name[:80]}”",
+                             f"only .xlsx or .csv files are accepted, not '{name[:80]}'")  # fmt: skip
+    path = directory / f"upload{suffix}"
+    size = 0
+    with path.open("wb") as out:
+        while block := upload.file.read(1 << 20):
+            size += len(block)
+            if size > max_bytes:
+                raise UploadRejected(413, f"文件超过 {max_bytes // 2**20} MB 的上限",
+                                     f"the file exceeds the {max_bytes // 2**20} MB limit")  # fmt: skip
+            out.write(block)
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if not head:
+        raise UploadRejected(400, "文件是空的", "the file is empty")
+    if suffix == ".xlsx" and not head.startswith(ZIP_MAGIC):
+        raise UploadRejected(415, "文件内容不是 Excel (.xlsx) 格式", "the file is not an Excel (.xlsx) file")
+    if suffix == ".csv" and (b"\x00" in head or head.startswith(ZIP_MAGIC)):
+        raise UploadRejected(415, "文件内容不是文本 CSV", "the file is not a text CSV file")
+    return path
+
+
+def _store_report(settings: WebSettings, principal: Principal, result) -> str:
+    """Write the error report where only its uploader (or an admin) can fetch it; return its token."""
+    from ...ingest.report import write_error_report
+
+    directory = settings.reports_dir
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _sweep_reports(directory, settings.report_hours)
+    token = secrets.token_urlsafe(24)
+    write_error_report(result, directory / f"{token}.xlsx")
+    (directory / f"{token}.json").write_text(json.dumps(
+        {"user_id": principal.user_id, "source": result.source}), encoding="utf-8")  # fmt: skip
+    return token
+
+
+def _sweep_reports(directory: Path, hours: int) -> None:
+    cutoff = time.time() - hours * 3600
+    for path in directory.glob("*.*"):
+        if path.suffix in (".xlsx", ".json") and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def run_upload(engine, settings: WebSettings, principal: Principal, kind: str, upload: UploadFile,
+               as_of: str | None) -> dict:  # fmt: skip
+    """Check, save and import an upload; the outcome as a dict for the page and the API."""
+    from ...domain.errors import InvalidValue
+    from ...domain.values import parse_date
+    from ...ingest.pipeline import import_file
+    from ...ingest.readers import ImportFileError
+
+    _check_kind(kind)
+    try:
+        as_of_date = parse_date(as_of) if as_of else None
+    except InvalidValue as error:
+        raise UploadRejected(400, f"数据日期有误：{error.zh}", f"bad as-of date: {error.en}") from None
+    directory = Path(tempfile.mkdtemp(prefix="xinzhi-upload-"))
+    try:
+        path = _save_upload(upload, directory, settings.upload_max_bytes)
+        source = Path(upload.filename or path.name).name[:200]
+        try:
+            result = import_file(engine, kind, path, actor=principal.audit_name, as_of=as_of_date,
+                                 source=source)  # fmt: skip
+        except ImportFileError as error:
+            raise UploadRejected(400, error.zh, error.en) from None
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    outcome = {"ok": result.ok, "kind": kind, "source": result.source, "rows": result.rows,
+               "inserted": result.inserted, "updated": result.updated,
+               "unchanged": result.unchanged, "batch_id": result.batch_id,
+               "error_count": result.error_count,
+               "errors": [vars(e) for e in result.errors[:SHOWN_ERRORS]], "report_url": None}  # fmt: skip
+    if not result.ok:
+        token = _store_report(settings, principal, result)
+        outcome["report_url"] = f"/imports/reports/{token}"
+    return outcome
+
+
+def _recent_batches(engine, limit: int = 20) -> list:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(models.ImportBatch.__table__)
+            .order_by(models.ImportBatch.id.desc()).limit(limit)
+        ).all()
+
+
+def _kinds() -> list[tuple[str, str]]:
+    return [(k.name, k.zh) for k in KINDS.values()]
+
+
+KindField = Annotated[str, Form(max_length=40)]
+FileField = Annotated[UploadFile, File()]
+AsOfField = Annotated[str, Form(max_length=20)]
+
+
+@router.get("/imports", include_in_schema=False)
+def imports_page(request: Request, principal: CityStaff, engine: EngineDep):
+    return render(request, "imports.html", {"kinds": _kinds(), "outcome": None, "rejected": None,
+                                            "batches": _recent_batches(engine)})  # fmt: skip
+
+
+@router.post("/imports", include_in_schema=False)
+def upload_page(
+    request: Request,
+    principal: CityStaff,
+    engine: EngineDep,
+    settings: SettingsDep,
+    kind: KindField,
+    file: FileField,
+    as_of: AsOfField = "",
+):
+    context = {"kinds": _kinds(), "outcome": None, "rejected": None, "selected_kind": kind}
+    status = 200
+    try:
+        context["outcome"] = run_upload(engine, settings, principal, kind, file, as_of or None)
+        status = 200 if context["outcome"]["ok"] else 422
+    except UploadRejected as rejected:
+        context["rejected"], status = rejected, rejected.status
+    context["batches"] = _recent_batches(engine)
+    return render(request, "imports.html", context, status_code=status)
+
+
+@router.get("/imports/reports/{token}", include_in_schema=False)
+def download_report(token: str, principal: CityStaff, settings: SettingsDep):
+    """The error report of a rejected upload, for whoever uploaded it (and admins)."""
+    if not (20 <= len(token) <= 64) or not set(token) <= REPORT_TOKEN_CHARS:
+        raise NotFound()
+    report = settings.reports_dir / f"{token}.xlsx"
+    meta = settings.reports_dir / f"{token}.json"
+    if not report.is_file() or not meta.is_file():
+        raise NotFound("错误报告不存在或已过期", "no such error report, or it has expired")
+    owner = json.loads(meta.read_text(encoding="utf-8"))
+    if owner.get("user_id") != principal.user_id and not principal.is_admin:
+        raise NotFound("错误报告不存在或已过期", "no such error report, or it has expired")
+    stem = Path(owner.get("source") or "import").stem
+    return FileResponse(report, filename=f"{stem}.errors.xlsx",
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+
+
+@router.get("/imports/templates/{kind}.xlsx", include_in_schema=False)
+def download_template(kind: str, principal: CityStaff):
+    from ...ingest.template import write_template
+
+    if kind not in KINDS:
+        raise NotFound()
+    with tempfile.TemporaryDirectory() as directory:
+        data = write_template(kind, Path(directory) / f"{kind}.xlsx").read_bytes()
+    return StreamingResponse(iter([data]), headers={
+        "Content-Disposition": f"attachment; filename={kind}_template.xlsx"},
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+
+
+@router.post("/api/imports", tags=["imports"])
+def upload_api(
+    principal: CityStaff,
+    engine: EngineDep,
+    settings: SettingsDep,
+    kind: KindField,
+    file: FileField,
+    as_of: AsOfField = "",
+) -> JSONResponse:
+    """Import an .xlsx or .csv file (multipart): all rows or none. On errors (422) the first
+    100 are listed and ``report_url`` serves the full bilingual error report."""
+    try:
+        outcome = run_upload(engine, settings, principal, kind, file, as_of or None)
+    except UploadRejected as rejected:
+        return JSONResponse({"detail": {"zh": rejected.zh, "en": rejected.en}},
+                            status_code=rejected.status)  # fmt: skip
+    return JSONResponse(json.loads(json.dumps(outcome, default=str)),
+                        status_code=200 if outcome["ok"] else 422)  # fmt: skip
+
+
+@router.get("/api/imports", tags=["imports"])
+def batches_api(principal: CityStaff, engine: EngineDep) -> list[dict]:
+    """The latest committed imports (a rejected import leaves no batch: nothing was written)."""
+    return [{c: getattr(row, c) for c in ("id", "kind", "source", "actor", "started_at",
+                                             "finished_at", "as_of", "rows_total", "rows_inserted",
+                                             "rows_updated", "rows_unchanged")}
+            for row in _recent_batches(engine)]  # fmt: skip
