@@ -18,6 +18,7 @@ from .commandline import ActorOption, actor_name, console, err, open_engine, par
 from .matching.cli import app as match_app
 from .rules.cli import policy_app, rules_app
 from .rules.cli import assess as assess_command
+from .rules.cli import cultivate as cultivate_command
 from .rules.cli import explain as explain_command
 from .store.db import database_url, make_engine
 from .store.schema import current_revision, head_revision, upgrade
@@ -36,6 +37,7 @@ app.add_typer(match_app, name="match")
 app.add_typer(user_app, name="user")
 app.command("assess")(assess_command)
 app.command("explain")(explain_command)
+app.command("cultivate")(cultivate_command)
 
 # --- db ----------------------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from xinzhi.metrics.cache import VersionedCache
 from xinzhi.metrics.kpis import compute_dashboard
 from xinzhi.store import models
-from xinzhi.web import results as web_results
 
 from .conftest import assess
 from .helpers import client_for

@@ -112,6 +112,69 @@ def explain(
             console.print(line, markup=False, highlight=False)
 
 
+def cultivate(
+    max_failed: Annotated[int, typer.Option(
+        "--max-failed", help="苗企最多不符合的条款数 / most failed clauses of a seedling")] = 1,
+    score_margin: Annotated[int, typer.Option(
+        "--score-margin", help="评分不达标时最多差几分 / most points short when the score fails")] = 10,
+    tier: Annotated[str | None, typer.Option(
+        "--tier", help="只看这些梯度（逗号分隔：hnte,sme,eaglet…） / only these tiers")] = None,
+    district: Annotated[str | None, typer.Option(
+        "--district", help="区县代码或名称 / district code or name")] = None,
+    year: Annotated[int | None, typer.Option(
+        "--year", help="对照哪一年的目标（默认基准日年份） / the targets' year")] = None,
+    run_id: Annotated[int | None, typer.Option("--run", help="评价记录编号（默认最新） / run id")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=".xlsx")] = None,
+    top: Annotated[int, typer.Option("--top", help="显示前 N 家苗企 / seedlings to print")] = 20,
+) -> None:
+    """The cultivation pipeline: seedlings near each tier by district, against targets /
+    梯度培育：各区县接近各梯度的苗企与目标."""
+    from rich.table import Table
+    from sqlalchemy import or_, select
+
+    from ..store.db import session_scope
+    from ..store.models import District
+    from .cultivation import Distance, PipelineError, build_pipeline, write_pipeline
+
+    engine = open_engine()
+    district_id = None
+    if district:
+        with session_scope(engine) as session:
+            district_id = session.scalar(select(District.id).where(
+                or_(District.code == district, District.name == district)))  # fmt: skip
+        if district_id is None:
+            err.print(f"[red]✗[/] 未知区县 {district} / unknown district {district}")
+            raise typer.Exit(1)
+    try:
+        pipeline = build_pipeline(
+            engine, run_id=run_id, distance=Distance(max_failed, score_margin),
+            district_id=district_id, target_year=year,
+            families={t.strip() for t in tier.split(",")} if tier else None)  # fmt: skip
+    except PipelineError as exc:
+        err.print(f"[red]✗[/] {exc}")
+        raise typer.Exit(1) from None
+    table = Table(title=f"梯度培育 pipeline — run {pipeline.run_id}, 基准日 as of {pipeline.as_of}; "
+                        f"苗企: ≤ {max_failed} 条不符合, 分差 ≤ {score_margin}")  # fmt: skip
+    for header in ("区县 district", "梯度 tier", "符合 passed", "苗企 seedlings", "待定 undet.",
+                   "目标 target", "缺口 shortfall"):  # fmt: skip
+        table.add_column(header, justify="left" if header[0] in "区梯" else "right")
+    for row in pipeline.rows:
+        table.add_row(row.district, row.tier.zh, f"{row.passed:,}", f"{row.seedlings:,}",
+                      f"{row.undetermined:,}", "—" if row.target is None else f"{row.target:,.0f}",
+                      "—" if row.shortfall is None else f"{row.shortfall:,}",
+                      style="bold" if row.district_id is None else None)  # fmt: skip
+    console.print(table)
+    for seedling in pipeline.seedlings[:top]:
+        gap = f" — {seedling.gap.zh}" if seedling.gap else ""
+        console.print(f"{seedling.credit_code} {seedling.name}（{seedling.district}）{seedling.assessment}: "
+                      f"{'、'.join(t.zh for t in seedling.failed_text)}{gap}", markup=False)  # fmt: skip
+    if len(pipeline.seedlings) > top:
+        console.print(f"… 共 {len(pipeline.seedlings):,} 家苗企 / seedlings in all")
+    if output:
+        write_pipeline(pipeline, output)
+        console.print(f"[green]✓[/] {output}")
+
+
 @rules_app.command("list")
 def rules_list(as_of: AsOfOption = None) -> None:
     """List the declarations and their versions / 列出评价声明."""

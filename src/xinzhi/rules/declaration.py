@@ -393,7 +393,7 @@ def parse_parameter_value(value: Any, unit: str) -> Fraction | str | None:
     if unit == "code":
         return None if value is None else str(value)
     if isinstance(value, bool) or value is None:
-        raise ValueError("a number is needed")
+        raise TypeError("a number is needed")
     if isinstance(value, str):
         text = value.strip().replace(",", "")
         percent = text.endswith("%")
@@ -404,7 +404,7 @@ def parse_parameter_value(value: Any, unit: str) -> Fraction | str | None:
     elif isinstance(value, int):
         number = Fraction(value)
     else:
-        raise ValueError("a number is needed")
+        raise TypeError("a number is needed")
     if unit in MONEY_UNITS:
         return number * MONEY_UNITS[unit] * 100
     if unit in FOREIGN_MONEY_UNITS:
@@ -437,7 +437,7 @@ def _parameters(r: _Reader, node: Any, references: dict[str, Reference]) -> dict
                    {"mark", "reference", "article", "note"})  # fmt: skip
             try:
                 value = parse_parameter_value(entry["value"], unit)
-            except (ValueError, ZeroDivisionError):
+            except (TypeError, ValueError, ZeroDivisionError):
                 r.fail(entry, f"{where} 的值“{entry['value']}”不是 {unit} 数值",
                        f"{where} value '{entry['value']}' is not a number in {unit}", "value")  # fmt: skip
             parsed.append(ParameterValue(
@@ -561,7 +561,7 @@ def _bands(r: _Reader, node: Node, where: str, maximum: int, *, by_value: bool) 
         if by_value:
             try:
                 band.interval = parse_interval(str(entry["range"]))
-            except (ValueError, ZeroDivisionError):
+            except (TypeError, ValueError, ZeroDivisionError):
                 r.fail(entry, f"区间“{entry['range']}”无效，应如 [0.35, inf) 或 (0, 5%)",
                        f"invalid range '{entry['range']}', write e.g. [0.35, inf) or (0, 5%)",
                        "range")  # fmt: skip

@@ -54,8 +54,8 @@ class Explanation:
 
     def lines(self, lang: str = "zh") -> list[str]:
         d = self.declaration
-        out = [f"{d.name.get(lang)} [{d.region_name.get(lang)} {d.version}]: "
-               f"{STATUS_TEXT[self.status].get(lang)}"]  # fmt: skip
+        out = [(f"{d.name.get(lang)} [{d.region_name.get(lang)} {d.version}]: "
+                f"{STATUS_TEXT[self.status].get(lang)}")]
         if self.score:
             out.append(("  创新/综合评分 " if lang == "zh" else "  score ") + _range(self.score))
         for clause in self.clauses:

@@ -57,8 +57,8 @@ def _write_xlsx(result: RunResult, table: pa.Table, path: Path) -> None:
     for declaration in result.declarations:
         detail = result.detail[declaration.id]
         sheet = book.create_sheet(declaration.id[:31])
-        sheet.append([f"{declaration.name.zh} {declaration.name.en} — {declaration.region_name.zh}"
-                      f" {declaration.version}, 基准日 as of {result.as_of}"])  # fmt: skip
+        sheet.append([(f"{declaration.name.zh} {declaration.name.en} — {declaration.region_name.zh}"
+                       f" {declaration.version}, 基准日 as of {result.as_of}")])
         columns = [c for c in detail.column_names if c not in ("enterprise_id", "district_id")]
         sheet.append(columns)
         for batch in detail.select(columns).to_batches(50_000):

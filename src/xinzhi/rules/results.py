@@ -9,7 +9,6 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine, Select, or_, select
 
 from ..store.models.runs import CurrentStatus
-
 from .explain import Explanation, explain
 from .runs import evaluate, latest_run, read_results
 

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, delete, func, insert, select
 
 from ..store.db import session_scope
-from ..store.models import District, EnterpriseYear
+from ..store.models import AuditEntry, District, EnterpriseYear
 from ..store.models.runs import CurrentStatus, EvaluationRun
 from .backends import open_store
 from .catalog import Catalog, load_catalog
@@ -143,11 +143,11 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
             rule_set_hash=rule_set_hash(result.declarations),
             declarations=[{"id": d.id, "family": d.family, "version": d.version,
                            "sha256": d.sha256, "file": d.path.name}
-                          for d in result.declarations],  # fmt: skip
+                          for d in result.declarations],
             as_of=result.as_of, backend=backend, actor=actor, started_at=started,
             finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
             summary=result.summary,
-        )  # fmt: skip
+        )
         session.add(run)
         session.flush()
         folder = runs_directory(engine)
@@ -156,6 +156,9 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
         pq.write_table(result.results, path)
         run.results_path = str(path.resolve())
         result.run_id = run.id
+        session.add(AuditEntry(actor=actor, action="assess.run", subject=f"run:{run.id}",
+                               detail={"as_of": result.as_of.isoformat(), "backend": backend,
+                                       "counts": result.summary["counts"]}))  # fmt: skip
         if result.enterprise_id is None:  # a run over everyone becomes the current status
             families = {d.id: d.family for d in result.declarations}
             _replace_current_statuses(session, run.id, result.results, families)

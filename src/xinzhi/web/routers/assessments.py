@@ -1,7 +1,104 @@
-"""Pages and API of the assessments area."""
+"""Assessment runs and the cultivation pipeline (梯度培育): which firms are near each tier, by
+district, against the year's targets. District analysts see their own district only."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse
+from starlette.background import BackgroundTask
+
+from ...rules.cultivation import (
+    Distance,
+    Pipeline,
+    PipelineError,
+    build_pipeline,
+    write_pipeline,
+)
+from ...rules.runs import evaluate, record
+from ...store.models.runs import EvaluationRun
+from ..auth import CityStaff, EngineDep, Principal, Staff
+from ..templating import render
 
 router = APIRouter()
+
+MaxFailed = Annotated[int, Query(ge=1, le=5, description="苗企最多不符合的条款数")]
+ScoreMargin = Annotated[int, Query(ge=0, le=100, description="评分不达标时最多差几分")]
+Tier = Annotated[str, Query(pattern=r"^[a-z_]*$", max_length=40, description="梯度（family）或评价编号")]
+SEEDLINGS_SHOWN = 200
+
+
+def _pipeline(engine, principal: Principal, max_failed: int, score_margin: int,
+              tier: str) -> Pipeline | None:  # fmt: skip
+    """The latest run's pipeline in the principal's scope; None before any run."""
+    district = None if principal.sees_whole_city else principal.district_id
+    try:
+        return build_pipeline(engine, distance=Distance(max_failed, score_margin),
+                              district_id=district, families={tier} if tier else None)  # fmt: skip
+    except PipelineError:
+        return None
+
+
+def _runs(engine, limit: int = 10) -> list:
+    R = EvaluationRun
+    with engine.connect() as conn:
+        return conn.execute(sa.select(R.id, R.as_of, R.actor, R.finished_at, R.summary, R.backend)
+                            .where(R.kind == "assessment").order_by(R.id.desc()).limit(limit)).all()  # fmt: skip
+
+
+@router.get("/assessments", include_in_schema=False)
+def assessments_page(request: Request, principal: Staff, engine: EngineDep, max_failed: MaxFailed = 1,
+                     score_margin: ScoreMargin = 10, tier: Tier = ""):  # fmt: skip
+    pipeline = _pipeline(engine, principal, max_failed, score_margin, tier)
+    return render(request, "assessments.html", {
+        "pipeline": pipeline, "runs": _runs(engine), "max_failed": max_failed,
+        "score_margin": score_margin, "tier": tier, "shown": SEEDLINGS_SHOWN,
+        "may_run": principal.sees_whole_city,
+    })  # fmt: skip
+
+
+@router.post("/assessments/run", include_in_schema=False)
+def run_assessments(principal: CityStaff, engine: EngineDep):
+    """Evaluate everyone now and record the run (as `xinzhi assess`)."""
+    record(engine, evaluate(engine), actor=principal.audit_name)
+    return RedirectResponse("/assessments", status_code=303)
+
+
+@router.get("/assessments/pipeline.xlsx", include_in_schema=False)
+def pipeline_export(principal: Staff, engine: EngineDep, max_failed: MaxFailed = 1,
+                    score_margin: ScoreMargin = 10, tier: Tier = ""):  # fmt: skip
+    pipeline = _pipeline(engine, principal, max_failed, score_margin, tier)
+    if pipeline is None:
+        raise HTTPException(404, "尚无评价记录 / no assessment run yet")
+    path = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+    write_pipeline(pipeline, path)
+    return FileResponse(path, filename=f"梯度培育-run{pipeline.run_id}.xlsx",
+                        background=BackgroundTask(path.unlink))  # fmt: skip
+
+
+@router.get("/api/assessments/pipeline", tags=["assessments"])
+def pipeline_api(principal: Staff, engine: EngineDep, max_failed: MaxFailed = 1,
+                 score_margin: ScoreMargin = 10, tier: Tier = "") -> dict:  # fmt: skip
+    """The cultivation pipeline of the latest run: per tier and district the firms that pass,
+    the seedlings within the distance, the undetermined, the target and the shortfall; then
+    the seedlings with their failed clauses and gaps. ``run_id`` null: no run yet."""
+    pipeline = _pipeline(engine, principal, max_failed, score_margin, tier)
+    if pipeline is None:
+        return {"run_id": None, "rows": [], "seedlings": []}
+    return {
+        "run_id": pipeline.run_id, "as_of": pipeline.as_of,
+        "distance": {"max_failed": max_failed, "score_margin": score_margin},
+        "rows": [{"district_id": r.district_id, "district": r.district, "assessment": r.assessment,
+                  "family": r.family, "passed": r.passed, "seedlings": r.seedlings,
+                  "undetermined": r.undetermined, "target": r.target, "target_year": r.target_year,
+                  "shortfall": r.shortfall, "covered": r.covered} for r in pipeline.rows],
+        "seedlings": [{"enterprise_id": s.enterprise_id, "credit_code": s.credit_code,
+                       "name": s.name, "district": s.district, "assessment": s.assessment,
+                       "failed": s.failed, "score_high": s.score_high,
+                       "score_short": s.score_short, "gap_zh": s.gap.zh if s.gap else None,
+                       "gap_en": s.gap.en if s.gap else None} for s in pipeline.seedlings],
+    }  # fmt: skip
