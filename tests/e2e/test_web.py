@@ -128,3 +128,21 @@ def test_english_switch(site, page, request):
     page.goto(base_url + "/admin")
     assert "Users and roles" in page.content()
     shot(page, request, "admin-en")
+
+
+def test_cultivation_pipeline_and_tier_filter(site, page, request):
+    city, base_url, run = site
+    login(page, base_url, "analyst")
+    page.goto(base_url + "/assessments")
+    total = page.locator('#pipeline tr.total td[data-assessment="hnte"] .passed').inner_text()
+    assert total.replace(",", "") == str(run.summary["counts"]["hnte"]["pass"])
+    page.fill('input[name="max_failed"]', "3")
+    page.click('form.filters button[type="submit"]')
+    page.wait_for_url(re.compile(r"max_failed=3"))
+    assert page.locator("#seedlings tbody tr").count() >= 1
+    shot(page, request, "assessments")
+    page.goto(base_url + "/enterprises?tier=sme")
+    passed = run.summary["counts"]["sme"]["pass"]
+    rows = page.locator("#enterprise-list tbody tr").count()
+    assert 0 < rows <= passed
+    shot(page, request, "tier-filter")

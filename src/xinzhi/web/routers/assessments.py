@@ -29,7 +29,7 @@ router = APIRouter()
 MaxFailed = Annotated[int, Query(ge=1, le=5, description="苗企最多不符合的条款数")]
 ScoreMargin = Annotated[int, Query(ge=0, le=100, description="评分不达标时最多差几分")]
 Tier = Annotated[str, Query(pattern=r"^[a-z_]*$", max_length=40, description="梯度（family）或评价编号")]
-SEEDLINGS_SHOWN = 200
+SEEDLINGS_SHOWN = 100
 
 
 def _pipeline(engine, principal: Principal, max_failed: int, score_margin: int,
@@ -43,6 +43,19 @@ def _pipeline(engine, principal: Principal, max_failed: int, score_margin: int,
         return None
 
 
+def _matrix(pipeline: Pipeline | None) -> tuple[list, list]:
+    """The pipeline as one row per district (the city last) and one column per assessment."""
+    if pipeline is None:
+        return [], []
+    columns = list(dict.fromkeys((r.assessment, r.tier) for r in pipeline.rows))
+    by_district: dict = {}
+    for row in pipeline.rows:
+        by_district.setdefault((row.district_id is None, row.district_id, row.district), {})[row.assessment] = row
+    rows = [(name, total, cells) for (total, _, name), cells in by_district.items()]
+    rows.sort(key=lambda r: r[1])  # districts in their order, then the city
+    return columns, rows
+
+
 def _runs(engine, limit: int = 10) -> list:
     R = EvaluationRun
     with engine.connect() as conn:
@@ -54,8 +67,9 @@ def _runs(engine, limit: int = 10) -> list:
 def assessments_page(request: Request, principal: Staff, engine: EngineDep, max_failed: MaxFailed = 1,
                      score_margin: ScoreMargin = 10, tier: Tier = ""):  # fmt: skip
     pipeline = _pipeline(engine, principal, max_failed, score_margin, tier)
+    columns, rows = _matrix(pipeline)
     return render(request, "assessments.html", {
-        "pipeline": pipeline, "runs": _runs(engine), "max_failed": max_failed,
+        "pipeline": pipeline, "columns": columns, "rows": rows, "runs": _runs(engine), "max_failed": max_failed,
         "score_margin": score_margin, "tier": tier, "shown": SEEDLINGS_SHOWN,
         "may_run": principal.sees_whole_city,
     })  # fmt: skip
