@@ -39,7 +39,7 @@ def login(page, base_url: str, username: str, lands_on: str | None = r"/dashboar
 
 
 def test_login_and_dashboard_charts(site, page, request):
-    city, base_url, run = site
+    _, base_url, run = site
     page.goto(base_url + "/")
     assert page.url.endswith("/login")
     shot(page, request, "login")
@@ -131,7 +131,7 @@ def test_english_switch(site, page, request):
 
 
 def test_cultivation_pipeline_and_tier_filter(site, page, request):
-    city, base_url, run = site
+    _, base_url, run = site
     login(page, base_url, "analyst")
     page.goto(base_url + "/assessments")
     total = page.locator('#pipeline tr.total td[data-assessment="hnte"] .passed').inner_text()
