@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from xinzhi.cli import app
 from xinzhi.rules.catalog import load_catalog
 from xinzhi.rules.cultivation import Distance, PipelineError, build_pipeline, pass_mark
-from xinzhi.rules.runs import RunResult, _long_schema, evaluate, record
+from xinzhi.rules.runs import RunResult, _long_schema, evaluate, record, summarise
 from xinzhi.store.db import session_scope
 from xinzhi.store.models import Target
 
@@ -48,7 +48,8 @@ def recorded(sqlite_engine):
                            value=Decimal(5), unit="家", source="test", as_of=AS_OF))  # fmt: skip
     district = _district_id(sqlite_engine)
     table = pa.Table.from_pylist([{**r, "district_id": district} for r in rows], _long_schema())
-    record(sqlite_engine, RunResult(AS_OF, [HNTE], table, {}), actor="test")
+    result = RunResult(AS_OF, [HNTE], table, {}, summary=summarise(table, [HNTE]))
+    record(sqlite_engine, result, actor="test")
     return sqlite_engine, ids, district
 
 

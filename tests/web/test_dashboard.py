@@ -77,7 +77,7 @@ def test_district_analyst_gets_its_district_and_its_targets(web_city):
 def test_tiers_show_not_assessed_until_a_run_then_the_runs_counts(web_city):
     client = client_for(web_city, "analyst")
     tiers = client.get("/api/dashboard").json()["tiers"]
-    assert [t["key"] for t in tiers] == ["hnte", "sme", "eaglet", "gazelle", "unicorn"]
+    assert [t["key"] for t in tiers] == ["hnte", "sme", "eaglet", "gazelle", "unicorn", "potential_unicorn"]
     assert all(t["assessed"] is False and t["passed"] is None for t in tiers)  # never zeros
     assert client.get("/dashboard").text.count("尚未评价") >= 5
     result = assess(web_city)

@@ -36,6 +36,7 @@ TARGET_INDICATORS = {
     "eaglet": ("雏鹰企业数量", "雏鹰企业"),
     "gazelle": ("瞪羚企业数量", "瞪羚企业"),
     "unicorn": ("独角兽企业数量", "独角兽企业"),
+    "potential_unicorn": ("潜在独角兽企业数量", "潜在独角兽企业"),
 }
 _PASS_MARK = re.compile(r"\bscore\s*(>=|>)\s*(param\.(\w+)|\d+)")
 

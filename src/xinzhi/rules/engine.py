@@ -197,10 +197,10 @@ def compile_declaration(declaration: Declaration, frame: ir.Table, as_of: dt.dat
         status=ibis.cases((outcome.isnull(), "undetermined"), (outcome, "pass"), else_="fail")
     )["status"]
     summary = {
-        "failed": _join([ibis.ifelse(cond[f"c__{c}"] == False, c, ibis.null("string"))
-                         for c in decisive]),
-        "unknown": _join([ibis.ifelse(cond[f"c__{c}"].isnull(), c, ibis.null("string"))
-                          for c in decisive]),
+        "failed": _join([ibis.ifelse(flag, c, ibis.null("string"))
+                         for c, flag in _blocking(declaration, cond, decisive, "failed").items()]),
+        "unknown": _join([ibis.ifelse(flag, c, ibis.null("string"))
+                          for c, flag in _blocking(declaration, cond, decisive, "unknown").items()]),
         "missing": _missing(ctx, cond, needs, status),
     }  # fmt: skip
     summary["gap_zh"], summary["gap_en"] = _gaps(ctx, declaration, cond)
@@ -415,6 +415,88 @@ def _outcome(ctx: _Context, conditions: dict[str, Value]) -> ir.Expr:
     if value.kind != "bool":
         raise DeclarationError(ctx.d.path, None, "outcome 须为条件", "outcome must be a condition")
     return _ibis(value.expr)
+
+
+def _blocking(declaration: Declaration, cond: dict, decisive: list[str], kind: str) -> dict:
+    """Per clause, whether it is reported as failed (or unknown) — following the outcome.
+
+    With ``outcome: a and (score or direct)``, a firm that passes on its score has not
+    "failed" the direct routes, and one short on both alternatives failed one of them, not
+    two: an ``or`` with a true branch reports nothing; otherwise its cheapest false branch
+    (fewest failed clauses, the first on a tie) — or, for unknowns, every unknown branch.
+    Outcomes that are not and/or over clause names report every false (unknown) clause.
+    """
+    def leaf(c: str) -> dict:
+        value = cond[f"c__{c}"]
+        flag = (value == False) if kind == "failed" else value.isnull()  # noqa: E712
+        return {c: flag.fill_null(False)}
+
+    tree = _and_or_tree(declaration.outcome, set(decisive)) if declaration.outcome else None
+    if tree is None:
+        flags: dict = {}
+        for c in decisive:
+            flags.update(leaf(c))
+        return flags
+
+    def truth(node) -> ir.Expr:
+        if isinstance(node, str):
+            return cond[f"c__{node}"]
+        parts = [truth(child) for child in node[1]]
+        result = parts[0]
+        for part in parts[1:]:
+            result = (result & part) if node[0] == "and" else (result | part)
+        return result
+
+    def flags_of(node) -> dict:
+        if isinstance(node, str):
+            return leaf(node)
+        children = [flags_of(child) for child in node[1]]
+        merged: dict = {}
+        if node[0] == "and":
+            for child in children:
+                for c, flag in child.items():
+                    merged[c] = merged[c] | flag if c in merged else flag
+            return merged
+        values = [truth(child) for child in node[1]]
+        open_ = ~ibis.or_(*[(v == True).fill_null(False) for v in values])  # noqa: E712
+        if kind == "unknown":
+            for child in children:
+                for c, flag in child.items():
+                    merged[c] = (merged[c] | flag) if c in merged else flag
+            return {c: open_ & flag for c, flag in merged.items()}
+        # failed: only when every branch is false; then the cheapest branch
+        open_ = open_ & ~ibis.or_(*[v.isnull() for v in values])
+        costs = [sum(flag.cast("int64") for flag in child.values()) for child in children]
+        for i, child in enumerate(children):
+            chosen = open_
+            for j in range(len(children)):
+                if j != i:
+                    chosen = chosen & ((costs[i] < costs[j]) if j < i else (costs[i] <= costs[j]))
+            for c, flag in child.items():
+                merged[c] = (merged[c] | (chosen & flag)) if c in merged else (chosen & flag)
+        return merged
+
+    return {c: flag.fill_null(False) for c, flag in flags_of(tree).items()}
+
+
+def _and_or_tree(source: str, names: set[str]):
+    """The outcome as nested ("and"|"or", [children]) over clause names; None otherwise."""
+    try:
+        node = ast.parse(source, mode="eval").body
+    except SyntaxError:
+        return None
+
+    def walk(n):
+        if isinstance(n, ast.Name) and n.id in names:
+            return n.id
+        if isinstance(n, ast.BoolOp):
+            children = [walk(v) for v in n.values]
+            if any(c is None for c in children):
+                return None
+            return ("and" if isinstance(n.op, ast.And) else "or", children)
+        return None
+
+    return walk(node)
 
 
 def _missing(ctx, cond, needs, status) -> ir.Expr:

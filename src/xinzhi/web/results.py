@@ -23,6 +23,7 @@ TIERS = (
     ("eaglet", "eaglet", "雏鹰企业", "eaglet"),
     ("gazelle", "gazelle", "瞪羚企业", "gazelle"),
     ("unicorn", "unicorn", "独角兽企业", "unicorn"),
+    ("potential_unicorn", "potential_unicorn", "潜在独角兽企业", "potential unicorn"),
 )
 
 

@@ -60,7 +60,7 @@ QueryQ = Annotated[str, Query(max_length=100, description="名称、拼音首字
 QueryDistrict = Annotated[str | None, Query(max_length=10, pattern=r"^\d*$", description="区县 id")]
 QueryIndustry = Annotated[str | None, Query(max_length=5, pattern=r"^[A-Za-z]?\d{0,4}$",
                                             description="行业门类字母或代码前缀, e.g. C or C38")]  # fmt: skip
-QueryTier = Annotated[str | None, Query(pattern="^(hnte|sme|eaglet|gazelle|unicorn)?$",
+QueryTier = Annotated[str | None, Query(pattern="^(hnte|sme|eaglet|gazelle|unicorn|potential_unicorn)?$",
                                         description="梯度 tier: 最近一次评价中通过的企业")]
 QuerySort = Annotated[str, Query(pattern="^(name|code|newest)$")]
 
