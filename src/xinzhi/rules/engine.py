@@ -428,7 +428,7 @@ def _blocking(declaration: Declaration, cond: dict, decisive: list[str], kind: s
     """
     def leaf(c: str) -> dict:
         value = cond[f"c__{c}"]
-        flag = (value == False) if kind == "failed" else value.isnull()  # noqa: E712
+        flag = (value == False) if kind == "failed" else value.isnull()
         return {c: flag.fill_null(False)}
 
     tree = _and_or_tree(declaration.outcome, set(decisive)) if declaration.outcome else None
@@ -458,7 +458,7 @@ def _blocking(declaration: Declaration, cond: dict, decisive: list[str], kind: s
                     merged[c] = merged[c] | flag if c in merged else flag
             return merged
         values = [truth(child) for child in node[1]]
-        open_ = ~ibis.or_(*[(v == True).fill_null(False) for v in values])  # noqa: E712
+        open_ = ~ibis.or_(*[(v == True).fill_null(False) for v in values])
         if kind == "unknown":
             for child in children:
                 for c, flag in child.items():
