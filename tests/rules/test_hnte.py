@@ -131,3 +131,12 @@ def test_missing_year_is_unknown_not_zero(sqlite_engine):
     row = hnte(sqlite_engine, years=years)
     assert row["c__rd_intensity"] is None
     assert "rd_expense_3y" in (row["missing"] or "")
+
+
+@pytest.mark.parametrize(("kind", "bars"), [("safety", True), ("quality", True), ("environment", True),
+                                            ("abnormal_operation", False), ("research_misconduct", False)])
+def test_only_accidents_and_environmental_violations_bar(sqlite_engine, kind, bars):
+    """第十一条（八）: 申请认定前一年内未发生重大安全、重大质量事故或严重环境违法行为 — these three
+    only; a listing or research misconduct (tech-SME conditions) does not bar an HNTE."""
+    row = hnte(sqlite_engine, incidents=[(dt.date(2023, 6, 1), kind)])
+    assert row["c__no_incident"] is (not bars)

@@ -77,6 +77,7 @@ FIRMS = [
     *[firm(f"行业{code}", industry_code=code) for code in EXCLUDED_INDUSTRIES],
     *[firm(f"事故{kind}", incidents=[(dt.date(2023, 3, 1), kind)]) for kind in INCIDENT_KINDS],
     firm("前年事故", incidents=[(dt.date(2022, 6, 1), "safety")]),
+    firm("2021年弄虚作假", incidents=[(dt.date(2021, 6, 1), "fraud")]),
     firm("评价日后事故", incidents=[(dt.date(2024, 2, 1), "safety")]),
     *[firm(f"科技人员{t}", employees=100, tech_staff=t) for t in STAFF_BANDS],
     *[firm(f"研发收入比{rd}", revenue=10000, rd_expense=rd, cost_expense_total=1_000_000)
@@ -97,6 +98,7 @@ FIRMS = [
     t2("省级研发机构", platforms=[("engineering_centre", "provincial", dt.date(2021, 1, 1))]),
     t2("国家级研发机构", platforms=[("state_key_lab", "national", dt.date(2021, 1, 1))]),
     t2("市级研发机构", platforms=[("engineering_centre", "municipal", dt.date(2021, 1, 1))]),
+    t2("省级孵化器", platforms=[("incubator", "provincial", dt.date(2021, 1, 1))]),
     t2("主导国家标准", standards=[("national", "lead", dt.date(2021, 5, 1))]),
     t2("主导国际标准", standards=[("international", "lead", dt.date(2020, 5, 1))]),
     t2("参与国家标准", standards=[("national", "participant", dt.date(2021, 5, 1))]),
@@ -263,6 +265,13 @@ def test_incident_or_listing_in_the_year_fails(rows, kind):
     assert rows[f"事故{kind}"]["status"] == "fail"
 
 
+def test_serious_fraud_bars_only_under_the_2022_guideline(rows, rows_2017):
+    """工作指引 国科火字〔2022〕67号 adds 严重弄虚作假 to 办法 第六条（四）'s list; under the 2017
+    办法 alone a fraud record in the period does not bar the firm."""
+    assert rows_2017["2021年弄虚作假"]["c__integrity"] is True  # as of 2021-12-31, 2017 rules
+    assert rows["事故fraud"]["c__integrity"] is False  # as of 2023-12-31, 2022 guideline
+
+
 def test_incident_outside_the_period_does_not_count(rows):
     """第六条（四）: only 上一年（the accounting year y1 = 2023）及当年 count — neither an incident
     in 2022 nor one after the evaluation date."""
@@ -383,6 +392,11 @@ def test_direct_provincial_rd_institution(rows, name):
     """第八条（三）, RULES.md §2.4 #3: 拥有经认定的省部级以上研发机构."""
     assert rows[name]["c__direct_institution"] is True
     assert rows[name]["status"] == "pass"
+
+
+def test_a_provincial_incubator_is_not_an_rd_institution(rows):
+    """第八条（三）: 研发机构 — an incubator (or makerspace, compute centre …) is not one."""
+    assert rows["省级孵化器"]["c__direct_institution"] is False
 
 
 def test_direct_municipal_rd_institution_does_not_count(rows):

@@ -114,11 +114,16 @@ def _catalogue() -> dict[str, Input]:
         Input("ip_self_developed", "count", "自主研发取得的知识产权数", "IP obtained by own R&D",
               "ip_rights.acquisition = own"),
         Input("rd_institution_provincial", "count", "省部级以上研发机构数",
-              "provincial-or-higher R&D institutions", "platforms (level national/provincial)"),
-        Input("incidents_12m", "count", "近一年重大事故或严重违法记录数",
-              "serious incidents in the last 12 months", "incidents"),
-        Input("incidents_since_y1", "count", "上一年度及当年失信、事故记录数",
-              "incidents in y1 and the current year", "incidents"),
+              "provincial-or-higher R&D institutions",
+              "platforms: labs, technology and engineering centres, new R&D institutes"),
+        Input("incidents_12m", "count", "近一年重大安全、重大质量事故或严重环境违法行为数",
+              "serious safety, quality or environmental incidents in the last 12 months",
+              "incidents: safety, quality, environment"),
+        Input("incidents_since_y1", "count", "上一年度及当年事故、科研失信及列入异常/失信名单数",
+              "incidents, research misconduct and blacklistings in y1 and the current year",
+              "incidents: all kinds but fraud"),
+        Input("fraud_since_y1", "count", "上一年度及当年严重弄虚作假记录数",
+              "serious fraud records in y1 and the current year", "incidents: fraud"),
         Input("standards_led_5y", "count", "近五年主导制定的国际、国家或行业标准数",
               "international/national/industry standards led in 5 years", "standards"),
         Input("standards_participated_3y", "count", "近三年参与编制的国家或行业标准数",
@@ -139,6 +144,13 @@ def _catalogue() -> dict[str, Input]:
 
 
 CATALOGUE = _catalogue()
+
+# 国科发火〔2016〕32号 第十一条（八）: only these three bar an HNTE recognition.
+HNTE_INCIDENTS = ["safety", "quality", "environment"]
+# 国科发政〔2017〕115号 第八条（三） "省部级以上研发机构": research institutions, not incubators,
+# makerspaces, pilot bases, transfer offices or compute centres.
+RD_INSTITUTIONS = ["state_key_lab", "key_lab", "enterprise_tech_centre", "engineering_centre",
+                   "new_rd_institute"]  # fmt: skip
 
 
 def window_year(as_of: dt.date) -> int:
@@ -280,6 +292,7 @@ def _platforms(store: Store, as_of: dt.date, covered: set[str]):
     if p is None or "platforms" not in covered:
         return None
     p = p.filter(p.enterprise_id.notnull() & p.level.isin(["national", "provincial"])
+                 & p.kind.isin(RD_INSTITUTIONS)
                  & (p.approved_on.isnull() | (p.approved_on <= ibis.literal(as_of))))  # fmt: skip
     table = p.group_by(enterprise_id=p.enterprise_id).aggregate(
         rd_institution_provincial=p.count().cast("int64"))  # fmt: skip
@@ -299,11 +312,16 @@ def _incidents(store: Store, as_of: dt.date, y1: int, covered: set[str]):
         return None
     day = ibis.literal(as_of)
     t = t.filter(t.occurred_on <= day)
+    since_y1 = t.occurred_on.year() >= y1
+    # A listing counts from the date it was made; without a removal date in the registry, one
+    # made before y1 is not known to be still in force.
     table = t.group_by(enterprise_id=t.enterprise_id).aggregate(
-        incidents_12m=(t.occurred_on > ibis.literal(_years_before(as_of, 1))).cast("int64").sum(),
-        incidents_since_y1=(t.occurred_on.year() >= y1).cast("int64").sum(),
+        incidents_12m=((t.occurred_on > ibis.literal(_years_before(as_of, 1)))
+                       & t.kind.isin(HNTE_INCIDENTS)).cast("int64").sum(),
+        incidents_since_y1=(since_y1 & (t.kind != "fraud")).cast("int64").sum(),
+        fraud_since_y1=(since_y1 & (t.kind == "fraud")).cast("int64").sum(),
     )  # fmt: skip
-    return table, ["incidents_12m", "incidents_since_y1"], "incidents"
+    return table, ["incidents_12m", "incidents_since_y1", "fraud_since_y1"], "incidents"
 
 
 def _standards(store: Store, as_of: dt.date, covered: set[str]):
