@@ -203,17 +203,23 @@ def demo(
     enterprises: Annotated[int, typer.Option(help="企业数 / number of enterprises")] = 20_000,
     replace: Annotated[bool, typer.Option(
         "--replace", help="替换已有的 SQLite 演示库 / replace an existing SQLite file")] = False,  # fmt: skip
+    assess: Annotated[bool, typer.Option(
+        "--assess/--no-assess", help="评价全部企业并记录 / run and record the assessments")] = True,
 ) -> None:
-    """Build the synthetic demo city (Shenyang, 2023) / 生成演示城市."""
+    """Build the synthetic demo city (Shenyang, 2023) with chains, matching lists, challenges
+    and a recorded assessment run / 生成演示城市."""
+    import time
+
     from sqlalchemy.engine import make_url
 
     from .demo.city import build_demo_city
+    from .demo.completion import complete_demo_city
     from .store.models import Enterprise
 
+    started = time.perf_counter()
     url = make_url(database_url())
     if url.get_backend_name() == "sqlite" and url.database and replace:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(url.database + suffix).unlink(missing_ok=True)
+        _remove_sqlite_demo(Path(url.database))
     engine = open_engine()
     with engine.connect() as conn:
         from sqlalchemy import func, select
@@ -225,9 +231,28 @@ def demo(
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}"),
                   TimeElapsedColumn(), console=err) as progress:  # fmt: skip
         summary = build_demo_city(engine, seed=seed, enterprises=enterprises, progress=progress)
+        completion = complete_demo_city(engine, seed=seed, assess=assess, progress=progress)
     console.print(summary.as_table())
-    console.print(f"[green]✓[/] demo city in {database_url()}")
+    console.print(completion.as_table())
+    console.print(f"[green]✓[/] demo city in {database_url()} "
+                  f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
     _print_demo_logins(engine)
+
+
+def _remove_sqlite_demo(database: Path) -> None:
+    """The SQLite file and what lives beside it by default: the runs' results and the matching
+    indexes (only where no environment variable moved them elsewhere)."""
+    import shutil
+
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(database) + suffix).unlink(missing_ok=True)
+    beside = []
+    if not os.environ.get("XINZHI_RUNS_DIR"):
+        beside.append(database.with_name(database.name + ".runs"))  # rules.runs.runs_directory
+    if not os.environ.get("XINZHI_MATCH_INDEX"):
+        beside.append(database.with_name(database.stem + ".match-index"))  # matcher default
+    for directory in beside:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _print_demo_logins(engine) -> None:

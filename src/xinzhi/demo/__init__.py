@@ -4,9 +4,12 @@
 districts and parks, enterprises with four years of accounts, IP rights, technology
 contracts, innovation platforms and the city's targets. See ``city`` for the build,
 ``calibration`` for the figures it reproduces and ``archetypes`` for the rules the data are
-drawn to pass or fail.
+drawn to pass or fail. ``complete_demo_city`` then adds what the other pages show — chain
+maps, experts, research results and demands, the challenge board, the matching indexes and
+a recorded assessment run (``completion``).
 """
 
 from .city import DemoSummary, build_demo_city, generate_city
+from .completion import Completion, complete_demo_city
 
-__all__ = ["DemoSummary", "build_demo_city", "generate_city"]
+__all__ = ["Completion", "DemoSummary", "build_demo_city", "complete_demo_city", "generate_city"]

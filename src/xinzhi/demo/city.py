@@ -64,6 +64,9 @@ STREAMS = (
     "awards",
     "incidents",
     "financing",
+    # the rest of the city (completion): matching lists and the challenge board
+    "matching",
+    "board",
 )
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from ..store import models
+from ..store.models.matching import Expert, ResultExpert, TechnicalDemand
 from .writer import ACTOR
 
 
@@ -25,8 +26,9 @@ def _password() -> str:
 
 
 def create_demo_users(engine: Engine, passwords: dict[str, str] | None = None) -> list[DemoLogin]:
-    """admin, analyst, a district analyst and an enterprise user of the largest district, and a
-    researcher (tied to the first expert when the matching area has experts)."""
+    """admin, analyst, a district analyst and an enterprise user of the largest district (a firm
+    with a technical demand, HNTE ones first, when there are demands), and a researcher tied
+    to the expert with the most research results (when the matching area has experts)."""
     from ..web.users import create_user
 
     passwords = passwords or {}
@@ -37,23 +39,27 @@ def create_demo_users(engine: Engine, passwords: dict[str, str] | None = None) -
             .group_by(models.District.id, models.District.name)
             .order_by(sa.func.count().desc(), models.District.id).limit(1)
         ).one()  # fmt: skip
-        code, firm = conn.execute(
-            sa.select(models.Enterprise.credit_code, models.Enterprise.name)
-            .where(models.Enterprise.district_id == district_id)
-            .order_by(models.Enterprise.hnte_certificate_no.is_(None), models.Enterprise.id)
+        firm = models.Enterprise
+        has_demand = sa.exists().where(TechnicalDemand.enterprise_id == firm.id)
+        code, name = conn.execute(
+            sa.select(firm.credit_code, firm.name)
+            .where(firm.district_id == district_id)
+            .order_by(~has_demand, firm.hnte_certificate_no.is_(None), firm.id)
             .limit(1)
         ).one()  # fmt: skip
-        experts = models.Base.metadata.tables.get("experts")
-        expert = None
-        if experts is not None and sa.inspect(conn).has_table("experts"):
-            expert = conn.scalar(sa.select(sa.func.min(experts.c.id)))
+        expert = conn.execute(
+            sa.select(Expert.id, Expert.name, Expert.institution)
+            .outerjoin(ResultExpert, ResultExpert.expert_id == Expert.id)
+            .group_by(Expert.id, Expert.name, Expert.institution)
+            .order_by(sa.func.count(ResultExpert.result_id).desc(), Expert.id).limit(1)
+        ).first()  # fmt: skip
     plan = [
         ("admin", "admin", {}, "全市 whole city"),
         ("analyst", "analyst", {}, "全市 whole city"),
         ("district", "district_analyst", {"district": district}, district),
-        ("enterprise", "enterprise", {"enterprise": code}, firm),
-        ("researcher", "researcher", {"expert": expert},
-         f"专家 expert {expert}" if expert else "（暂无专家记录 no expert yet）"),
+        ("enterprise", "enterprise", {"enterprise": code}, name),
+        ("researcher", "researcher", {"expert": expert.id if expert else None},
+         f"{expert.institution} {expert.name}" if expert else "（暂无专家记录 no expert yet）"),
     ]  # fmt: skip
     logins = []
     for username, role, scope, label in plan:

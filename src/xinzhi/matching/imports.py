@@ -10,6 +10,9 @@ alone, changed rows are updated with their new provenance, and the batch is in t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from ..ingest.columns import CreditCodeChecker
 from ..ingest.headers import bind_header, is_header_row
 from ..ingest.kinds import Kind
 from ..ingest.pipeline import MAX_ERRORS, ImportResult, RowError, file_sha256
-from ..ingest.readers import ImportFileError, open_table
+from ..ingest.readers import ImportFileError, Table, open_table
 from ..store.db import session_scope
 from ..store.models import (
     AuditEntry,
@@ -77,16 +80,38 @@ _MISSING_AS_OF = InvalidValue(
 def import_list(engine: Engine, kind_name: str, path: Path, *, actor: str,
                 as_of: dt.date | None = None, source: str | None = None) -> ImportResult:  # fmt: skip
     """Import ``path`` as experts, results or demands; nothing is written unless all is valid."""
+    path = Path(path)
+    return _import(engine, kind_name, lambda: open_table(path), lambda: file_sha256(path),
+                   actor=actor, as_of=as_of, source=source or path.name)  # fmt: skip
+
+
+def import_rows(engine: Engine, kind_name: str, header: list[str], rows: list[list], *,
+                actor: str, source: str, as_of: dt.date | None = None) -> ImportResult:  # fmt: skip
+    """Import rows given in memory (a header and cells as a file would hold them), with the
+    same checks and the same all-or-nothing write as a file; for generated lists (the demo)."""
+
+    @contextmanager
+    def table():
+        yield Table(list(header), enumerate(rows, start=2))  # row 1 is the header
+
+    def digest() -> str:
+        text = json.dumps([header, rows], ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    return _import(engine, kind_name, table, digest, actor=actor, as_of=as_of, source=source)
+
+
+def _import(engine: Engine, kind_name: str, open_rows, sha256, *, actor: str,
+            as_of: dt.date | None, source: str) -> ImportResult:  # fmt: skip
     kind = MATCHING_KINDS.get(kind_name)
     if kind is None:
         raise ImportFileError(f"未知的清单类型“{kind_name}”；可选：{'、'.join(MATCHING_KINDS)}",
                               f"unknown list '{kind_name}'; one of: {', '.join(MATCHING_KINDS)}")  # fmt: skip
-    path = Path(path)
-    context = _Context(kind, ImportResult(kind.name, source or path.name), as_of)
+    context = _Context(kind, ImportResult(kind.name, source), as_of)
     started = utcnow()
     with session_scope(engine) as session:
         verified = set(session.scalars(sa.select(CreditCodeVerification.credit_code)))
-        _parse_file(context, path, CreditCodeChecker(verified))
+        _parse_file(context, open_rows, CreditCodeChecker(verified))
         _check_duplicates(context)
         resolved = _resolve(session, context)
         if not context.result.ok:
@@ -94,7 +119,7 @@ def import_list(engine: Engine, kind_name: str, path: Path, *, actor: str,
             return context.result
         writer = _WRITERS[kind.name]
         batch = ImportBatch(kind=f"match_{kind.name}", source=context.result.source,
-                            sha256=file_sha256(path), actor=actor, started_at=started,
+                            sha256=sha256(), actor=actor, started_at=started,
                             finished_at=started, as_of=as_of, rows_total=context.result.rows,
                             rows_inserted=0, rows_updated=0, rows_unchanged=0)  # fmt: skip
         session.add(batch)
@@ -116,9 +141,9 @@ def import_list(engine: Engine, kind_name: str, path: Path, *, actor: str,
 # --- parsing -------------------------------------------------------------------------------
 
 
-def _parse_file(context: _Context, path: Path, checker: CreditCodeChecker) -> None:
+def _parse_file(context: _Context, open_rows, checker: CreditCodeChecker) -> None:
     kind = context.kind
-    with open_table(path) as table:
+    with open_rows() as table:
         bound = bind_header(kind, table.header)
         headers = {b.column.name: b.header for b in bound}
         first = True
