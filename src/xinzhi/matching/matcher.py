@@ -40,7 +40,7 @@ class NotFound(LookupError):
 
 
 def default_index_dir(engine: Engine) -> Path:
-    """``XINZHI_MATCH_INDEX``, else beside the SQLite file, else under the working directory."""
+    """``XINZHI_MATCH_INDEX``, else beside the SQLite file, else under ``var/`` (as runs are)."""
     if os.environ.get(INDEX_ENV):
         return Path(os.environ[INDEX_ENV])
     url = engine.url
@@ -48,7 +48,7 @@ def default_index_dir(engine: Engine) -> Path:
         database = Path(url.database)
         return database.with_name(database.stem + ".match-index")
     name = re.sub(r"[^\w.-]+", "_", f"{url.get_backend_name()}-{url.host or ''}-{url.database}")
-    return Path.cwd() / "xinzhi-match-index" / name
+    return Path("var") / "match-index" / name
 
 
 @dataclass
