@@ -1,5 +1,5 @@
 """What the web app and the dashboards read: tier counts from the latest run, and one
-enterprise's results explained (computed live for that enterprise alone)."""
+enterprise's results explained (replayed from the latest run, or computed for it alone)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine, Select, or_, select
 
 from ..store.models.runs import CurrentStatus
+from .catalog import load_catalog
 from .explain import Explanation, explain
-from .runs import evaluate, latest_run, read_results
+from .runs import evaluate, latest_run, read_results, recorded_result
 
 
 @dataclass
@@ -52,4 +53,12 @@ def passed_enterprise_ids(assessment: str, status: str = "pass") -> Select:
 
 
 def enterprise_results(engine: Engine, enterprise_id: int, *, as_of=None) -> list[Explanation]:
+    """The enterprise's results explained: as the latest run recorded them (what the
+    dashboard counts), else — before any run, for another date, or when a declaration
+    changed since the run — evaluated now for that enterprise alone."""
+    if as_of is None:
+        run = latest_run(engine)
+        recorded = recorded_result(run, load_catalog(), enterprise_id) if run else None
+        if recorded is not None:
+            return explain(recorded, enterprise_id)
     return explain(evaluate(engine, as_of=as_of, enterprise_id=enterprise_id), enterprise_id)

@@ -154,6 +154,9 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"run-{run.id}.parquet"
         pq.write_table(result.results, path)
+        for declaration in result.declarations:  # every clause's values, for explanations
+            pq.write_table(result.detail[declaration.id], detail_path(path, declaration.id),
+                           row_group_size=DETAIL_ROW_GROUP)  # fmt: skip
         run.results_path = str(path.resolve())
         result.run_id = run.id
         session.add(AuditEntry(actor=actor, action="assess.run", subject=f"run:{run.id}",
@@ -174,6 +177,34 @@ def _replace_current_statuses(session, run_id: int, results: pa.Table,
     session.execute(delete(CurrentStatus))
     if rows:
         session.execute(insert(CurrentStatus), rows)
+
+
+DETAIL_ROW_GROUP = 16_384  # rows sorted by enterprise: reading one firm touches one group
+
+
+def detail_path(results_path: Path | str, assessment: str) -> Path:
+    results_path = Path(results_path)
+    return results_path.with_name(f"{results_path.stem}.{assessment}.parquet")
+
+
+def recorded_result(run: EvaluationRun, catalog: Catalog, enterprise_id: int) -> RunResult | None:
+    """One enterprise's results as the run recorded them, or None when the run cannot be
+    replayed exactly (a declaration file changed since, or its detail file is gone)."""
+    declarations, detail = [], {}
+    for entry in run.declarations:
+        try:
+            declaration = catalog.get(entry["id"], run.as_of)
+        except KeyError:
+            return None
+        path = detail_path(run.results_path, entry["id"])
+        if declaration.sha256 != entry["sha256"] or not path.exists():
+            return None
+        declarations.append(declaration)
+        detail[entry["id"]] = pq.read_table(path, filters=[("enterprise_id", "=", enterprise_id)])
+    results = read_results(run)
+    results = results.filter(pc.equal(results["enterprise_id"], enterprise_id))
+    return RunResult(run.as_of, declarations, results, detail, run_id=run.id,
+                     enterprise_id=enterprise_id, summary=run.summary)  # fmt: skip
 
 
 def latest_run(engine: Engine, kind: str = "assessment") -> EvaluationRun | None:
