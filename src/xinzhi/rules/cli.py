@@ -51,13 +51,18 @@ def assess(
     """Assess every enterprise and record the run / 评价全部企业并记录."""
     from rich.table import Table
 
+    from .backends import BackendError
     from .output import write_results
     from .runs import evaluate, record, rule_set_hash
 
     engine = open_engine()
     selected = {s.strip() for s in only.split(",")} if only else None
-    result = evaluate(engine, as_of=parse_date_option(as_of), only=selected, backend=backend,
-                      catalog=_catalog(), all_regions=all_regions)  # fmt: skip
+    try:
+        result = evaluate(engine, as_of=parse_date_option(as_of), only=selected, backend=backend,
+                          catalog=_catalog(), all_regions=all_regions)  # fmt: skip
+    except BackendError as exc:  # a backend that does not fit the store, or no Java for Spark
+        err.print(f"[red]✗[/] {exc}")
+        raise typer.Exit(2) from None
     if not result.declarations:
         err.print("[red]✗[/] 没有在该日期生效的评价 / no assessment in force on that date")
         raise typer.Exit(1)
@@ -239,3 +244,6 @@ def rules_check(files: Annotated[list[Path], typer.Argument(exists=True, dir_oka
         console.print(f"[green]✓[/] {path}")
     if failed:
         raise typer.Exit(1)
+
+
+from . import policy_cli  # noqa: F401  (registers the `xinzhi policy` commands on policy_app)

@@ -92,10 +92,15 @@ def _clause_lines(c: ClauseResult, lang: str, indent: str) -> list[str]:
 
 
 def format_value(name: str, value, declaration: Declaration) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "未知 unknown"
     unit = CATALOGUE[name].unit if name in CATALOGUE else (
         declaration.metrics[name].unit if name in declaration.metrics else "number")  # fmt: skip
+    return format_in_unit(value, unit)
+
+
+def format_in_unit(value, unit: str) -> str:
+    """A value for people: money (fen) in 万元, ratios in %, counts with separators."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "未知 unknown"
     if unit == "fen":
         return f"{value / 1_000_000:,.2f} 万元"
     if unit == "ratio":

@@ -63,6 +63,17 @@ def rule_set_hash(declarations: list[Declaration]) -> str:
     return digest.hexdigest()
 
 
+def materialise_population(store, as_of: dt.date, enterprise_id: int | None = None):
+    """The population for ``as_of`` (one enterprise only, with ``enterprise_id``) as the
+    temporary table ``population`` — the same SQL for assessments and policies."""
+    covered = imported_kinds(store)
+    sql = store.compiled(("population", as_of, frozenset(covered)),
+                         lambda: build_population(store, as_of, covered))  # fmt: skip
+    if enterprise_id is not None:
+        sql = f"SELECT * FROM ({sql}) AS p WHERE enterprise_id = {int(enterprise_id)}"
+    return store.materialise(sql, "population")
+
+
 def evaluate(engine: Engine, *, as_of: dt.date | None = None, only: set[str] | None = None,
              backend: str = "duckdb", catalog: Catalog | None = None,
              enterprise_id: int | None = None, all_regions: bool = False) -> RunResult:  # fmt: skip
@@ -78,12 +89,7 @@ def evaluate(engine: Engine, *, as_of: dt.date | None = None, only: set[str] | N
         declarations = [d for d in declarations if d.applies_to(codes)]
     store = open_store(engine, backend)
     try:
-        covered = imported_kinds(store)
-        sql = store.compiled(("population", as_of, frozenset(covered)),
-                             lambda: build_population(store, as_of, covered))  # fmt: skip
-        if enterprise_id is not None:
-            sql = f"SELECT * FROM ({sql}) AS p WHERE enterprise_id = {int(enterprise_id)}"
-        population = store.materialise(sql, "population")
+        population = materialise_population(store, as_of, enterprise_id)
         long_parts, detail = [], {}
         for declaration in declarations:
             sql = store.compiled(
@@ -155,6 +161,8 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
         path = folder / f"run-{run.id}.parquet"
         pq.write_table(result.results, path)
         for declaration in result.declarations:  # every clause's values, for explanations
+            if declaration.id not in result.detail:
+                continue  # a result without its clauses (then explanations are computed live)
             pq.write_table(result.detail[declaration.id], detail_path(path, declaration.id),
                            row_group_size=DETAIL_ROW_GROUP)  # fmt: skip
         run.results_path = str(path.resolve())

@@ -1,7 +1,112 @@
-"""Pages and API of the policies area."""
+"""Pages of the policies area (免申即享): the policies and the latest run's payouts, one
+policy with its rules and payouts, and the enterprise profile's section — the policies an
+enterprise receives and why. District analysts see their district's payouts only; an
+enterprise user sees its own section only (scoped like every profile panel)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import threading
+from functools import lru_cache
+
+import pyarrow.compute as pc
+from fastapi import APIRouter, Request
+
+from ...rules.policy import FORMS, PROVENANCE, load_policies
+from ...rules.policy_explain import OUTCOME_TEXT, explain_enterprise, yuan
+from ...rules.policy_runs import (
+    PolicyRun,
+    district_names,
+    load_run,
+    stored_as_run,
+    value_counts,
+)
+from ..auth import AnyUser, EngineDep, NotFound, Principal, Staff
+from ..scoping import visible_enterprise_or_404
+from ..templating import register_profile_panel, render
 
 router = APIRouter()
+register_profile_panel("policies", "享受的政策及依据", "Policies it receives and why",
+                       "/policies/enterprise/{enterprise_id}/panel")  # fmt: skip
+TOP = 50
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _stored(engine, run_id: int) -> PolicyRun:
+    """A recorded run, compiled once per process (its payout list, explanations)."""
+    return stored_as_run(load_run(engine, run_id))[0]
+
+
+def _latest(engine) -> PolicyRun | None:
+    stored = load_run(engine)
+    if stored is None:
+        return None
+    with _LOCK:
+        return _stored(engine, stored.record.id)
+
+
+def _scoped(run: PolicyRun, principal: Principal):
+    results = run.results
+    if not principal.sees_whole_city and principal.district_id is not None:
+        results = results.filter(pc.equal(results["district_id"], principal.district_id))
+    return results
+
+
+def _totals(run: PolicyRun, results) -> list[dict]:
+    rows = []
+    for p in run.policies:
+        mine = results.filter(pc.equal(results["policy"], p.id))
+        outcomes = value_counts(mine["outcome"]) if mine.num_rows else {}
+        rows.append({"policy": p, "provenance": PROVENANCE[p.provenance], "form": FORMS[p.form],
+                     "eligible": int(pc.sum(pc.equal(mine["status"], "eligible")).as_py() or 0),
+                     "undetermined": outcomes.get("undetermined", 0),
+                     "paid_count": outcomes.get("paid", 0) + outcomes.get("reduced", 0),
+                     "paid": yuan(int(pc.sum(mine["amount_paid"]).as_py() or 0)),
+                     "budget": yuan(run.compiled[p.id].budget) if run.compiled[p.id].budget is not None else None})  # fmt: skip
+    return rows
+
+
+@router.get("/policies", include_in_schema=False)
+def policies_page(request: Request, principal: Staff, engine: EngineDep):
+    catalog = load_policies()
+    run = _latest(engine)
+    totals = _totals(run, _scoped(run, principal)) if run else []
+    return render(request, "policies/index.html", {
+        "policies": sorted(catalog.policies, key=lambda p: (p.order, p.id)), "run": run, "totals": totals,
+        "provenance": PROVENANCE, "forms": FORMS,
+    })  # fmt: skip
+
+
+@router.get("/policies/{policy_id}", include_in_schema=False)
+def policy_page(request: Request, principal: Staff, engine: EngineDep, policy_id: str):
+    try:
+        policy = load_policies().get(policy_id)
+    except KeyError:
+        raise NotFound("未找到该政策", "no such policy") from None
+    run = _latest(engine)
+    payouts = []
+    if run is not None and any(p.id == policy_id for p in run.policies):
+        results = _scoped(run, principal)
+        mine = results.filter(pc.equal(results["policy"], policy_id))
+        mine = mine.sort_by([("amount_paid", "descending"), ("credit_code", "ascending")]).slice(0, TOP)
+        names = district_names(engine)
+        payouts = [{**r, "district": names.get(r["district_id"], ""), "outcome_text": OUTCOME_TEXT[r["outcome"]],
+                    "paid": yuan(r["amount_paid"]) if r["amount_paid"] is not None else "—"}
+                   for r in mine.to_pylist()]  # fmt: skip
+    return render(request, "policies/policy.html", {
+        "p": policy, "run": run, "payouts": payouts, "provenance": PROVENANCE[policy.provenance],
+        "form": FORMS[policy.form], "top": TOP,
+    })  # fmt: skip
+
+
+@router.get("/policies/enterprise/{enterprise_id}/panel", include_in_schema=False)
+def enterprise_panel(request: Request, principal: AnyUser, engine: EngineDep, enterprise_id: int):
+    """The profile's section: each policy the enterprise receives or may receive, and why."""
+    with engine.connect() as conn:
+        visible_enterprise_or_404(conn, principal, enterprise_id)
+    run = _latest(engine)
+    explanations = explain_enterprise(run, enterprise_id) if run else []
+    lang = "zh" if request.cookies.get("xz_lang", "zh") == "zh" else "en"
+    items = [{"headline": e.headline(lang), "lines": e.lines(lang)[1:], "outcome": e.outcome}
+             for e in explanations]  # fmt: skip
+    return render(request, "policies/panel.html", {"run": run, "items": items})
