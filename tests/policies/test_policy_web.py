@@ -65,3 +65,34 @@ def test_profile_panel_is_scoped(city):
     panel = client_for(city, "analyst").get(f"/policies/enterprise/{paid['enterprise_id']}/panel")
     assert "依据" in panel.text or "符合" in panel.text
     assert f"{paid['amount_paid'] / 100:,.2f} 元" in panel.text
+
+
+def test_api_lists_policies_with_the_run_totals(city):
+    city, run = city
+    body = client_for(city, "analyst").get("/api/policies").json()
+    assert body["run_id"] == run.run_id
+    assert {p["id"] for p in body["policies"]} >= {"shenyang_tech_contract_reward"}
+    totals = {t["policy"]: t for t in body["totals"]}
+    paid = sum(1 for r in run.results.to_pylist()
+               if r["policy"] == "shenyang_tech_contract_reward" and r["outcome"] in ("paid", "reduced"))
+    assert totals["shenyang_tech_contract_reward"]["paid_count"] == paid
+    assert client_for(city, "enterprise").get("/api/policies").status_code == 403
+
+
+def test_whatif_page_and_api_compare_before_and_after(city):
+    """Lowering the turnover threshold to zero can only add payouts: nobody loses."""
+    city, _ = city
+    analyst = client_for(city, "analyst")
+    query = {"set": "min_turnover=0"}
+    body = analyst.get("/api/policies/shenyang_tech_contract_reward/whatif", params=query).json()
+    totals = {t["policy"]: t for t in body["totals"]}["shenyang_tech_contract_reward"]
+    assert totals["eligible_after"] >= totals["eligible_before"] and body["losers"] == 0
+    assert all(c["change"] > 0 for c in body["changed"]) and body["gainers"] >= len(body["changed"])
+    page = analyst.get("/policies/shenyang_tech_contract_reward/whatif", params=query)
+    assert page.status_code == 200 and 'id="whatif-totals"' in page.text
+    bad = analyst.get("/api/policies/shenyang_tech_contract_reward/whatif", params={"set": "nope=1"})
+    assert bad.status_code == 422 and "unknown parameter" in bad.text
+    assert "未知参数" in analyst.get("/policies/shenyang_tech_contract_reward/whatif",
+                                 params={"set": "nope=1"}).text
+    assert client_for(city, "district").get(
+        "/api/policies/shenyang_tech_contract_reward/whatif", params=query).status_code == 403

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from typing import Annotated
 
 import pyarrow.compute as pc
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from ...rules.policy import FORMS, PROVENANCE, load_policies
 from ...rules.policy_explain import OUTCOME_TEXT, explain_enterprise, yuan
@@ -20,7 +21,7 @@ from ...rules.policy_runs import (
     stored_as_run,
     value_counts,
 )
-from ..auth import AnyUser, EngineDep, NotFound, Principal, Staff
+from ..auth import AnyUser, CityStaff, EngineDep, NotFound, Principal, Staff
 from ..scoping import visible_enterprise_or_404
 from ..templating import register_profile_panel, render
 
@@ -110,3 +111,69 @@ def enterprise_panel(request: Request, principal: AnyUser, engine: EngineDep, en
     items = [{"headline": e.headline(lang), "lines": e.lines(lang)[1:], "outcome": e.outcome}
              for e in explanations]  # fmt: skip
     return render(request, "policies/panel.html", {"run": run, "items": items})
+
+
+def _plain(totals: list[dict]) -> list[dict]:
+    return [{"policy": t["policy"].id, "name": t["policy"].name.zh, "provenance": t["policy"].provenance,
+             "eligible": t["eligible"], "undetermined": t["undetermined"], "paid_count": t["paid_count"],
+             "paid": t["paid"], "budget": t["budget"]} for t in totals]  # fmt: skip
+
+
+@router.get("/api/policies", tags=["policies"])
+def policies_api(principal: Staff, engine: EngineDep) -> dict:
+    """The policies in the catalogue and, per policy, the latest run's eligible firms, payouts
+    and amount paid (yuan) — a district analyst's district only. ``run_id`` null: no run yet."""
+    run = _latest(engine)
+    return {"policies": [{"id": p.id, "name": p.name.zh, "name_en": p.name.en,
+                          "provenance": p.provenance, "version": p.version}
+                         for p in sorted(load_policies().policies, key=lambda p: (p.order, p.id))],
+            "run_id": run.run_id if run else None, "as_of": run.as_of if run else None,
+            "totals": _plain(_totals(run, _scoped(run, principal))) if run else []}  # fmt: skip
+
+
+Assignment = Annotated[list[str], Query(alias="set", max_length=10,
+                                        description="PARAM=VALUE, e.g. min_turnover=4000万元")]  # fmt: skip
+
+
+def _whatif(engine, policy_id: str, assignments: list[str]):
+    from ...rules.whatif import whatif
+
+    try:
+        load_policies().get(policy_id)
+    except KeyError:
+        raise NotFound("未找到该政策", "no such policy") from None
+    try:
+        return whatif(engine, policy_id, list(assignments)), None
+    except (KeyError, ValueError) as exc:
+        return None, str(exc.args[0] if exc.args else exc)
+
+
+@router.get("/policies/{policy_id}/whatif", include_in_schema=False)
+def whatif_page(request: Request, principal: CityStaff, engine: EngineDep, policy_id: str,
+                assignments: Assignment = ()):  # fmt: skip
+    """What if a parameter changed: totals before and after, who gains and who loses."""
+    try:
+        policy = load_policies().get(policy_id)
+    except KeyError:
+        raise NotFound("未找到该政策", "no such policy") from None
+    result, error = _whatif(engine, policy_id, assignments) if assignments else (None, None)
+    changed = result.changed.slice(0, TOP).to_pylist() if result else []
+    return render(request, "policies/whatif.html", {
+        "p": policy, "result": result, "error": error, "assignments": assignments,
+        "changed": changed, "yuan": yuan, "top": TOP,
+    })  # fmt: skip
+
+
+@router.get("/api/policies/{policy_id}/whatif", tags=["policies"])
+def whatif_api(principal: CityStaff, engine: EngineDep, policy_id: str,
+               assignments: Assignment = ()) -> dict:  # fmt: skip
+    """Re-evaluate a policy (and its stacking group) with ``set=PARAM=VALUE`` on the same data:
+    totals before and after, the number of firms that gain and lose, the largest changes."""
+    if not assignments:
+        raise HTTPException(422, "至少给出一个 set=PARAM=VALUE / give at least one set=PARAM=VALUE")
+    result, error = _whatif(engine, policy_id, assignments)
+    if error:
+        raise HTTPException(422, error)
+    return {"policy": policy_id, "changes": {k: str(v) for k, v in result.changes.items()},
+            "totals": result.totals(), "gainers": result.gainers, "losers": result.losers,
+            "changed": result.changed.slice(0, TOP).to_pylist(), "seconds": round(result.seconds, 2)}  # fmt: skip
