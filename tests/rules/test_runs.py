@@ -74,3 +74,16 @@ def test_a_changed_declaration_is_not_replayed(city):
     run.declarations = [{**entry, "sha256": "0" * 64} if entry["id"] == "hnte" else entry
                         for entry in run.declarations]  # fmt: skip
     assert recorded_result(run, load_catalog(), firm) is None  # then the profile evaluates live
+
+
+def test_assess_prints_counts_per_tier_and_district(city, monkeypatch):
+    from typer.testing import CliRunner
+
+    from xinzhi.cli import app
+
+    engine, result = city
+    monkeypatch.setenv("XINZHI_DATABASE_URL", str(engine.url))
+    out = CliRunner().invoke(app, ["assess", "--as-of", "2023-12-31", "--only", "hnte"])
+    assert out.exit_code == 0, out.output
+    assert "各区县符合数" in out.output and "浑南区" in out.output
+    assert f"{result.summary['counts']['hnte']['pass']:,}" in out.output

@@ -75,10 +75,36 @@ def assess(
         table.add_row(f"{d.name.zh} {d.id}", d.region_name.zh, f"{counts['pass']:,}",
                       f"{counts['undetermined']:,}", f"{counts['fail']:,}")  # fmt: skip
     console.print(table)
+    console.print(_by_district_table(engine, result))
     console.print(f"用时 {result.seconds:.1f} s · 规则集 rule set {rule_set_hash(result.declarations)[:12]}")
     if output:
         write_results(result, output)
         console.print(f"[green]✓[/] {output}")
+
+
+def _by_district_table(engine, result):
+    """Passes per district (rows) and assessment (columns)."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from ..store.db import session_scope
+    from ..store.models import District
+    from .runs import by_district
+
+    with session_scope(engine) as session:
+        names = dict(session.execute(select(District.id, District.name).order_by(District.code)).all())
+    counts = {(r["assessment"], r["district_id"]): r["enterprise_id_count"]
+              for r in by_district(result.results).to_pylist()}  # fmt: skip
+    table = Table(title="各区县符合数 passes by district")
+    table.add_column("区县 district")
+    for d in result.declarations:
+        table.add_column(d.family, justify="right")
+    for district_id, name in [*names.items(), (None, "（未归属区县 no district）")]:
+        row = [counts.get((d.id, district_id), 0) for d in result.declarations]
+        if district_id is None and not any(row):
+            continue
+        table.add_row(name, *[f"{n:,}" for n in row])
+    return table
 
 
 def explain(
