@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Engine
 
 from ..rules import results as rule_results
 from ..rules.explain import STATUS_TEXT, ClauseResult
@@ -109,11 +109,6 @@ def enterprise_results(engine: Engine, enterprise_id: int, lang: str = "zh") -> 
             declaration.id, declaration.name.zh, declaration.name.en, item.status, score[0],
             score[1], clauses, gaps, item.as_of))  # fmt: skip
     return results
-
-
-def passed_enterprise_ids(tier: str) -> Select:
-    """A select of the enterprises that passed ``tier`` (a family) in the latest run."""
-    return rule_results.passed_enterprise_ids(tier)
 
 
 def assessed(engine: Engine) -> bool:

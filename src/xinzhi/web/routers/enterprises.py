@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from ...domain.industry import GB4754_SECTIONS
 from ...excel import HEADER_FILL, HEADER_FONT, safe_value
 from ...metrics.cache import VersionedCache
+from ...rules.results import passed_enterprise_ids
 from ...store import models
 from ..auth import (
     ADMIN,
@@ -25,7 +26,7 @@ from ..auth import (
     request_data_version,
 )
 from ..profile import YEAR_FIELDS, load_profile
-from ..results import TIERS, assessed, enterprise_results, passed_enterprise_ids
+from ..results import TIERS, assessed, enterprise_results
 from ..scoping import scope_by_district, visible_enterprise_or_404
 from ..search import Filters, list_enterprises
 from ..templating import PROFILE_PANELS, may_open, render, request_lang
