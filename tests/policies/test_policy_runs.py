@@ -117,6 +117,21 @@ def test_whatif_of_a_budget_includes_its_stacking_group(store, run):
     assert changes == {("算力券企业", "compute_vouchers"): -10 * WAN}
 
 
+def test_whatif_reuses_the_current_rows_only_where_the_sql_is_unchanged(store, run):
+    """A budget is not in a policy's SQL: the changed side takes the current side's rows, and
+    pays the same as a run of its own; a threshold is: that policy is evaluated anew."""
+    engine, _ = store
+    budget = whatif(engine, "compute_vouchers", ["budget=5万元"], as_of=AS_OF)
+    assert all(budget.after.detail[p] is budget.before.detail[p] for p in budget.after.detail)
+    alone = evaluate_policies(engine, as_of=AS_OF, only={"compute_vouchers"},
+                              overrides={"compute_vouchers": budget.changes})  # fmt: skip
+    keys = [("policy", "ascending"), ("enterprise_id", "ascending")]
+    assert budget.after.results.sort_by(keys).equals(alone.results.sort_by(keys))
+    threshold = whatif(engine, "shenyang_tech_contract_reward", ["min_turnover=4000"], as_of=AS_OF)
+    ident = "shenyang_tech_contract_reward"
+    assert threshold.after.detail[ident] is not threshold.before.detail[ident]
+
+
 def test_an_objection_re_evaluates_one_firm_and_keeps_both_versions(store, run):
     engine, codes = store
     with pytest.raises(ValueError, match="单位"):
@@ -153,6 +168,22 @@ def test_same_payouts_on_every_store(engine):
     build(engine)
     result = evaluate_policies(engine, as_of=AS_OF, only={"shenyang_tech_contract_reward"})
     assert [(r["name"], r["amount_paid"]) for r in result.results.to_pylist()] == [("合同大户", 20 * WAN)]
+
+
+def test_stacking_and_budgets_on_the_engine_of_every_store(engine):
+    """The allocation's queries on the store's own engine (inside PostgreSQL there): stacking
+    keeps the larger, a short budget shares what it has, a ranking one pays nobody past it."""
+    build(engine)
+    backend = "postgres" if engine.dialect.name == "postgresql" else "duckdb"
+    budgets = {"rd_expense_post_subsidy": {"budget": 10 * WAN}, "compute_vouchers": {"budget": 5 * WAN}}
+    result = evaluate_policies(engine, as_of=AS_OF, backend=backend, overrides=budgets,
+                               only={"compute_vouchers"})  # fmt: skip
+    rows = {(r["name"], r["policy"]): (r["outcome"], r["amount_paid"]) for r in result.results.to_pylist()
+            if r["name"] in ("算力券企业", "研发补助企业")}  # fmt: skip
+    assert rows == {("算力券企业", "compute_vouchers"): ("unfunded", 0),
+                    ("算力券企业", "rd_expense_post_subsidy"): ("excluded", 0),
+                    ("研发补助企业", "rd_expense_post_subsidy"): ("reduced", 10 * WAN),
+                    ("研发补助企业", "compute_vouchers"): ("excluded", 0)}  # fmt: skip
 
 
 def test_not_in_force_before_its_date(store):

@@ -131,7 +131,9 @@ def compile_policy(policy: Policy, frame: ir.Table, as_of: dt.date, overrides: d
     ))["status"]  # fmt: skip
     needs["amount"] = frozenset(n for n in amount_inputs if input_spec(n) is not None)
     if not keep_ineligible:
-        ctx.frame = ctx.frame.filter(status != "ineligible")
+        # status != "ineligible", on the clauses alone: the engine then computes the amount
+        # and the status text for the rows kept only.
+        ctx.frame = ctx.frame.filter(ibis.coalesce(eligible, True))
         cond = {name: ctx.frame[name] for name in cond}
         status, amount_col = ctx.frame.status, ctx.frame.amount
     summary = {

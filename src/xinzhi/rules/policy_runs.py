@@ -20,6 +20,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -28,7 +29,7 @@ from sqlalchemy import Engine, select
 from ..store.db import session_scope
 from ..store.models import AuditEntry, District
 from ..store.models.runs import EvaluationRun
-from .allocation import LONG_COLUMNS, describe, narrow, pay, rank, stack
+from .allocation import FIRM_COLUMNS, allocate, payout_list, settings_of
 from .backends import Store, open_store
 from .catalog import load_catalog
 from .engine import compile_declaration
@@ -46,7 +47,7 @@ _COMPILED_POLICIES: dict[tuple, CompiledPolicy] = {}
 class PolicyRun:
     as_of: dt.date
     policies: list[Policy]
-    results: pa.Table  # the payout list: LONG_COLUMNS, one row per enterprise and policy
+    results: pa.Table  # the payout list (allocation.LONG_COLUMNS), one row per enterprise and policy
     detail: dict[str, pa.Table]  # per policy: clauses and values of the same rows
     compiled: dict[str, CompiledPolicy]
     population: int
@@ -56,6 +57,7 @@ class PolicyRun:
     run_id: int | None = None
     seconds: float = 0.0
     summary: dict = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # per policy: the SQL its rows came from
 
     def policy(self, ident: str) -> Policy:
         return next(p for p in self.policies if p.id == ident)
@@ -163,14 +165,18 @@ def _correct(store: Store, table: ir.Table, name: str, corrections: dict[str, ob
 
 
 def run_on_frame(store: Store, frame: ir.Table, count: int, policies: list[Policy], as_of: dt.date,
-                 catalog: PolicyCatalog, overrides: dict[str, dict], *,
-                 keep_ineligible: bool = False) -> PolicyRun:  # fmt: skip
-    """Compile every policy over the materialised ``frame``, allocate, fetch the payout list."""
+                 catalog: PolicyCatalog, overrides: dict[str, dict], *, keep_ineligible: bool = False,
+                 reuse: PolicyRun | None = None) -> PolicyRun:  # fmt: skip
+    """Compile every policy over the materialised ``frame``, allocate, assemble the payout list.
+
+    ``reuse``: an earlier run on the same frame of the same store (a what-if's current side):
+    a policy whose SQL is unchanged (another policy's parameter changed, or a budget — which
+    the SQL does not contain) takes that run's rows instead of evaluating again."""
     groups = catalog.groups(policies)
     rules = {p.id: p.stacking.rule if p.stacking else "larger" for p in policies}
     group_rule = {groups[i]: r for i, r in rules.items()}
     schema = tuple(frame.schema().items())
-    compiled, parts, detail, fetched = {}, [], {}, {}
+    compiled, tables, fetched, sources, settings = {}, {}, {}, {}, {}
     for policy in policies:
         changed = overrides.get(policy.id) or {}
         key = (store.schema_key(), "policy", policy.sha256, as_of, _frozen(changed), schema, frame.get_name(),
@@ -181,77 +187,81 @@ def run_on_frame(store: Store, frame: ir.Table, count: int, policies: list[Polic
             if len(_COMPILED_POLICIES) > 256:
                 _COMPILED_POLICIES.pop(next(iter(_COMPILED_POLICIES)))
         compiled[policy.id] = c
-        kept, fetched[policy.id] = _kept(store, store.compiled(key, lambda c=c: c.table), f"policy__{policy.id}")
+        # Keyed by the expression itself: parameters the SQL does not contain (a budget) do
+        # not compile it again.
+        sql = sources[policy.id] = store.compiled(("policy", c.table.op()), lambda c=c: c.table)
+        earlier = reuse.detail.get(policy.id) if reuse is not None and reuse.sources.get(policy.id) == sql else None
+        tables[policy.id], fetched[policy.id] = _kept(store, sql, f"policy__{policy.id}", c.table.schema(), earlier)
         group = groups[policy.id]
-        parts.append(narrow(c, kept, group, group_rule[group], sum(g == group for g in groups.values()) > 1))
-        detail[policy.id] = kept
-    if parts:
-        key = ("allocation", tuple((p.id, p.sha256, _frozen(overrides.get(p.id) or {}), groups[p.id],
-                                    compiled[p.id].budget) for p in policies), as_of, schema,
-               frame.get_name(), keep_ineligible)  # fmt: skip
-        # Three stages, each computed once into a table: a later stage reads an earlier one
-        # in several branches, which one nested statement would compute again for each.
-        stacked = store.materialise(store.compiled((*key, "stack"), lambda: stack(ibis.union(*parts))),
-                                    "policy__stacked")  # fmt: skip
-        ranked = store.materialise(store.compiled((*key, "rank"), lambda: rank(stacked)), "policy__ranked")
-        allocated = store.materialise(store.compiled((*key, "pay"), lambda: pay(ranked, frame)),
-                                      "policy__allocation")  # fmt: skip
-        long = store.fetch(store.compiled((*key, "described"), lambda: describe(allocated, detail, frame)))
-        long = long.cast(_long_schema())
-    else:
-        long = _long_schema().empty_table()
-    run = PolicyRun(as_of, policies, long, fetched, compiled, count, overrides=dict(overrides))
+        settings[policy.id] = settings_of(c, group, group_rule[group], sum(g == group for g in groups.values()) > 1)
+    chosen = [s for s in settings.values() if s.allocated]
+    allocation = allocate(store, tables, chosen, frame) if chosen else None
+    firms = store.fetch(store.compiled(("firms", frame.get_name(), schema), lambda: frame.select(*FIRM_COLUMNS)))
+    long = payout_list(fetched, settings, allocation, firms)
+    run = PolicyRun(as_of, policies, long, fetched, compiled, count, overrides=dict(overrides), sources=sources)
     run.summary = summarise(run)
     return run
 
 
-def _kept(store: Store, sql: str, name: str) -> tuple[ir.Table, pa.Table]:
-    """One policy's rows, as Arrow (its explanations) and as a table the allocation reads.
-    On DuckDB the Arrow result itself is registered under ``name`` (read in place, not copied
-    into a temporary table); other engines keep a temporary table."""
+def _kept(store: Store, sql: str, name: str, schema: ibis.Schema,
+          earlier: pa.Table | None = None) -> tuple[ir.Table, pa.Table]:  # fmt: skip
+    """One policy's rows, as Arrow in enterprise order (its explanations) and as a table the
+    allocation reads. On DuckDB the Arrow result itself is registered under ``name`` (read in
+    place, not copied into a temporary table; its columns are typed by ``schema`` already, so
+    the engine is not asked for them); other engines keep a temporary table."""
     if store.backend == "duckdb":
-        rows = store.fetch(sql, order_by="enterprise_id")
+        rows = earlier if earlier is not None else _in_enterprise_order(store.fetch(sql))
         store.con.con.register(name, rows)
-        return store.con.table(name), rows
+        return ibis.table(schema, name=name), rows
     table = store.materialise(sql, name)
-    return table, store.to_arrow(table.order_by("enterprise_id"))
+    return table, earlier if earlier is not None else store.to_arrow(table.order_by("enterprise_id"))
+
+
+def _in_enterprise_order(rows: pa.Table) -> pa.Table:
+    """DuckDB returns a scan's rows in the frame's order, usually the enterprises' already:
+    checking is cheaper than a sort in the query."""
+    ids = rows["enterprise_id"].to_numpy()
+    if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):
+        return rows
+    return rows.take(pc.sort_indices(rows["enterprise_id"]))
 
 
 def _frozen(mapping: dict) -> tuple:
     return tuple(sorted((k, str(v)) for k, v in mapping.items()))
 
 
-def _long_schema() -> pa.Schema:
-    types = {"enterprise_id": pa.int64(), "district_id": pa.int64(), "amount": pa.int64(),
-             "amount_granted": pa.int64(), "amount_paid": pa.int64(), "budget_rank": pa.int64()}  # fmt: skip
-    return pa.schema([(c, types.get(c, pa.string())) for c in LONG_COLUMNS])
-
-
 def summarise(run: PolicyRun) -> dict:
     """Per policy: counts by outcome, amounts due, granted and paid, budget and its use
     (grouped aggregates over the payout list, not a pass per policy)."""
     r = run.results
+    eligible = pc.fill_null(pc.equal(r["status"], "eligible"), False)
+    # One grouped pass over the columns it needs (a filter of the whole list copies every column).
+    narrow = pa.table({"policy": r["policy"], "outcome": r["outcome"], "granted": r["amount_granted"],
+                       "paid": r["amount_paid"], "due": pc.if_else(eligible, r["amount"], None),
+                       "eligible": eligible.cast(pa.int64())})  # fmt: skip
+    grouped = narrow.group_by(["policy", "outcome"]).aggregate(
+        [("policy", "count"), ("granted", "sum"), ("paid", "sum"), ("due", "sum"), ("eligible", "sum")])
     outcomes: dict[str, dict[str, int]] = {}
-    for row in r.group_by(["policy", "outcome"]).aggregate([("enterprise_id", "count")]).to_pylist():
-        outcomes.setdefault(row["policy"], {})[row["outcome"]] = row["enterprise_id_count"]
-    totals = {row["policy"]: row for row in r.group_by("policy").aggregate(
-        [("amount_granted", "sum"), ("amount_paid", "sum"), ("enterprise_id", "count")]).to_pylist()}
-    eligible = r.filter(pc.equal(r["status"], "eligible"))
-    due = {row["policy"]: row for row in eligible.group_by("policy").aggregate(
-        [("amount", "sum"), ("enterprise_id", "count")]).to_pylist()}
+    totals: dict[str, dict[str, int]] = {}
+    for row in grouped.to_pylist():
+        outcomes.setdefault(row["policy"], {})[row["outcome"]] = row["policy_count"]
+        total = totals.setdefault(row["policy"], {"rows": 0, "granted": 0, "paid": 0, "due": 0, "eligible": 0})
+        total["rows"] += row["policy_count"]
+        for name in ("granted", "paid", "due", "eligible"):
+            total[name] += row[f"{name}_sum"] or 0
     policies = {}
     for p in run.policies:
         counts = {o: 0 for o in ("paid", "reduced", "unfunded", "excluded", "zero", "undetermined")}
         counts.update(outcomes.get(p.id, {}))
-        total, owed = totals.get(p.id, {}), due.get(p.id, {})
+        total = totals.get(p.id, {"rows": 0, "granted": 0, "paid": 0, "due": 0, "eligible": 0})
         budget = run.compiled[p.id].budget
-        paid = int(total.get("amount_paid_sum") or 0)
+        paid = int(total["paid"])
         policies[p.id] = {
             "outcomes": counts,
-            "eligible": int(owed.get("enterprise_id_count") or 0),
+            "eligible": int(total["eligible"]),
             "undetermined": counts["undetermined"],
-            "ineligible": run.population - int(total.get("enterprise_id_count") or 0),
-            "due": int(owed.get("amount_sum") or 0), "granted": int(total.get("amount_granted_sum") or 0),
+            "ineligible": run.population - int(total["rows"]),
+            "due": int(total["due"]), "granted": int(total["granted"]),
             "paid": paid, "budget": budget,
             "budget_used": None if not budget else float(Fraction(paid, budget)),
             "version": p.version, "parameters": {k: _show(v) for k, v in (run.overrides.get(p.id) or {}).items()},
@@ -275,7 +285,8 @@ def _show(value) -> str:
 
 def by_district(results: pa.Table) -> dict[str, dict[str, int]]:
     """Amount paid per policy and district id (as text keys, for JSON)."""
-    paid = results.filter(pc.greater(pc.fill_null(results["amount_paid"], 0), 0))
+    paid = results.select(["policy", "district_id", "amount_paid", "enterprise_id"])
+    paid = paid.filter(pc.greater(pc.fill_null(paid["amount_paid"], 0), 0))
     grouped = paid.group_by(["policy", "district_id"]).aggregate([("amount_paid", "sum"),
                                                                    ("enterprise_id", "count")])  # fmt: skip
     out: dict[str, dict[str, int]] = {}

@@ -3,7 +3,9 @@ amounts and the budget — side by side with the current parameters on the same 
 
 Only the policy and the policies of its stacking group are evaluated (stacking decides
 between them; the others cannot change). Both sides run on one materialised population, so
-the difference is the parameters' alone.
+the difference is the parameters' alone. The changed side takes the current side's rows of
+every policy whose SQL the change leaves as it was (a budget is not in the SQL): only stacking
+and budgets are computed again for them.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def whatif(engine: Engine, policy_id: str, assignments: list[str], *, as_of: dt.
     try:
         frame, count = build_frame(store, as_of, policies, None, {})
         before = run_on_frame(store, frame, count, policies, as_of, catalog, {})
-        after = run_on_frame(store, frame, count, policies, as_of, catalog, {policy_id: changes})
+        after = run_on_frame(store, frame, count, policies, as_of, catalog, {policy_id: changes}, reuse=before)
     finally:
         store.close()
     return WhatIf(policy_id, changes, before, after, compare_payouts(before.results, after.results),
