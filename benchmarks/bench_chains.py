@@ -33,8 +33,13 @@ from xinzhi.chains.rules import WEIGHTS, load_rules
 from xinzhi.chains.vocab import ProblemClass
 
 TIERS, FAMILIES = 12, 200
-CLASSES = [ProblemClass.MATERIAL, ProblemClass.PART, ProblemClass.DEVICE, ProblemClass.SOFTWARE,
-           ProblemClass.WHOLE_MACHINE]  # fmt: skip
+CLASSES = [
+    ProblemClass.MATERIAL,
+    ProblemClass.PART,
+    ProblemClass.DEVICE,
+    ProblemClass.SOFTWARE,
+    ProblemClass.WHOLE_MACHINE,
+]
 
 
 def synthetic_chain(nodes: int, edges: int, links: int, seed: int = 5) -> ChainArrays:
@@ -47,7 +52,7 @@ def synthetic_chain(nodes: int, edges: int, links: int, seed: int = 5) -> ChainA
     starts = np.searchsorted(keys, np.arange(TIERS * FAMILIES + 1))
     for t in range(TIERS):
         for f in range(FAMILIES):
-            by_key[(t, f)] = order[starts[t * FAMILIES + f]:starts[t * FAMILIES + f + 1]]
+            by_key[(t, f)] = order[starts[t * FAMILIES + f] : starts[t * FAMILIES + f + 1]]
     by_tier = [np.flatnonzero(tier == t) for t in range(TIERS)]
     pairs: set[tuple[int, int]] = set()
     while len(pairs) < edges:
@@ -81,17 +86,31 @@ def synthetic_chain(nodes: int, edges: int, links: int, seed: int = 5) -> ChainA
     domestic[rng.random(nodes) < 0.1] = np.nan
     suppliers = [["国内供应商甲"] if x else [] for x in (rng.random(nodes) < 0.5).tolist()]
     return ChainArrays(
-        key="synthetic", node_keys=[f"n{i}" for i in range(nodes)],
-        node_names=[f"节点{i}" for i in range(nodes)], segment=(tier // 4).astype(np.int8),
+        key="synthetic",
+        node_keys=[f"n{i}" for i in range(nodes)],
+        node_names=[f"节点{i}" for i in range(nodes)],
+        segment=(tier // 4).astype(np.int8),
         problem_class=[CLASSES[c] for c in rng.integers(0, len(CLASSES), nodes).tolist()],
-        import_dependence=imports, domestic_capability=domestic, domestic_suppliers=suppliers,
-        foreign_suppliers=[["国外供应商"]] * nodes, src=edge_array[:, 0], dst=edge_array[:, 1],
-        tech_node=tech_node, tech_names=[f"技术{i}" for i in range(techs)],
-        tech_names_en=[None] * techs, tech_control=control, tech_maturity=maturity,
-        links=LinkTable(node=link_node, capability=capability,
-                        names=[f"企业{i}" for i in range(links)], credit_codes=[None] * links,
-                        enterprise_ids=list(range(links)), basis=[EXPLICIT] * links),
-    )  # fmt: skip
+        import_dependence=imports,
+        domestic_capability=domestic,
+        domestic_suppliers=suppliers,
+        foreign_suppliers=[["国外供应商"]] * nodes,
+        src=edge_array[:, 0],
+        dst=edge_array[:, 1],
+        tech_node=tech_node,
+        tech_names=[f"技术{i}" for i in range(techs)],
+        tech_names_en=[None] * techs,
+        tech_control=control,
+        tech_maturity=maturity,
+        links=LinkTable(
+            node=link_node,
+            capability=capability,
+            names=[f"企业{i}" for i in range(links)],
+            credit_codes=[None] * links,
+            enterprise_ids=list(range(links)),
+            basis=[EXPLICIT] * links,
+        ),
+    )
 
 
 # --- the baseline: the same analysis with networkx and plain Python ---------------------------
@@ -122,8 +141,12 @@ def networkx_analysis(a: ChainArrays, rules) -> tuple[list[int], list[str], list
     descendants = [len(nx.descendants(graph, v)) for v in range(n)]
     technology_control = [float("nan")] * n
     maturity = [float("nan")] * n
-    for node, control, trl in zip(a.tech_node.tolist(), a.tech_control.tolist(), a.tech_maturity.tolist()):
-        if not _nan(control) and (_nan(technology_control[node]) or control > technology_control[node]):
+    for node, control, trl in zip(
+        a.tech_node.tolist(), a.tech_control.tolist(), a.tech_maturity.tolist()
+    ):
+        if not _nan(control) and (
+            _nan(technology_control[node]) or control > technology_control[node]
+        ):
             technology_control[node] = control
         if not _nan(trl) and (_nan(maturity[node]) or trl < maturity[node]):
             maturity[node] = trl
@@ -141,45 +164,83 @@ def networkx_analysis(a: ChainArrays, rules) -> tuple[list[int], list[str], list
     for v in range(n):
         lead = 0.0 if firms[v] == 0 else leader[v]
         crit = descendants[v] / (n - 1)
-        dims = [technology_control[v], a.import_dependence[v], crit, 1 - lead / 4,
-                1 - a.domestic_capability[v]]  # fmt: skip
+        dims = [
+            technology_control[v],
+            a.import_dependence[v],
+            crit,
+            1 - lead / 4,
+            1 - a.domestic_capability[v],
+        ]
         score = _mean(dims, weights)
         scores.append(score)
-        on_dimension = any(not _nan(x) and x >= rules.problem_min_dimension
-                           for x in (technology_control[v], a.import_dependence[v]))  # fmt: skip
-        in_list.append(a.problem_class[v] in rules.problem_classes and not _nan(score)
-                       and score >= rules.problem_min_score and on_dimension)  # fmt: skip
-        variables.append({"score": score, "technology_control": technology_control[v],
-                          "import_dependence": a.import_dependence[v], "criticality": crit,
-                          "maturity": maturity[v], "local_firms": firms[v],
-                          "capable_local_firms": capable[v], "leader_level": lead,
-                          "domestic_capability": a.domestic_capability[v],
-                          "domestic_suppliers": len(a.domestic_suppliers[v])})  # fmt: skip
-    problems = sorted((v for v in range(n) if in_list[v]),
-                      key=lambda v: (-scores[v], -descendants[v], v))  # fmt: skip
+        on_dimension = any(
+            not _nan(x) and x >= rules.problem_min_dimension
+            for x in (technology_control[v], a.import_dependence[v])
+        )
+        in_list.append(
+            a.problem_class[v] in rules.problem_classes
+            and not _nan(score)
+            and score >= rules.problem_min_score
+            and on_dimension
+        )
+        variables.append(
+            {
+                "score": score,
+                "technology_control": technology_control[v],
+                "import_dependence": a.import_dependence[v],
+                "criticality": crit,
+                "maturity": maturity[v],
+                "local_firms": firms[v],
+                "capable_local_firms": capable[v],
+                "leader_level": lead,
+                "domestic_capability": a.domestic_capability[v],
+                "domestic_suppliers": len(a.domestic_suppliers[v]),
+            }
+        )
+    problems = sorted(
+        (v for v in range(n) if in_list[v]), key=lambda v: (-scores[v], -descendants[v], v)
+    )
     for v in problems:
         _mode(rules, variables[v])
     tw = [rules.technology_weights[k] for k in ("node", "control", "immaturity")]
     picked = []
-    for t, (node, control, trl) in enumerate(zip(a.tech_node.tolist(), a.tech_control.tolist(),
-                                                 a.tech_maturity.tolist())):  # fmt: skip
+    for t, (node, control, trl) in enumerate(
+        zip(a.tech_node.tolist(), a.tech_control.tolist(), a.tech_maturity.tolist())
+    ):
         score = _mean([scores[node], control, 1 - (trl - 1) / 8], tw)
-        if score >= rules.technology_min_score and (in_list[node] or (not _nan(control)
-                                                                       and control >= rules.technology_min_control)):  # fmt: skip
+        if score >= rules.technology_min_score and (
+            in_list[node] or (not _nan(control) and control >= rules.technology_min_control)
+        ):
             picked.append((t, score, node))
     picked.sort(key=lambda x: (-x[1], -scores[x[2]], x[0]))
     for t, score, node in picked:
-        _mode(rules, variables[node] | {"score": score, "technology_control": a.tech_control[t],
-                                         "maturity": a.tech_maturity[t]})  # fmt: skip
-    return (descendants, [a.node_keys[v] for v in problems],
-            [a.tech_names[t] for t, _, _ in picked])  # fmt: skip
+        _mode(
+            rules,
+            variables[node]
+            | {
+                "score": score,
+                "technology_control": a.tech_control[t],
+                "maturity": a.tech_maturity[t],
+            },
+        )
+    return (
+        descendants,
+        [a.node_keys[v] for v in problems],
+        [a.tech_names[t] for t, _, _ in picked],
+    )
 
 
 def _mode(rules, values: dict) -> str:
     import operator
 
-    ops = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-           "==": operator.eq, "!=": operator.ne}  # fmt: skip
+    ops = {
+        "<": operator.lt,
+        "<=": operator.le,
+        ">": operator.gt,
+        ">=": operator.ge,
+        "==": operator.eq,
+        "!=": operator.ne,
+    }
     for rule in rules.modes:
         ok = True
         for c in rule.conditions:
@@ -209,14 +270,18 @@ def main() -> int:
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}, numpy {np.__version__}")  # fmt: skip
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} CPUs, "
+        f"Python {sys.version.split()[0]}, numpy {np.__version__}"
+    )
     print(f"load average before: {os.getloadavg()}")
     started = time.perf_counter()
     chain = synthetic_chain(args.nodes, args.edges, args.links)
-    print(f"synthetic chain: {chain.n:,} nodes, {len(chain.src):,} edges, {len(chain.links):,} "
-          f"enterprise links, {len(chain.tech_node):,} technologies "
-          f"(built in {time.perf_counter() - started:.1f} s)")  # fmt: skip
+    print(
+        f"synthetic chain: {chain.n:,} nodes, {len(chain.src):,} edges, {len(chain.links):,} "
+        f"enterprise links, {len(chain.tech_node):,} technologies "
+        f"(built in {time.perf_counter() - started:.1f} s)"
+    )
     rules = load_rules()
     analyse(chain, rules)  # warm-up: imports, allocator
     times = []
@@ -225,19 +290,23 @@ def main() -> int:
         result = analyse(chain, rules)
         times.append(time.perf_counter() - started)
     median = statistics.median(times)
-    print(f"xinzhi analyse: median {median:.3f} s over {args.repeat} runs "
-          f"(min {min(times):.3f}, max {max(times):.3f}); {len(result.problems):,} problems, "
-          f"{len(result.technologies):,} technologies; mean downstream share "
-          f"{result.nodes.criticality.mean():.1%}")  # fmt: skip
+    print(
+        f"xinzhi analyse: median {median:.3f} s over {args.repeat} runs "
+        f"(min {min(times):.3f}, max {max(times):.3f}); {len(result.problems):,} problems, "
+        f"{len(result.technologies):,} technologies; mean downstream share "
+        f"{result.nodes.criticality.mean():.1%}"
+    )
     print(f"target ≤ 1 s: {'met' if median <= 1.0 else 'NOT met'}")
     if args.no_baseline:
         return 0
     started = time.perf_counter()
     descendants, problems, technologies = networkx_analysis(chain, rules)
     baseline = time.perf_counter() - started
-    same = (descendants == result.nodes.descendants.tolist()
-            and problems == [p.node_key for p in result.problems]
-            and technologies == [t.technology_name for t in result.technologies])  # fmt: skip
+    same = (
+        descendants == result.nodes.descendants.tolist()
+        and problems == [p.node_key for p in result.problems]
+        and technologies == [t.technology_name for t in result.technologies]
+    )
     print(f"networkx baseline: {baseline:.1f} s (one run); same results: {same}")
     print(f"ratio: {baseline / median:.0f}× faster than networkx")
     print(f"load average after: {os.getloadavg()}")

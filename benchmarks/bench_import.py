@@ -32,8 +32,21 @@ from xinzhi.store.db import make_engine
 from xinzhi.store.schema import upgrade
 
 YEARS = (2021, 2022, 2023)
-HEADER = ["统一社会信用代码", "年度", "销售收入", "总收入", "高新技术产品（服务）收入", "资产总额", "净资产",
-          "职工总数", "科技人员数", "研究开发费用", "境内研究开发费用", "出口额", "利润总额"]  # fmt: skip
+HEADER = [
+    "统一社会信用代码",
+    "年度",
+    "销售收入",
+    "总收入",
+    "高新技术产品（服务）收入",
+    "资产总额",
+    "净资产",
+    "职工总数",
+    "科技人员数",
+    "研究开发费用",
+    "境内研究开发费用",
+    "出口额",
+    "利润总额",
+]
 ORG_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -53,13 +66,31 @@ def prepare(database: Path, firms: list[str]) -> None:
     upgrade(engine)
     as_of = dt.date(2023, 8, 31)
     with engine.begin() as conn:
-        district = conn.execute(sa.insert(models.District).values(
-            code="210112", name="浑南区", city="沈阳市", province="辽宁省", kind="district",
-            source="bench", as_of=as_of)).inserted_primary_key[0]  # fmt: skip
-        conn.execute(sa.insert(models.Enterprise), [
-            {"credit_code": c, "name": f"企业{i}", "district_id": district,
-             "founded_on": dt.date(2010, 1, 1), "source": "bench", "as_of": as_of}
-            for i, c in enumerate(firms)])  # fmt: skip
+        district = conn.execute(
+            sa.insert(models.District).values(
+                code="210112",
+                name="浑南区",
+                city="沈阳市",
+                province="辽宁省",
+                kind="district",
+                source="bench",
+                as_of=as_of,
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            sa.insert(models.Enterprise),
+            [
+                {
+                    "credit_code": c,
+                    "name": f"企业{i}",
+                    "district_id": district,
+                    "founded_on": dt.date(2010, 1, 1),
+                    "source": "bench",
+                    "as_of": as_of,
+                }
+                for i, c in enumerate(firms)
+            ],
+        )
     engine.dispose()
 
 
@@ -72,12 +103,23 @@ def write_csv(path: Path, firms: list[str], rows: int) -> None:
             revenue = rng.randrange(1_000_000, 500_000_000_00) / 100
             rd = revenue * rng.uniform(0.01, 0.08)
             staff = rng.randrange(5, 800)
-            writer.writerow([
-                firms[i // len(YEARS)], YEARS[i % len(YEARS)], f"{revenue:.2f}",
-                f"{revenue * 1.02:.2f}", f"{revenue * 0.7:.2f}", f"{revenue * 1.5:.2f}",
-                f"{revenue * 0.4:.2f}", staff, staff // 6, f"{rd:.2f}", f"{rd * 0.9:.2f}",
-                f"{revenue * 0.05:.2f}", f"{revenue * 0.08:.2f}",
-            ])  # fmt: skip
+            writer.writerow(
+                [
+                    firms[i // len(YEARS)],
+                    YEARS[i % len(YEARS)],
+                    f"{revenue:.2f}",
+                    f"{revenue * 1.02:.2f}",
+                    f"{revenue * 0.7:.2f}",
+                    f"{revenue * 1.5:.2f}",
+                    f"{revenue * 0.4:.2f}",
+                    staff,
+                    staff // 6,
+                    f"{rd:.2f}",
+                    f"{rd * 0.9:.2f}",
+                    f"{revenue * 0.05:.2f}",
+                    f"{revenue * 0.08:.2f}",
+                ]
+            )
 
 
 def _pipeline(database: str, csv_path: str, queue) -> None:
@@ -94,7 +136,8 @@ def run_pipeline(database: Path, csv_path: Path) -> tuple[float, float, int]:
     """In a child process, so that its peak RSS is the import's own."""
     queue = multiprocessing.get_context("spawn").Queue()
     process = multiprocessing.get_context("spawn").Process(
-        target=_pipeline, args=(str(database), str(csv_path), queue))
+        target=_pipeline, args=(str(database), str(csv_path), queue)
+    )
     process.start()
     outcome = queue.get()
     process.join()
@@ -112,14 +155,28 @@ def run_baseline(database: Path, csv_path: Path, rows: int) -> float:
             if count == rows:
                 break
             enterprise_id = session.scalar(
-                sa.select(models.Enterprise.id).where(models.Enterprise.credit_code == row[0]))
+                sa.select(models.Enterprise.id).where(models.Enterprise.credit_code == row[0])
+            )
             money = [Decimal(v) for v in row[2:7]] + [Decimal(v) for v in row[9:]]
-            session.add(models.EnterpriseYear(
-                enterprise_id=enterprise_id, year=int(row[1]), revenue=money[0],
-                total_income=money[1], hitech_revenue=money[2], total_assets=money[3],
-                net_assets=money[4], employees=int(row[7]), tech_staff=int(row[8]),
-                rd_expense=money[5], rd_expense_domestic=money[6], exports=money[7],
-                profit=money[8], source="bench", as_of=dt.date(int(row[1]), 12, 31)))  # fmt: skip
+            session.add(
+                models.EnterpriseYear(
+                    enterprise_id=enterprise_id,
+                    year=int(row[1]),
+                    revenue=money[0],
+                    total_income=money[1],
+                    hitech_revenue=money[2],
+                    total_assets=money[3],
+                    net_assets=money[4],
+                    employees=int(row[7]),
+                    tech_staff=int(row[8]),
+                    rd_expense=money[5],
+                    rd_expense_domestic=money[6],
+                    exports=money[7],
+                    profit=money[8],
+                    source="bench",
+                    as_of=dt.date(int(row[1]), 12, 31),
+                )
+            )
             session.flush()
         session.commit()
     engine.dispose()
@@ -142,14 +199,22 @@ def main() -> None:
         baseline_seconds = run_baseline(tmp / "baseline.db", csv_path, args.baseline_rows)
     ours = inserted / seconds
     theirs = args.baseline_rows / baseline_seconds
-    print(f"machine: {platform.machine()}, {multiprocessing.cpu_count()} cores, "
-          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
-    print(f"pipeline: {inserted:,} rows in {seconds:.1f} s ({ours:,.0f} rows/s), "
-          f"peak RSS {peak_mb:,.0f} MB")
-    print(f"baseline (row-by-row ORM, {args.baseline_rows:,} rows): {baseline_seconds:.1f} s "
-          f"({theirs:,.0f} rows/s); pipeline is {ours / theirs:.1f}× faster")
-    print(f"targets: ≤ 60 s → {'met' if seconds <= 60 else 'MISSED'}; "
-          f"≤ 2048 MB → {'met' if peak_mb <= 2048 else 'MISSED'}")
+    print(
+        f"machine: {platform.machine()}, {multiprocessing.cpu_count()} cores, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
+    print(
+        f"pipeline: {inserted:,} rows in {seconds:.1f} s ({ours:,.0f} rows/s), "
+        f"peak RSS {peak_mb:,.0f} MB"
+    )
+    print(
+        f"baseline (row-by-row ORM, {args.baseline_rows:,} rows): {baseline_seconds:.1f} s "
+        f"({theirs:,.0f} rows/s); pipeline is {ours / theirs:.1f}× faster"
+    )
+    print(
+        f"targets: ≤ 60 s → {'met' if seconds <= 60 else 'MISSED'}; "
+        f"≤ 2048 MB → {'met' if peak_mb <= 2048 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -38,25 +38,33 @@ LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data" / "matching" /
 def main() -> None:
     print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     data = load_labelled_set(LABELLED)
-    print(f"labelled set: {len(data.demands)} demands, {len(data.results)} results, "
-          f"{data.pairs} labelled pairs")  # fmt: skip
+    print(
+        f"labelled set: {len(data.demands)} demands, {len(data.results)} results, "
+        f"{data.pairs} labelled pairs"
+    )
     segmenter = Segmenter(chain_terms(None))  # as shipped: with the chain maps' terms
     titles_only = copy.deepcopy(data)
     for demand in titles_only.demands:
         demand.text = ""
-    print(f"{'query':<12}{'method':<24}{'Recall@10':>10}{'nDCG@10':>10}{'Recall@3':>10}"
-          f"{'nDCG@3':>10}{'ms/query':>10}")  # fmt: skip
+    print(
+        f"{'query':<12}{'method':<24}{'Recall@10':>10}{'nDCG@10':>10}{'Recall@3':>10}"
+        f"{'nDCG@3':>10}{'ms/query':>10}"
+    )
     for label, dataset in (("full", data), ("title only", titles_only)):
-        rankers = (("Xinzhi", xinzhi_ranker(dataset, segmenter)),
-                   ("Xinzhi, text only", xinzhi_ranker(dataset, segmenter, TEXT_ONLY)),
-                   ("char BM25Okapi", char_bm25_ranker(dataset)))  # fmt: skip
+        rankers = (
+            ("Xinzhi", xinzhi_ranker(dataset, segmenter)),
+            ("Xinzhi, text only", xinzhi_ranker(dataset, segmenter, TEXT_ONLY)),
+            ("char BM25Okapi", char_bm25_ranker(dataset)),
+        )
         for name, ranker in rankers:
             began = time.perf_counter()
             at10 = evaluate(name, ranker, dataset, 10)
             elapsed = (time.perf_counter() - began) / len(dataset.demands) * 1000
             at3 = evaluate(name, ranker, dataset, 3)
-            print(f"{label:<12}{name:<24}{at10.recall:>10.3f}{at10.ndcg:>10.3f}"
-                  f"{at3.recall:>10.3f}{at3.ndcg:>10.3f}{elapsed:>10.2f}")  # fmt: skip
+            print(
+                f"{label:<12}{name:<24}{at10.recall:>10.3f}{at10.ndcg:>10.3f}"
+                f"{at3.recall:>10.3f}{at3.ndcg:>10.3f}{elapsed:>10.2f}"
+            )
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 

@@ -61,20 +61,39 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baselines import hnte_python
+from baselines import hnte_python  # noqa: E402  (found through the sys.path line above)
 
 TARGET_SECONDS, TARGET_MB, TARGET_PYTHON_RATIO = 15.0, 4096, 50
-OUTPUT_COLUMNS = ["status", "score_low", "score_high", "failed", "unknown", "missing", "gap_zh",
-                  "gap_en"]  # fmt: skip
+OUTPUT_COLUMNS = [
+    "status",
+    "score_low",
+    "score_high",
+    "failed",
+    "unknown",
+    "missing",
+    "gap_zh",
+    "gap_en",
+]
 YEARS = {"y1": 0, "y2": -1, "y3": -2}  # the population's year columns, as offsets from y1
 OPENFISCA_YEARLY = {
-    "revenue": ("y1", "y2", "y3"), "rd_expense": ("y1", "y2", "y3"),
-    "rd_expense_domestic": ("y1", "y2", "y3"), "net_assets": ("y1", "y2", "y3"),
-    "conversions": ("y1", "y2", "y3"), "total_income": ("y1",), "hitech_revenue": ("y1",),
-    "employees": ("y1",), "tech_staff": ("y1",),
-}  # fmt: skip
-MONEY = {"revenue", "rd_expense", "rd_expense_domestic", "net_assets", "total_income",
-         "hitech_revenue"}  # fmt: skip
+    "revenue": ("y1", "y2", "y3"),
+    "rd_expense": ("y1", "y2", "y3"),
+    "rd_expense_domestic": ("y1", "y2", "y3"),
+    "net_assets": ("y1", "y2", "y3"),
+    "conversions": ("y1", "y2", "y3"),
+    "total_income": ("y1",),
+    "hitech_revenue": ("y1",),
+    "employees": ("y1",),
+    "tech_staff": ("y1",),
+}
+MONEY = {
+    "revenue",
+    "rd_expense",
+    "rd_expense_domestic",
+    "net_assets",
+    "total_income",
+    "hitech_revenue",
+}
 
 
 def peak_mb() -> float:
@@ -115,12 +134,15 @@ def read_population(database: Path, columns: list[str], step: int = 1):
     store = open_store(engine)
     try:
         covered = imported_kinds(store)
-        sql = store.compiled(("population", as_of, frozenset(covered)),
-                             lambda: build_population(store, as_of, covered))  # fmt: skip
+        sql = store.compiled(
+            ("population", as_of, frozenset(covered)),
+            lambda: build_population(store, as_of, covered),
+        )
         where = f"WHERE enterprise_id % {step} = 0" if step > 1 else ""
         selected = ", ".join(["enterprise_id", *columns])
-        table = store.fetch(f"SELECT {selected} FROM ({sql}) AS p {where}",
-                            order_by="enterprise_id")  # fmt: skip
+        table = store.fetch(
+            f"SELECT {selected} FROM ({sql}) AS p {where}", order_by="enterprise_id"
+        )
     finally:
         store.close()
     return table, as_of
@@ -139,9 +161,14 @@ def engine_child(database: str, only: list[str] | None, keep: str | None, queue)
     del result
     with Clock() as warm:
         result = evaluate(engine, only=selected)
-    figures = {"cold": cold.figures(), "warm": warm.figures(), "peak_mb": peak_mb(),
-               "counts": result.summary["counts"], "rows": result.results.num_rows,
-               "assessments": [d.id for d in result.declarations]}  # fmt: skip
+    figures = {
+        "cold": cold.figures(),
+        "warm": warm.figures(),
+        "peak_mb": peak_mb(),
+        "counts": result.summary["counts"],
+        "rows": result.results.num_rows,
+        "assessments": [d.id for d in result.declarations],
+    }
     if keep:  # the HNTE rows, for the baselines' checks
         detail, as_of = result.detail["hnte"], result.as_of
         del result
@@ -166,13 +193,17 @@ def _rules_only(engine, as_of) -> dict:
     store = open_store(engine)
     try:
         covered = imported_kinds(store)
-        sql = store.compiled(("population", as_of, frozenset(covered)),
-                             lambda: build_population(store, as_of, covered))  # fmt: skip
+        sql = store.compiled(
+            ("population", as_of, frozenset(covered)),
+            lambda: build_population(store, as_of, covered),
+        )
         with Clock() as materialise:
             population = store.materialise(sql, "population")
         (hnte,) = load_catalog().in_force(as_of, {"hnte"})
-        sql = store.compiled((hnte.sha256, as_of, tuple(population.schema().items())),
-                             lambda: compile_declaration(hnte, population, as_of).table)
+        sql = store.compiled(
+            (hnte.sha256, as_of, tuple(population.schema().items())),
+            lambda: compile_declaration(hnte, population, as_of).table,
+        )
         with Clock() as query:
             store.fetch(sql, order_by="enterprise_id")
         return {"population": materialise.figures(), "hnte": query.figures()}
@@ -198,11 +229,19 @@ def python_child(database: str, step: int, keep: str, queue) -> None:
         timed("decide", lambda rows=rows: [hnte_python.decide(row) for row in rows])
         results += timed("assess", lambda rows=rows: [hnte_python.assess(row) for row in rows])
     columns = list(zip(*results)) if results else [[] for _ in OUTPUT_COLUMNS]
-    out = {name: pa.array(values, type=pa.int64() if name.startswith("score") else pa.string())
-           for name, values in zip(OUTPUT_COLUMNS, columns)}  # fmt: skip
+    out = {
+        name: pa.array(values, type=pa.int64() if name.startswith("score") else pa.string())
+        for name, values in zip(OUTPUT_COLUMNS, columns)
+    }
     pq.write_table(pa.table({"enterprise_id": table["enterprise_id"], **out}), keep)
-    queue.put({"rows": table.num_rows, "read": read.figures(), "peak_mb": peak_mb(),
-               **{key: tuple(value) for key, value in spent.items()}})  # fmt: skip
+    queue.put(
+        {
+            "rows": table.num_rows,
+            "read": read.figures(),
+            "peak_mb": peak_mb(),
+            **{key: tuple(value) for key, value in spent.items()},
+        }
+    )
 
 
 def openfisca_inputs(table: pa.Table, year: int) -> dict:
@@ -237,18 +276,32 @@ def openfisca_child(database: str, keep: str, queue) -> None:
     count = table.num_rows
     with Clock() as items:
         simulation = openfisca_hnte.build(system, count, inputs)
-        for name in ("meets_rd_intensity", "growth_net_assets_low", "growth_net_assets_high",
-                     "growth_revenue_low", "growth_revenue_high"):  # fmt: skip
+        for name in (
+            "meets_rd_intensity",
+            "growth_net_assets_low",
+            "growth_net_assets_high",
+            "growth_revenue_low",
+            "growth_revenue_high",
+        ):
             simulation.calculate(name, str(year))
     del simulation
     with Clock() as whole:
         simulation = openfisca_hnte.build(system, count, inputs)
         status = simulation.calculate("hnte_status", str(year))
     names = np.array(["fail", "pass", "undetermined"])  # FAIL, PASS, OPEN
-    pq.write_table(pa.table({"enterprise_id": table["enterprise_id"],
-                             "status": pa.array(names[status])}), keep)  # fmt: skip
-    queue.put({"rows": count, "read": read.figures(), "convert": convert.figures(),
-               "items": items.figures(), "all": whole.figures(), "peak_mb": peak_mb()})  # fmt: skip
+    pq.write_table(
+        pa.table({"enterprise_id": table["enterprise_id"], "status": pa.array(names[status])}), keep
+    )
+    queue.put(
+        {
+            "rows": count,
+            "read": read.figures(),
+            "convert": convert.figures(),
+            "items": items.figures(),
+            "all": whole.figures(),
+            "peak_mb": peak_mb(),
+        }
+    )
 
 
 def in_child(target, *args):
@@ -279,26 +332,42 @@ def build_database(database: Path, enterprises: int) -> float:
     database.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "XINZHI_DATABASE_URL": f"sqlite:///{database}"}
     started = time.perf_counter()
-    subprocess.run([str(ROOT / ".venv/bin/xinzhi"), "demo", "--enterprises", str(enterprises),
-                    "--replace"], env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [str(ROOT / ".venv/bin/xinzhi"), "demo", "--enterprises", str(enterprises), "--replace"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
 def timed_cli(database: Path, runs: Path) -> dict:
-    env = {**os.environ, "XINZHI_DATABASE_URL": f"sqlite:///{database}",
-           "XINZHI_RUNS_DIR": str(runs)}  # fmt: skip
-    done = subprocess.run(["/usr/bin/time", "-v", str(ROOT / ".venv/bin/xinzhi"), "assess",
-                           "--actor", "bench"], env=env, capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    env = {
+        **os.environ,
+        "XINZHI_DATABASE_URL": f"sqlite:///{database}",
+        "XINZHI_RUNS_DIR": str(runs),
+    }
+    done = subprocess.run(
+        ["/usr/bin/time", "-v", str(ROOT / ".venv/bin/xinzhi"), "assess", "--actor", "bench"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         return {"error": done.stderr[-500:]}
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
     hours, minutes, seconds = (float(x) if x else 0.0 for x in wall.groups())
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", done.stderr).group(1))
-              for kind in ("User", "System"))  # fmt: skip
-    return {"wall": hours * 3600 + minutes * 60 + seconds, "cpu": cpu,
-            "peak_mb": int(rss.group(1)) / 1024}  # fmt: skip
+    cpu = sum(
+        float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", done.stderr).group(1))
+        for kind in ("User", "System")
+    )
+    return {
+        "wall": hours * 3600 + minutes * 60 + seconds,
+        "cpu": cpu,
+        "peak_mb": int(rss.group(1)) / 1024,
+    }
 
 
 def compare_python(engine_rows: pa.Table, python_rows: pa.Table) -> tuple[int, dict, list]:
@@ -317,13 +386,19 @@ def compare_python(engine_rows: pa.Table, python_rows: pa.Table) -> tuple[int, d
 
 
 def compare_openfisca(engine_rows: pa.Table, openfisca_rows: pa.Table) -> dict:
-    joined = openfisca_rows.join(engine_rows.select(["enterprise_id", "status", "known"]),
-                                 "enterprise_id", right_suffix="_engine")  # fmt: skip
+    joined = openfisca_rows.join(
+        engine_rows.select(["enterprise_id", "status", "known"]),
+        "enterprise_id",
+        right_suffix="_engine",
+    )
     same = pc.equal(joined["status"], joined["status_engine"])
     known = joined["known"]
-    return {"all": joined.num_rows, "same": pc.sum(same).as_py() or 0,
-            "known": pc.sum(known).as_py() or 0,
-            "known_same": pc.sum(pc.and_(same, known)).as_py() or 0}  # fmt: skip
+    return {
+        "all": joined.num_rows,
+        "same": pc.sum(same).as_py() or 0,
+        "known": pc.sum(known).as_py() or 0,
+        "known_same": pc.sum(pc.and_(same, known)).as_py() or 0,
+    }
 
 
 def database_size(database: Path) -> tuple[int, int]:
@@ -343,8 +418,12 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--database", type=Path, help="default var/bench-1m.db (or bench-N.db)")
     parser.add_argument("--rebuild", action="store_true", help="build the database again")
-    parser.add_argument("--python-sample", type=int, default=0,
-                        help="evaluate about this many firms in plain Python (default: all)")
+    parser.add_argument(
+        "--python-sample",
+        type=int,
+        default=0,
+        help="evaluate about this many firms in plain Python (default: all)",
+    )
     parser.add_argument("--no-python", action="store_true")
     parser.add_argument("--no-openfisca", action="store_true")
     parser.add_argument("--no-cli", action="store_true", help="skip timing `xinzhi assess`")
@@ -352,8 +431,9 @@ def main() -> None:
     name = "bench-1m.db" if args.enterprises == 1_000_000 else f"bench-{args.enterprises}.db"
     database = (args.database or ROOT / "var" / name).resolve()
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")  # fmt: skip
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(f"load before: {uptime()}")
     if args.rebuild or not database.exists():
         print(f"building {database} ({args.enterprises:,} enterprises) …", flush=True)
@@ -377,12 +457,12 @@ def measure(database: Path, firms: int, work: Path, args):
     python = openfisca = cli = None
     if not args.no_python:
         step = max(1, -(-firms // args.python_sample)) if args.python_sample else 1
-        print(f"plain Python (every {step}th firm) …" if step > 1 else "plain Python …",
-              flush=True)  # fmt: skip
+        print(f"plain Python (every {step}th firm) …" if step > 1 else "plain Python …", flush=True)
         python = in_child(python_child, str(database), step, kept["python"])
         python["scale"] = firms / python["rows"]
         python["compared"], python["differing"], python["examples"] = compare_python(
-            engine_rows, pq.read_table(kept["python"]))  # fmt: skip
+            engine_rows, pq.read_table(kept["python"])
+        )
     if not args.no_openfisca:
         print("OpenFisca …", flush=True)
         openfisca = in_child(openfisca_child, str(database), kept["openfisca"])
@@ -404,20 +484,32 @@ def row(label: str, figures=None, peak: float | None = None, note: str = "") -> 
 
 
 def report(firms, everything, hnte, python, openfisca, cli) -> None:
-    print(f"\nassessments: {', '.join(everything['assessments'])} — "
-          f"{everything['rows']:,} result rows")  # fmt: skip
+    print(
+        f"\nassessments: {', '.join(everything['assessments'])} — "
+        f"{everything['rows']:,} result rows"
+    )
     for assessment, counts in everything["counts"].items():
-        print(f"  {assessment:18} pass {counts['pass']:>9,}  undetermined "
-              f"{counts['undetermined']:>9,}  fail {counts['fail']:>9,}")  # fmt: skip
+        print(
+            f"  {assessment:18} pass {counts['pass']:>9,}  undetermined "
+            f"{counts['undetermined']:>9,}  fail {counts['fail']:>9,}"
+        )
     if firms != 1_000_000:
         print(f"(the targets are for 1,000,000 enterprises; this city has {firms:,})")
     print(f"\n{'measurement':52} {'wall s':>7} {'CPU s':>7} {'peak MB':>8}  target / note")
     for key, label in (("cold", "cold (compiles the SQL)"), ("warm", "warm (SQL cached)")):
         wall = everything[key][0]
-        row(f"engine, all assessments, {label}", everything[key], None,
-            f"≤ {TARGET_SECONDS:.0f} s: {verdict(wall <= TARGET_SECONDS)}")  # fmt: skip
-    row("  peak RSS of that process", None, everything["peak_mb"],
-        f"≤ {TARGET_MB} MB: {verdict(everything['peak_mb'] <= TARGET_MB)}")  # fmt: skip
+        row(
+            f"engine, all assessments, {label}",
+            everything[key],
+            None,
+            f"≤ {TARGET_SECONDS:.0f} s: {verdict(wall <= TARGET_SECONDS)}",
+        )
+    row(
+        "  peak RSS of that process",
+        None,
+        everything["peak_mb"],
+        f"≤ {TARGET_MB} MB: {verdict(everything['peak_mb'] <= TARGET_MB)}",
+    )
     row("engine, HNTE alone, cold", hnte["cold"])
     row("engine, HNTE alone, warm", hnte["warm"], hnte["peak_mb"])
     rules_only = hnte["rules_only"]
@@ -427,8 +519,11 @@ def report(firms, everything, hnte, python, openfisca, cli) -> None:
         if "error" in cli:
             print(f"xinzhi assess failed: {cli['error']}")
         else:
-            row("xinzhi assess (evaluate + record), /usr/bin/time", (cli["wall"], cli["cpu"]),
-                cli["peak_mb"])  # fmt: skip
+            row(
+                "xinzhi assess (evaluate + record), /usr/bin/time",
+                (cli["wall"], cli["cpu"]),
+                cli["peak_mb"],
+            )
     engine_hnte = hnte["warm"][0]
     if python:
         scale = python["scale"]
@@ -440,13 +535,17 @@ def report(firms, everything, hnte, python, openfisca, cli) -> None:
         row(f"plain Python, full rows{sample}", full, python["peak_mb"])
         wall, cpu = full[0] / hnte["warm"][0], full[1] / hnte["warm"][1]
         query = rules_only["hnte"]
-        print(f"  plain Python full rows / engine HNTE warm: {wall:.1f}× wall, {cpu:.1f}× CPU "
-              f"(cold: {full[0] / hnte['cold'][0]:.1f}× wall; the HNTE query alone: "
-              f"{full[0] / query[0]:.1f}× wall, {full[1] / query[1]:.1f}× CPU) — "
-              f"target ≥ {TARGET_PYTHON_RATIO}×: {verdict(wall >= TARGET_PYTHON_RATIO)}")
+        print(
+            f"  plain Python full rows / engine HNTE warm: {wall:.1f}× wall, {cpu:.1f}× CPU "
+            f"(cold: {full[0] / hnte['cold'][0]:.1f}× wall; the HNTE query alone: "
+            f"{full[0] / query[0]:.1f}× wall, {full[1] / query[1]:.1f}× CPU) — "
+            f"target ≥ {TARGET_PYTHON_RATIO}×: {verdict(wall >= TARGET_PYTHON_RATIO)}"
+        )
         differing = {k: v for k, v in python["differing"].items() if v}
-        print(f"  same output as the engine on {python['compared']:,} firms: "
-              f"{'yes, every column' if not differing else differing}")  # fmt: skip
+        print(
+            f"  same output as the engine on {python['compared']:,} firms: "
+            f"{'yes, every column' if not differing else differing}"
+        )
         for example in python["examples"]:
             print(f"    differs: {example}")
     if openfisca:
@@ -455,12 +554,16 @@ def report(firms, everything, hnte, python, openfisca, cli) -> None:
         row("OpenFisca, R&D ratio + growth items", openfisca["items"])
         row("OpenFisca, whole HNTE result", openfisca["all"], openfisca["peak_mb"])
         items, whole = openfisca["items"][0], openfisca["all"][0]
-        print(f"  engine HNTE warm / OpenFisca: {engine_hnte / items:.0f}× the items' time, "
-              f"{engine_hnte / whole:.0f}× the whole result's — target: the engine faster: "
-              f"{verdict(engine_hnte < items)}")  # fmt: skip
+        print(
+            f"  engine HNTE warm / OpenFisca: {engine_hnte / items:.0f}× the items' time, "
+            f"{engine_hnte / whole:.0f}× the whole result's — target: the engine faster: "
+            f"{verdict(engine_hnte < items)}"
+        )
         a = openfisca["agreement"]
-        print(f"  same status as the engine: {a['same']:,} of {a['all']:,}; where every value "
-              f"is known: {a['known_same']:,} of {a['known']:,}")  # fmt: skip
+        print(
+            f"  same status as the engine: {a['same']:,} of {a['all']:,}; where every value "
+            f"is known: {a['known_same']:,} of {a['known']:,}"
+        )
     print(f"\n(population: {firms:,} enterprises)")
 
 

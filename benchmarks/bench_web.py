@@ -45,8 +45,12 @@ def build_if_missing(db: Path) -> None:
     db.parent.mkdir(parents=True, exist_ok=True)
     print(f"building {db}: xinzhi demo --enterprises 1000000 (about 8 minutes)")
     env = os.environ | {"XINZHI_DATABASE_URL": f"sqlite:///{db}"}
-    subprocess.run([str(ROOT / ".venv/bin/xinzhi"), "demo", "--enterprises", "1000000"],
-                   env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [str(ROOT / ".venv/bin/xinzhi"), "demo", "--enterprises", "1000000"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def prepare(db: Path) -> dict:
@@ -68,13 +72,19 @@ def prepare(db: Path) -> dict:
         pass  # made by an earlier run
     E = models.Enterprise
     with engine.connect() as conn:
-        sample = conn.execute(sa.select(E.id, E.name, E.credit_code)
-                              .where(E.id % 997 == 0).limit(400)).all()  # fmt: skip
+        sample = conn.execute(
+            sa.select(E.id, E.name, E.credit_code).where(E.id % 997 == 0).limit(400)
+        ).all()
         districts = conn.scalars(sa.select(models.District.id)).all()
         count = conn.scalar(sa.select(sa.func.count()).select_from(E))
     engine.dispose()
-    return {"sample": sample, "districts": districts, "enterprises": count,
-            "index_seconds": index_seconds, "indexed": indexed}  # fmt: skip
+    return {
+        "sample": sample,
+        "districts": districts,
+        "enterprises": count,
+        "index_seconds": index_seconds,
+        "indexed": indexed,
+    }
 
 
 def free_port() -> int:
@@ -85,14 +95,28 @@ def free_port() -> int:
 
 def serve(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = os.environ | {"XINZHI_DATABASE_URL": f"sqlite:///{db}",
-                        "XINZHI_LOGIN_FAILURES_PER_IP": "1000"}  # fmt: skip
+    env = os.environ | {
+        "XINZHI_DATABASE_URL": f"sqlite:///{db}",
+        "XINZHI_LOGIN_FAILURES_PER_IP": "1000",
+    }
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/uvicorn"), "xinzhi.web.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning", "--no-access-log"],
-        env=env, start_new_session=True,
-    )  # fmt: skip
+        [
+            str(ROOT / ".venv/bin/uvicorn"),
+            "xinzhi.web.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -107,8 +131,9 @@ def serve(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
 def signed_in(url: str) -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=120)
     token = client.get("/api/csrf").json()["csrf_token"]
-    response = client.post("/api/login", json={"username": USER, "password": PASSWORD},
-                           headers={"X-CSRF-Token": token})  # fmt: skip
+    response = client.post(
+        "/api/login", json={"username": USER, "password": PASSWORD}, headers={"X-CSRF-Token": token}
+    )
     response.raise_for_status()
     return client
 
@@ -116,7 +141,7 @@ def signed_in(url: str) -> httpx.Client:
 def search_queries(data: dict, rng: random.Random) -> list[dict]:
     sample = data["sample"]
     queries = []
-    for _, name, code in rng.sample(sample, 40):
+    for _, name, _code in rng.sample(sample, 40):
         core = name.removeprefix("沈阳")
         queries.append({"q": core[:2]})  # a brand: 2 characters
         queries.append({"q": core[:4]})  # brand and start of the industry word
@@ -128,7 +153,13 @@ def search_queries(data: dict, rng: random.Random) -> list[dict]:
     for district in data["districts"]:
         queries.append({"district": district, "sort": "name"})
         queries.append({"district": district, "industry": "C"})
-    queries += [{"q": "机器人"}, {"q": "智能"}, {"q": "科技"}, {"q": "不存在的名字"}, {"sort": "newest"}]
+    queries += [
+        {"q": "机器人"},
+        {"q": "智能"},
+        {"q": "科技"},
+        {"q": "不存在的名字"},
+        {"sort": "newest"},
+    ]
     return queries
 
 
@@ -144,10 +175,17 @@ def timed(client: httpx.Client, path: str, params=None) -> float:
 def summary(name: str, seconds: list[float]) -> dict:
     ordered = sorted(seconds)
     p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    row = {"name": name, "n": len(ordered), "p50_ms": statistics.median(ordered) * 1000,
-           "p95_ms": p95 * 1000, "max_ms": ordered[-1] * 1000}  # fmt: skip
-    print(f"  {name:<34} n={row['n']:>4}  p50 {row['p50_ms']:7.1f} ms  "
-          f"p95 {row['p95_ms']:7.1f} ms  max {row['max_ms']:7.1f} ms")
+    row = {
+        "name": name,
+        "n": len(ordered),
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p95_ms": p95 * 1000,
+        "max_ms": ordered[-1] * 1000,
+    }
+    print(
+        f"  {name:<34} n={row['n']:>4}  p50 {row['p50_ms']:7.1f} ms  "
+        f"p95 {row['p95_ms']:7.1f} ms  max {row['max_ms']:7.1f} ms"
+    )
     return row
 
 
@@ -169,24 +207,33 @@ def latencies(url: str, data: dict, requests: int, workers: int) -> list[dict]:
     wait_for_search_index(client, workers)
     started = time.perf_counter()
     client.get("/api/dashboard")  # the cold computation (the app's warm-up may be doing it)
-    print(f"first dashboard request (cold, or waiting for the warm-up): "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"first dashboard request (cold, or waiting for the warm-up): "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     for _ in range(20):  # every worker process warms its own cache
         client.get("/api/dashboard")
     rows = [
-        summary("dashboard API /api/dashboard", [timed(client, "/api/dashboard")
-                                                  for _ in range(requests)]),
-        summary("dashboard page /dashboard", [timed(client, "/dashboard")
-                                              for _ in range(requests)]),
-    ]  # fmt: skip
+        summary(
+            "dashboard API /api/dashboard",
+            [timed(client, "/api/dashboard") for _ in range(requests)],
+        ),
+        summary(
+            "dashboard page /dashboard", [timed(client, "/dashboard") for _ in range(requests)]
+        ),
+    ]
     queries = search_queries(data, rng)
     for params in queries[:10]:
         client.get("/api/enterprises", params=params)
     picks = [rng.choice(queries) for _ in range(requests)]
-    rows.append(summary("search API /api/enterprises", [timed(client, "/api/enterprises", p)
-                                                        for p in picks]))  # fmt: skip
-    rows.append(summary("search page /enterprises", [timed(client, "/enterprises", p)
-                                                     for p in picks]))  # fmt: skip
+    rows.append(
+        summary(
+            "search API /api/enterprises", [timed(client, "/api/enterprises", p) for p in picks]
+        )
+    )
+    rows.append(
+        summary("search page /enterprises", [timed(client, "/enterprises", p) for p in picks])
+    )
     cursor, deep = None, []
     for _ in range(50):  # walk 50 keyset pages of the whole list
         params = {"after": cursor} if cursor else {}
@@ -195,9 +242,12 @@ def latencies(url: str, data: dict, requests: int, workers: int) -> list[dict]:
         deep.append(time.perf_counter() - started)
     rows.append(summary("keyset pages 1–50 (whole city)", deep))
     ids = [row.id for row in data["sample"]]
-    rows.append(summary("profile API /api/enterprises/{id}",
-                        [timed(client, f"/api/enterprises/{rng.choice(ids)}")
-                         for _ in range(requests)]))  # fmt: skip
+    rows.append(
+        summary(
+            "profile API /api/enterprises/{id}",
+            [timed(client, f"/api/enterprises/{rng.choice(ids)}") for _ in range(requests)],
+        )
+    )
     return rows
 
 
@@ -218,9 +268,12 @@ def index_vs_scan(db: Path, data: dict, queries: int = 40) -> None:
             started = time.perf_counter()
             list_enterprises(engine, analyst, Filters(q=params["q"], use_index=use_index))
             seconds.append(time.perf_counter() - started)
-        results[use_index] = summary(f"search {'with index' if use_index else 'LIKE scan (baseline)'}"
-                                     " in-process", seconds)  # fmt: skip
-    print(f"  p95 ratio, LIKE scan / index: {results[False]['p95_ms'] / results[True]['p95_ms']:.0f}×")
+        results[use_index] = summary(
+            f"search {'with index' if use_index else 'LIKE scan (baseline)'} in-process", seconds
+        )
+    print(
+        f"  p95 ratio, LIKE scan / index: {results[False]['p95_ms'] / results[True]['p95_ms']:.0f}×"
+    )
     engine.dispose()
 
 
@@ -251,12 +304,23 @@ def throughput(url: str, data: dict, duration: int, connections: int) -> dict | 
     lua = WRK_SCRIPT % (", ".join(f'"{httpx.URL(p).raw_path.decode()}"' for p in paths), cookie)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(lua)
-    command = [wrk, "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", handle.name, url]
+    command = [
+        wrk,
+        "-t2",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        handle.name,
+        url,
+    ]
     print("$ " + " ".join(command[:-2]) + " <mix.lua> " + url)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     os.unlink(handle.name)
     print("\n".join("  " + line for line in output.splitlines()))
-    rps = float(next(line.split()[1] for line in output.splitlines() if line.startswith("Requests/sec")))
+    rps = float(
+        next(line.split()[1] for line in output.splitlines() if line.startswith("Requests/sec"))
+    )
     errors = [line for line in output.splitlines() if "Non-2xx" in line or "Socket errors" in line]
     return {"requests_per_second": rps, "errors": errors, "paths": len(paths)}
 
@@ -266,7 +330,10 @@ def machine() -> None:
     for line in lscpu.splitlines():
         if line.startswith(("Model name", "CPU(s):", "Thread(s) per core")):
             print("  " + " ".join(line.split()))
-    print("  load: " + subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip())
+    print(
+        "  load: "
+        + subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    )
 
 
 def main() -> None:

@@ -156,7 +156,9 @@ class _ThreadedServer:
         config = uvicorn.Config(app, log_level="warning", lifespan="auto", access_log=False)
         self.server = Server(config)
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name=f"live-server-{self.port}", daemon=True)
+        self.thread = threading.Thread(
+            target=self._run, name=f"live-server-{self.port}", daemon=True
+        )
         self.startup_timeout = startup_timeout
 
     def _run(self) -> None:
@@ -175,7 +177,9 @@ class _ThreadedServer:
                 return self.url
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"live server on {self.url} did not answer within {self.startup_timeout}s")
+        raise RuntimeError(
+            f"live server on {self.url} did not answer within {self.startup_timeout}s"
+        )
 
     def _answers(self) -> bool:
         try:

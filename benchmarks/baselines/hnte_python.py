@@ -19,13 +19,32 @@ and the score interval. ``row`` is a dict of the population's input columns (``I
 from __future__ import annotations
 
 INPUTS = [
-    "days_registered", "ip_class1_owned", "ip_class2_owned", "hnte_field", "tech_staff_y1",
-    "employees_y1", "rd_expense_3y", "revenue_3y", "revenue_y1", "rd_expense_domestic_3y",
-    "hitech_revenue_y1", "total_income_y1", "incidents_12m", "review_advancement",
-    "review_core_support", "review_rd_management", "ip_self_developed",
-    "standards_participated_3y", "conversions_3y", "years_operating_3y", "net_assets_y1",
-    "net_assets_y2", "net_assets_y3", "revenue_y2", "revenue_y3",
-]  # fmt: skip
+    "days_registered",
+    "ip_class1_owned",
+    "ip_class2_owned",
+    "hnte_field",
+    "tech_staff_y1",
+    "employees_y1",
+    "rd_expense_3y",
+    "revenue_3y",
+    "revenue_y1",
+    "rd_expense_domestic_3y",
+    "hitech_revenue_y1",
+    "total_income_y1",
+    "incidents_12m",
+    "review_advancement",
+    "review_core_support",
+    "review_rd_management",
+    "ip_self_developed",
+    "standards_participated_3y",
+    "conversions_3y",
+    "years_operating_3y",
+    "net_assets_y1",
+    "net_assets_y2",
+    "net_assets_y3",
+    "revenue_y2",
+    "revenue_y3",
+]
 
 MIN_REGISTERED_DAYS = 365
 REVENUE_SMALL = 5_000 * 10_000 * 100  # 5,000 万元 in fen
@@ -33,12 +52,25 @@ REVENUE_MEDIUM = 2 * 100_000_000 * 100  # 2 亿元 in fen
 SUPPORTED_FIELDS = {"1", "2", "3", "4", "5", "6", "7", "8"}
 SCORE_FLOOR = 70
 IP_CAP = 30
-CONDITIONS = ["registered_one_year", "core_ip", "supported_field", "tech_staff", "rd_intensity",
-              "rd_in_china", "hitech_revenue", "no_incident"]  # fmt: skip
+CONDITIONS = [
+    "registered_one_year",
+    "core_ip",
+    "supported_field",
+    "tech_staff",
+    "rd_intensity",
+    "rd_in_china",
+    "hitech_revenue",
+    "no_incident",
+]
 DECISIVE = [*CONDITIONS, "score"]
 # Growth bands (low end, low end closed, points low, points high), best first.
-GROWTH_BANDS = [(0.35, True, 9, 10), (0.25, True, 7, 8), (0.15, True, 5, 6), (0.05, True, 3, 4),
-                (0.0, False, 1, 2)]  # fmt: skip
+GROWTH_BANDS = [
+    (0.35, True, 9, 10),
+    (0.25, True, 7, 8),
+    (0.15, True, 5, 6),
+    (0.05, True, 3, 4),
+    (0.0, False, 1, 2),
+]
 CONVERSION_BANDS = [(5, 25, 30), (4, 19, 24), (3, 13, 18), (2, 7, 12), (1, 1, 6)]
 # The inputs each clause needs (for the "missing" list of an undetermined result).
 NEEDS = {
@@ -181,12 +213,13 @@ def conditions(row):
         "core_ip": None if c1 is None or c2 is None else c1 + c2 >= 1,
         "supported_field": None if field is None else field in SUPPORTED_FIELDS,
         "tech_staff": ratio_at_least(row["tech_staff_y1"], row["employees_y1"], 1, 10),
-        "rd_intensity": None if threshold is None else
-        ratio_at_least(row["rd_expense_3y"], row["revenue_3y"], *threshold),
+        "rd_intensity": None
+        if threshold is None
+        else ratio_at_least(row["rd_expense_3y"], row["revenue_3y"], *threshold),
         "rd_in_china": ratio_at_least(row["rd_expense_domestic_3y"], row["rd_expense_3y"], 3, 5),
         "hitech_revenue": ratio_at_least(row["hitech_revenue_y1"], row["total_income_y1"], 3, 5),
         "no_incident": None if incidents is None else incidents == 0,
-    }  # fmt: skip
+    }
 
 
 def points(row):
@@ -200,17 +233,21 @@ def points(row):
         "ip_core_support": judged(row["review_core_support"], 8),
         "ip_quantity": first_band(
             [at_least(c1, 1), at_least(c2, 5), at_least(c2, 3), at_least(c2, 1), True],
-            [(7, 8), (5, 6), (3, 4), (1, 2), (0, 0)]),
-        "ip_acquisition": first_band([at_least(self_developed, 1), owned, True],
-                                     [(1, 6), (1, 3), (0, 0)]),
+            [(7, 8), (5, 6), (3, 4), (1, 2), (0, 0)],
+        ),
+        "ip_acquisition": first_band(
+            [at_least(self_developed, 1), owned, True], [(1, 6), (1, 3), (0, 0)]
+        ),
         "ip_standards": first_band([at_least(standards, 1), True], [(1, 2), (0, 0)]),
         "conversion": conversion_points(row["conversions_3y"], years),
         "rd_management": judged(row["review_rd_management"], 20),
-        "growth_net_assets": growth_points(hnte_growth(
-            row["net_assets_y3"], row["net_assets_y2"], row["net_assets_y1"], years)),
-        "growth_revenue": growth_points(hnte_growth(
-            row["revenue_y3"], row["revenue_y2"], row["revenue_y1"], years)),
-    }  # fmt: skip
+        "growth_net_assets": growth_points(
+            hnte_growth(row["net_assets_y3"], row["net_assets_y2"], row["net_assets_y1"], years)
+        ),
+        "growth_revenue": growth_points(
+            hnte_growth(row["revenue_y3"], row["revenue_y2"], row["revenue_y1"], years)
+        ),
+    }
 
 
 IP_ITEMS = ("ip_advancement", "ip_core_support", "ip_quantity", "ip_acquisition", "ip_standards")
@@ -270,30 +307,63 @@ def gaps(row, clauses):
             en.append(text_en.format(amount=shown(amount)))
 
     if clauses["registered_one_year"] is False:
-        add(MIN_REGISTERED_DAYS - row["days_registered"], str,
-            "注册满一年还需 {amount} 天", "{amount} more days until one year registered")
+        add(
+            MIN_REGISTERED_DAYS - row["days_registered"],
+            str,
+            "注册满一年还需 {amount} 天",
+            "{amount} more days until one year registered",
+        )
     if clauses["core_ip"] is False:
-        add(1 - row["ip_class1_owned"] - row["ip_class2_owned"], str,
-            "需取得 {amount} 项自有知识产权（I类或II类）", "{amount} owned IP item (Class I or II) needed")
+        add(
+            1 - row["ip_class1_owned"] - row["ip_class2_owned"],
+            str,
+            "需取得 {amount} 项自有知识产权（I类或II类）",
+            "{amount} owned IP item (Class I or II) needed",
+        )
     if clauses["tech_staff"] is False:
-        add(ceil_div(row["employees_y1"] - 10 * row["tech_staff_y1"], 9), str,
-            "科技人员需增加 {amount} 人", "S&T staff +{amount}")
+        add(
+            ceil_div(row["employees_y1"] - 10 * row["tech_staff_y1"], 9),
+            str,
+            "科技人员需增加 {amount} 人",
+            "S&T staff +{amount}",
+        )
     if clauses["rd_intensity"] is False:
         p, q = rd_threshold(row["revenue_y1"])
-        add(ceil_div(p * row["revenue_3y"] - q * row["rd_expense_3y"], q), wan,
-            "近三年研发费用需增加 {amount} 万元", "R&D expense +{amount} 万元 over the three years")
+        add(
+            ceil_div(p * row["revenue_3y"] - q * row["rd_expense_3y"], q),
+            wan,
+            "近三年研发费用需增加 {amount} 万元",
+            "R&D expense +{amount} 万元 over the three years",
+        )
     if clauses["rd_in_china"] is False:
-        add(ceil_div(3 * row["rd_expense_3y"] - 5 * row["rd_expense_domestic_3y"], 2), wan,
-            "境内研发费用需增加 {amount} 万元", "R&D in China +{amount} 万元")
+        add(
+            ceil_div(3 * row["rd_expense_3y"] - 5 * row["rd_expense_domestic_3y"], 2),
+            wan,
+            "境内研发费用需增加 {amount} 万元",
+            "R&D in China +{amount} 万元",
+        )
     if clauses["hitech_revenue"] is False:
-        add(ceil_div(3 * row["total_income_y1"] - 5 * row["hitech_revenue_y1"], 2), wan,
-            "高新技术产品（服务）收入需增加 {amount} 万元", "high-tech revenue +{amount} 万元")
+        add(
+            ceil_div(3 * row["total_income_y1"] - 5 * row["hitech_revenue_y1"], 2),
+            wan,
+            "高新技术产品（服务）收入需增加 {amount} 万元",
+            "high-tech revenue +{amount} 万元",
+        )
     if clauses["score"] is False:
         c1 = row["ip_class1_owned"]
         if c1 is not None:
-            add(1 - c1, str, "取得 {amount} 项I类知识产权可得7–8分", "{amount} Class I IP item scores 7–8")
+            add(
+                1 - c1,
+                str,
+                "取得 {amount} 项I类知识产权可得7–8分",
+                "{amount} Class I IP item scores 7–8",
+            )
         conversions, years = row["conversions_3y"], row["years_operating_3y"]
         if conversions is not None and years:
-            add(3 * (ceil_div(conversions, years) + 1) - conversions, str,
-                "再转化 {amount} 项科技成果可升一档", "{amount} more conversions reach the next band")
+            add(
+                3 * (ceil_div(conversions, years) + 1) - conversions,
+                str,
+                "再转化 {amount} 项科技成果可升一档",
+                "{amount} more conversions reach the next band",
+            )
     return "；".join(zh) or None, "; ".join(en) or None

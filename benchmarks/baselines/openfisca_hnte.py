@@ -28,8 +28,9 @@ from openfisca_core.simulations import SimulationBuilder
 from openfisca_core.taxbenefitsystems import TaxBenefitSystem
 from openfisca_core.variables import Variable
 
-Enterprise = build_entity(key="enterprise", plural="enterprises", label="企业 enterprise",
-                          is_person=True)  # fmt: skip
+Enterprise = build_entity(
+    key="enterprise", plural="enterprises", label="企业 enterprise", is_person=True
+)
 
 FAIL, PASS, OPEN = 0, 1, 2
 # (lowest value of the band, (points low, points high)), best band first.
@@ -39,8 +40,12 @@ LOW, HIGH = 0, 1
 
 
 def _variable(name: str, value_type, period=DateUnit.YEAR, formula=None, label: str = "") -> type:
-    attributes = {"value_type": value_type, "entity": Enterprise, "definition_period": period,
-                  "label": label or name}  # fmt: skip
+    attributes = {
+        "value_type": value_type,
+        "entity": Enterprise,
+        "definition_period": period,
+        "label": label or name,
+    }
     if formula is not None:
         attributes["formula"] = formula
     return type(name, (Variable,), attributes)
@@ -59,9 +64,15 @@ def _ratio(num, den):
 
 def _growth(first, second, third, years):
     """The 工作指引's growth rate (oldest figure first); manual-review cases count 0."""
-    three = np.where(second == 0, 0.0,
-                     np.where(first == 0, _ratio(third, second) - 1,
-                              (_ratio(second, first) + _ratio(third, second)) / 2 - 1))  # fmt: skip
+    three = np.where(
+        second == 0,
+        0.0,
+        np.where(
+            first == 0,
+            _ratio(third, second) - 1,
+            (_ratio(second, first) + _ratio(third, second)) / 2 - 1,
+        ),
+    )
     two = np.where(second <= 0, 0.0, _ratio(third, second) - 1)
     rate = np.where(years <= 1, 0.0, np.where(years == 2, two, three))
     return np.where((years >= 3) & ((first < 0) | (second < 0)), 0.0, rate)
@@ -111,18 +122,34 @@ def _bound(function, *arguments):
 def _score(enterprise, period, which):
     """Judged items count the review as given (0 when there is none: OpenFisca's default)."""
     suffix = ("low", "high")[which]
-    ip = sum(enterprise(f"{item}_{suffix}", period) for item in
-             ("ip_quantity", "ip_acquisition", "ip_standards"))  # fmt: skip
-    ip = ip + np.clip(enterprise("review_advancement", period), 0, 8) \
-        + np.clip(enterprise("review_core_support", period), 0, 8)  # fmt: skip
-    return (np.minimum(ip, 30) + enterprise(f"conversion_points_{suffix}", period)
-            + np.clip(enterprise("review_rd_management", period), 0, 20)
-            + enterprise(f"growth_net_assets_{suffix}", period)
-            + enterprise(f"growth_revenue_{suffix}", period))  # fmt: skip
+    ip = sum(
+        enterprise(f"{item}_{suffix}", period)
+        for item in ("ip_quantity", "ip_acquisition", "ip_standards")
+    )
+    ip = (
+        ip
+        + np.clip(enterprise("review_advancement", period), 0, 8)
+        + np.clip(enterprise("review_core_support", period), 0, 8)
+    )
+    return (
+        np.minimum(ip, 30)
+        + enterprise(f"conversion_points_{suffix}", period)
+        + np.clip(enterprise("review_rd_management", period), 0, 20)
+        + enterprise(f"growth_net_assets_{suffix}", period)
+        + enterprise(f"growth_revenue_{suffix}", period)
+    )
 
 
-CONDITIONS = ["registered_one_year", "core_ip", "supported_field", "tech_staff", "rd_intensity",
-              "rd_in_china", "hitech_revenue", "no_incident"]  # fmt: skip
+CONDITIONS = [
+    "registered_one_year",
+    "core_ip",
+    "supported_field",
+    "tech_staff",
+    "rd_intensity",
+    "rd_in_china",
+    "hitech_revenue",
+    "no_incident",
+]
 
 
 def _status(enterprise, period):
@@ -144,12 +171,28 @@ def _years_operating(enterprise, period):
     return np.clip(period.start.year - founded + 1, 0, 3)
 
 
-INPUT_YEARLY = {"revenue": float, "total_income": float, "hitech_revenue": float,
-                "net_assets": float, "rd_expense": float, "rd_expense_domestic": float,
-                "employees": int, "tech_staff": int, "conversions": int}  # fmt: skip
-INPUT_CURRENT = ["hnte_field", "ip_class1_owned", "ip_class2_owned", "ip_self_developed",
-                 "standards_participated_3y", "incidents_12m", "review_advancement",
-                 "review_core_support", "review_rd_management"]  # fmt: skip
+INPUT_YEARLY = {
+    "revenue": float,
+    "total_income": float,
+    "hitech_revenue": float,
+    "net_assets": float,
+    "rd_expense": float,
+    "rd_expense_domestic": float,
+    "employees": int,
+    "tech_staff": int,
+    "conversions": int,
+}
+INPUT_CURRENT = [
+    "hnte_field",
+    "ip_class1_owned",
+    "ip_class2_owned",
+    "ip_self_developed",
+    "standards_participated_3y",
+    "incidents_12m",
+    "review_advancement",
+    "review_core_support",
+    "review_rd_management",
+]
 
 
 def _formulas() -> list[type]:
@@ -160,61 +203,138 @@ def _formulas() -> list[type]:
         *[v(name, int) for name in INPUT_CURRENT],
         v("days_registered", int, formula=_days_registered),
         v("years_operating_3y", int, formula=_years_operating),
-        v("meets_registered_one_year", bool, formula=lambda e, p: e("days_registered", p) >= 365,
-          label="注册成立一年以上 第十一条（一）"),
-        v("meets_core_ip", bool,
-          formula=lambda e, p: e("ip_class1_owned", p) + e("ip_class2_owned", p) >= 1,
-          label="核心知识产权 第十一条（二）"),
-        v("meets_supported_field", bool,
-          formula=lambda e, p: (e("hnte_field", p) >= 1) & (e("hnte_field", p) <= 8),
-          label="重点支持领域 第十一条（三）"),
-        v("tech_staff_share", float,
-          formula=lambda e, p: _ratio(e("tech_staff", p), e("employees", p))),
-        v("meets_tech_staff", bool, formula=lambda e, p: e("tech_staff_share", p) >= 0.1,
-          label="科技人员占比 第十一条（四）"),
+        v(
+            "meets_registered_one_year",
+            bool,
+            formula=lambda e, p: e("days_registered", p) >= 365,
+            label="注册成立一年以上 第十一条（一）",
+        ),
+        v(
+            "meets_core_ip",
+            bool,
+            formula=lambda e, p: e("ip_class1_owned", p) + e("ip_class2_owned", p) >= 1,
+            label="核心知识产权 第十一条（二）",
+        ),
+        v(
+            "meets_supported_field",
+            bool,
+            formula=lambda e, p: (e("hnte_field", p) >= 1) & (e("hnte_field", p) <= 8),
+            label="重点支持领域 第十一条（三）",
+        ),
+        v(
+            "tech_staff_share",
+            float,
+            formula=lambda e, p: _ratio(e("tech_staff", p), e("employees", p)),
+        ),
+        v(
+            "meets_tech_staff",
+            bool,
+            formula=lambda e, p: e("tech_staff_share", p) >= 0.1,
+            label="科技人员占比 第十一条（四）",
+        ),
         v("rd_expense_3y", float, formula=lambda e, p: _years(e, "rd_expense", p)),
-        v("rd_expense_domestic_3y", float,
-          formula=lambda e, p: _years(e, "rd_expense_domestic", p)),
+        v(
+            "rd_expense_domestic_3y",
+            float,
+            formula=lambda e, p: _years(e, "rd_expense_domestic", p),
+        ),
         v("revenue_3y", float, formula=lambda e, p: _years(e, "revenue", p)),
-        v("rd_ratio_3y", float,
-          formula=lambda e, p: _ratio(e("rd_expense_3y", p), e("revenue_3y", p))),
-        v("rd_threshold", float,
-          formula=lambda e, p: np.where(e("revenue", p) <= 5e7, 0.05,
-                                        np.where(e("revenue", p) <= 2e8, 0.04, 0.03))),
-        v("meets_rd_intensity", bool,
-          formula=lambda e, p: e("rd_ratio_3y", p) >= e("rd_threshold", p),
-          label="研发费用比例 第十一条（五）"),
-        v("domestic_rd_share", float,
-          formula=lambda e, p: _ratio(e("rd_expense_domestic_3y", p), e("rd_expense_3y", p))),
-        v("meets_rd_in_china", bool, formula=lambda e, p: e("domestic_rd_share", p) >= 0.6,
-          label="境内研发费用占比 第十一条（五）"),
-        v("hitech_revenue_share", float,
-          formula=lambda e, p: _ratio(e("hitech_revenue", p), e("total_income", p))),
-        v("meets_hitech_revenue", bool, formula=lambda e, p: e("hitech_revenue_share", p) >= 0.6,
-          label="高新技术收入占比 第十一条（六）"),
-        v("meets_no_incident", bool, formula=lambda e, p: e("incidents_12m", p) == 0,
-          label="无重大事故 第十一条（八）"),
+        v(
+            "rd_ratio_3y",
+            float,
+            formula=lambda e, p: _ratio(e("rd_expense_3y", p), e("revenue_3y", p)),
+        ),
+        v(
+            "rd_threshold",
+            float,
+            formula=lambda e, p: np.where(
+                e("revenue", p) <= 5e7, 0.05, np.where(e("revenue", p) <= 2e8, 0.04, 0.03)
+            ),
+        ),
+        v(
+            "meets_rd_intensity",
+            bool,
+            formula=lambda e, p: e("rd_ratio_3y", p) >= e("rd_threshold", p),
+            label="研发费用比例 第十一条（五）",
+        ),
+        v(
+            "domestic_rd_share",
+            float,
+            formula=lambda e, p: _ratio(e("rd_expense_domestic_3y", p), e("rd_expense_3y", p)),
+        ),
+        v(
+            "meets_rd_in_china",
+            bool,
+            formula=lambda e, p: e("domestic_rd_share", p) >= 0.6,
+            label="境内研发费用占比 第十一条（五）",
+        ),
+        v(
+            "hitech_revenue_share",
+            float,
+            formula=lambda e, p: _ratio(e("hitech_revenue", p), e("total_income", p)),
+        ),
+        v(
+            "meets_hitech_revenue",
+            bool,
+            formula=lambda e, p: e("hitech_revenue_share", p) >= 0.6,
+            label="高新技术收入占比 第十一条（六）",
+        ),
+        v(
+            "meets_no_incident",
+            bool,
+            formula=lambda e, p: e("incidents_12m", p) == 0,
+            label="无重大事故 第十一条（八）",
+        ),
         v("conversions_3y", int, formula=lambda e, p: _years(e, "conversions", p)),
-        v("conversions_per_year", float,
-          formula=lambda e, p: _ratio(e("conversions_3y", p), e("years_operating_3y", p))),
-        v("net_assets_growth", float, formula=lambda e, p: _growth(
-            e("net_assets", p.offset(-2)), e("net_assets", p.offset(-1)), e("net_assets", p),
-            e("years_operating_3y", p))),
-        v("revenue_growth", float, formula=lambda e, p: _growth(
-            e("revenue", p.offset(-2)), e("revenue", p.offset(-1)), e("revenue", p),
-            e("years_operating_3y", p))),
-        *[v(f"{name}_{suffix}", int, formula=_bound(f, w))
-          for name, f in (("ip_quantity", _ip_quantity), ("ip_acquisition", _ip_acquisition),
-                          ("ip_standards", _ip_standards),
-                          ("conversion_points", _conversion_points))
-          for suffix, w in (("low", LOW), ("high", HIGH))],
-        *[v(f"growth_{name}_{suffix}", int, formula=_bound(_growth_item, w, rate))
-          for name, rate in (("net_assets", "net_assets_growth"), ("revenue", "revenue_growth"))
-          for suffix, w in (("low", LOW), ("high", HIGH))],
+        v(
+            "conversions_per_year",
+            float,
+            formula=lambda e, p: _ratio(e("conversions_3y", p), e("years_operating_3y", p)),
+        ),
+        v(
+            "net_assets_growth",
+            float,
+            formula=lambda e, p: _growth(
+                e("net_assets", p.offset(-2)),
+                e("net_assets", p.offset(-1)),
+                e("net_assets", p),
+                e("years_operating_3y", p),
+            ),
+        ),
+        v(
+            "revenue_growth",
+            float,
+            formula=lambda e, p: _growth(
+                e("revenue", p.offset(-2)),
+                e("revenue", p.offset(-1)),
+                e("revenue", p),
+                e("years_operating_3y", p),
+            ),
+        ),
+        *[
+            v(f"{name}_{suffix}", int, formula=_bound(f, w))
+            for name, f in (
+                ("ip_quantity", _ip_quantity),
+                ("ip_acquisition", _ip_acquisition),
+                ("ip_standards", _ip_standards),
+                ("conversion_points", _conversion_points),
+            )
+            for suffix, w in (("low", LOW), ("high", HIGH))
+        ],
+        *[
+            v(f"growth_{name}_{suffix}", int, formula=_bound(_growth_item, w, rate))
+            for name, rate in (("net_assets", "net_assets_growth"), ("revenue", "revenue_growth"))
+            for suffix, w in (("low", LOW), ("high", HIGH))
+        ],
         v("score_low", int, formula=lambda e, p: _score(e, p, 0)),
         v("score_high", int, formula=lambda e, p: _score(e, p, 1)),
-        v("hnte_status", int, formula=_status, label="高新技术企业预评价 0 不符合 1 符合 2 视区间而定"),
-    ]  # fmt: skip
+        v(
+            "hnte_status",
+            int,
+            formula=_status,
+            label="高新技术企业预评价 0 不符合 1 符合 2 视区间而定",
+        ),
+    ]
 
 
 def tax_benefit_system() -> TaxBenefitSystem:
@@ -223,9 +343,7 @@ def tax_benefit_system() -> TaxBenefitSystem:
     return system
 
 
-def build(
-    system: TaxBenefitSystem, count: int, inputs: dict[str, dict[str, np.ndarray]]
-):
+def build(system: TaxBenefitSystem, count: int, inputs: dict[str, dict[str, np.ndarray]]):
     """A simulation of ``count`` enterprises with ``inputs`` set ({variable: {period: values}})."""
     simulation = SimulationBuilder().build_default_simulation(system, count)
     for name, by_period in inputs.items():

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
 import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .chains.cli import app as chain_app
 from .commandline import ActorOption, actor_name, console, err, open_engine, parse_date_option
 from .matching.cli import app as match_app
-from .rules.cli import policy_app, rules_app
 from .rules.cli import assess as assess_command
 from .rules.cli import cultivate as cultivate_command
 from .rules.cli import explain as explain_command
+from .rules.cli import policy_app, rules_app
 from .store.db import database_url, make_engine
 from .store.schema import current_revision, head_revision, upgrade
 from .web.cli import user_app
 
-app = typer.Typer(help="新质 Xinzhi — 城市科技局未来产业工作平台 / a city S&T bureau's platform",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="新质 Xinzhi — 城市科技局未来产业工作平台 / a city S&T bureau's platform",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="数据库结构 / database schema", no_args_is_help=True)
 code_app = typer.Typer(help="统一社会信用代码 / credit codes", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -62,8 +61,9 @@ def db_current() -> None:
 
 @app.command("kinds")
 def kinds(
-    markdown: Annotated[bool, typer.Option(
-        "--markdown", help="输出完整导入指南 / print the full import guide")] = False,  # fmt: skip
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="输出完整导入指南 / print the full import guide")
+    ] = False,
 ) -> None:
     """List the kinds of data that can be imported / 可导入的数据类型."""
     from .ingest.guide import render_markdown
@@ -98,10 +98,12 @@ def template(
 def import_(
     kind: Annotated[str, typer.Argument(help="数据类型，见 `xinzhi kinds` / kind of data")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="数据所描述的日期 / the date the data describes")] = None,  # fmt: skip
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="错误报告路径 / where to write the error report")] = None,  # fmt: skip
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="数据所描述的日期 / the date the data describes")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="错误报告路径 / where to write the error report")
+    ] = None,
     actor: ActorOption = None,
 ) -> None:
     """Import an .xlsx or .csv file: all rows or none / 导入数据（全部成功或全部不导入）."""
@@ -110,14 +112,23 @@ def import_(
     from .ingest.report import write_error_report
 
     engine = open_engine()
-    with Progress(TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
-                  TimeElapsedColumn(), console=err, transient=True) as progress:  # fmt: skip
+    with Progress(
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
         task = progress.add_task(f"{kind} ← {file.name}", total=None)
         try:
             result = import_file(
-                engine, kind, file, actor=actor_name(actor), as_of=parse_date_option(as_of),
+                engine,
+                kind,
+                file,
+                actor=actor_name(actor),
+                as_of=parse_date_option(as_of),
                 on_rows=lambda n: progress.update(task, completed=n),
-            )  # fmt: skip
+            )
         except ImportFileError as error:
             err.print(f"[red]✗ 未导入 not imported:[/] {error.zh}\n  {error.en}")
             raise typer.Exit(2) from None
@@ -132,8 +143,12 @@ def import_(
     write_error_report(result, report_path)
     table = Table("行 row", "列 column", "值 value", "原因 reason", title="前 20 个错误 first 20")
     for error in result.errors[:20]:
-        table.add_row(str(error.row or ""), error.column or "", error.value or "",
-                      f"{error.zh}\n[dim]{error.en}[/]")  # fmt: skip
+        table.add_row(
+            str(error.row or ""),
+            error.column or "",
+            error.value or "",
+            f"{error.zh}\n[dim]{error.en}[/]",
+        )
     err.print(table)
     err.print(
         f"[red]✗ 未导入任何数据 nothing imported:[/] {result.error_count:,} 个错误 errors in "
@@ -187,10 +202,17 @@ def code_verify(
         if session.query(CreditCodeVerification).filter_by(credit_code=parsed.value).first():
             console.print(f"{parsed.value} 已核实 already verified")
             return
-        session.add(CreditCodeVerification(credit_code=parsed.value, verified_by=who,
-                                           reason=reason))  # fmt: skip
-        session.add(AuditEntry(actor=who, action="credit_code.verify", subject=parsed.value,
-                               detail={"reason": reason}))  # fmt: skip
+        session.add(
+            CreditCodeVerification(credit_code=parsed.value, verified_by=who, reason=reason)
+        )
+        session.add(
+            AuditEntry(
+                actor=who,
+                action="credit_code.verify",
+                subject=parsed.value,
+                detail={"reason": reason},
+            )
+        )
     console.print(f"[green]✓[/] {parsed.value} 已核实，可导入 verified: imports accept it")
 
 
@@ -201,10 +223,18 @@ def code_verify(
 def demo(
     seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2023,
     enterprises: Annotated[int, typer.Option(help="企业数 / number of enterprises")] = 20_000,
-    replace: Annotated[bool, typer.Option(
-        "--replace", help="替换已有的 SQLite 演示库 / replace an existing SQLite file")] = False,  # fmt: skip
-    assess: Annotated[bool, typer.Option(
-        "--assess/--no-assess", help="评价全部企业并记录 / run and record the assessments")] = True,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="替换已有的 SQLite 演示库 / replace an existing SQLite file"
+        ),
+    ] = False,
+    assess: Annotated[
+        bool,
+        typer.Option(
+            "--assess/--no-assess", help="评价全部企业并记录 / run and record the assessments"
+        ),
+    ] = True,
 ) -> None:
     """Build the synthetic demo city (Shenyang, 2023) with chains, matching lists, challenges
     and a recorded assessment run / 生成演示城市."""
@@ -225,17 +255,25 @@ def demo(
         from sqlalchemy import func, select
 
         if conn.scalar(select(func.count()).select_from(Enterprise)):
-            err.print("[red]✗[/] 数据库已有数据；SQLite 可用 --replace 重建 / the database has "
-                      "data already; use --replace (SQLite) or an empty database")  # fmt: skip
+            err.print(
+                "[red]✗[/] 数据库已有数据；SQLite 可用 --replace 重建 / the database has "
+                "data already; use --replace (SQLite) or an empty database"
+            )
             raise typer.Exit(1)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}"),
-                  TimeElapsedColumn(), console=err) as progress:  # fmt: skip
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as progress:
         summary = build_demo_city(engine, seed=seed, enterprises=enterprises, progress=progress)
         completion = complete_demo_city(engine, seed=seed, assess=assess, progress=progress)
     console.print(summary.as_table())
     console.print(completion.as_table())
-    console.print(f"[green]✓[/] demo city in {database_url()} "
-                  f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
+    console.print(
+        f"[green]✓[/] demo city in {database_url()} ({time.perf_counter() - started:.1f} s)"
+    )
     _print_demo_logins(engine)
 
 
@@ -259,8 +297,13 @@ def _print_demo_logins(engine) -> None:
     """Create one demo user per role and print the logins (the passwords are new each time)."""
     from .demo.users import create_demo_users
 
-    table = Table("用户名 user", "密码 password", "角色 role", "范围 scope",
-                  title="演示登录（仅显示这一次）/ demo logins (shown only now)")  # fmt: skip
+    table = Table(
+        "用户名 user",
+        "密码 password",
+        "角色 role",
+        "范围 scope",
+        title="演示登录（仅显示这一次）/ demo logins (shown only now)",
+    )
     for login in create_demo_users(engine):
         table.add_row(login.username, login.password, login.role, login.scope)
     console.print(table)
@@ -273,8 +316,12 @@ def stats() -> None:
 
     table = Table("指标 indicator", "值 value", "数据日期 as of", "导入时间 imported")
     for figure in headline(open_engine()):
-        table.add_row(f"{figure.zh} {figure.en}", f"{figure.value:,} {figure.unit_zh}",
-                      str(figure.as_of or "—"), str(figure.imported_at or "—")[:19])  # fmt: skip
+        table.add_row(
+            f"{figure.zh} {figure.en}",
+            f"{figure.value:,} {figure.unit_zh}",
+            str(figure.as_of or "—"),
+            str(figure.imported_at or "—")[:19],
+        )
     console.print(table)
 
 

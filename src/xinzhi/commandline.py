@@ -37,5 +37,3 @@ def parse_date_option(value: str | None) -> dt.date | None:
     from .domain.values import parse_date
 
     return parse_date(value)
-
-

@@ -43,8 +43,11 @@ def equal_rules():
 
 def chain_yaml(body: str, key: str = "mini") -> str:
     """A chain file around ``body`` (the node list, indented as under ``nodes:``)."""
-    return f"key: {key}\nname: 测试链\nas_of: 2023-08-31\nnodes:\n" + textwrap.indent(
-        textwrap.dedent(body).strip("\n"), "  ") + "\n"  # fmt: skip
+    return (
+        f"key: {key}\nname: 测试链\nas_of: 2023-08-31\nnodes:\n"
+        + textwrap.indent(textwrap.dedent(body).strip("\n"), "  ")
+        + "\n"
+    )
 
 
 # a → c ← b, c → d, and a separate part e → f.

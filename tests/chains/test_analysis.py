@@ -27,10 +27,18 @@ def small():
 def test_every_node_is_scored_by_hand(small):
     rows = {row["key"]: row for row in small.node_rows()}
     # criticality: share of the other 5 nodes downstream
-    assert {k: r["descendants"] for k, r in rows.items()} == {"a": 2, "b": 2, "c": 1, "d": 0,
-                                                               "e": 1, "f": 0}  # fmt: skip
+    assert {k: r["descendants"] for k, r in rows.items()} == {
+        "a": 2,
+        "b": 2,
+        "c": 1,
+        "d": 0,
+        "e": 1,
+        "f": 0,
+    }
     assert rows["b"]["score"] == pytest.approx((1 + 0.8 + 0.4 + 1 + 0.5) / 5)
-    assert rows["c"]["score"] == pytest.approx((0.5 + 0.6 + 0.2 + 0 + 0) / 5)  # local leader, 自主可控
+    assert rows["c"]["score"] == pytest.approx(
+        (0.5 + 0.6 + 0.2 + 0 + 0) / 5
+    )  # local leader, 自主可控
     assert rows["e"]["score"] == pytest.approx((1 + 0.9 + 0.2 + 1) / 4)  # domestic status unknown
     # unknown is left out, never zero: a has only criticality and the local gap
     assert rows["a"]["score"] == pytest.approx((0.4 + 1) / 2)
@@ -68,21 +76,39 @@ def test_strong_local_leader_gives_own_rd(small):
 
 
 def _variables(**given):
-    names = ("score", "technology_control", "import_dependence", "criticality", "maturity",
-             "local_firms", "capable_local_firms", "leader_level", "domestic_capability",
-             "domestic_suppliers")  # fmt: skip
+    names = (
+        "score",
+        "technology_control",
+        "import_dependence",
+        "criticality",
+        "maturity",
+        "local_firms",
+        "capable_local_firms",
+        "leader_level",
+        "domestic_capability",
+        "domestic_suppliers",
+    )
     return {name: np.array([given.get(name, np.nan)], dtype=float) for name in names}
 
 
-@pytest.mark.parametrize(("given", "mode"), [
-    ({"maturity": 3, "leader_level": 4, "capable_local_firms": 3}, "基础研究"),
-    ({"maturity": 7, "leader_level": 4, "capable_local_firms": 1}, "自主研发"),
-    ({"maturity": 7, "leader_level": 2, "capable_local_firms": 3}, "联合攻关"),
-    ({"maturity": 7, "leader_level": 0, "capable_local_firms": 0, "domestic_suppliers": 2}, "带土移植"),
-    ({"maturity": 7, "leader_level": 0, "capable_local_firms": 0, "domestic_suppliers": 0}, "揭榜挂帅"),
-    ({"leader_level": 2, "capable_local_firms": 1, "domestic_suppliers": 3}, "揭榜挂帅"),
-    ({}, "揭榜挂帅"),  # all unknown: no comparison holds, the default applies
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("given", "mode"),
+    [
+        ({"maturity": 3, "leader_level": 4, "capable_local_firms": 3}, "基础研究"),
+        ({"maturity": 7, "leader_level": 4, "capable_local_firms": 1}, "自主研发"),
+        ({"maturity": 7, "leader_level": 2, "capable_local_firms": 3}, "联合攻关"),
+        (
+            {"maturity": 7, "leader_level": 0, "capable_local_firms": 0, "domestic_suppliers": 2},
+            "带土移植",
+        ),
+        (
+            {"maturity": 7, "leader_level": 0, "capable_local_firms": 0, "domestic_suppliers": 0},
+            "揭榜挂帅",
+        ),
+        ({"leader_level": 2, "capable_local_firms": 1, "domestic_suppliers": 3}, "揭榜挂帅"),
+        ({}, "揭榜挂帅"),  # all unknown: no comparison holds, the default applies
+    ],
+)
 def test_mode_rule_each_branch(given, mode):
     rules = equal_rules()
     chosen = choose_modes(rules, _variables(**given), 1)
@@ -95,9 +121,19 @@ def test_shipped_rule_gives_each_of_the_five_modes():
         "基础研究": {"maturity": 2},
         "自主研发": {"maturity": 8, "leader_level": 4, "capable_local_firms": 1},
         "联合攻关": {"maturity": 8, "leader_level": 3, "capable_local_firms": 1},
-        "带土移植": {"maturity": 8, "leader_level": 0, "capable_local_firms": 0, "domestic_suppliers": 1},
-        "揭榜挂帅": {"maturity": 8, "leader_level": 0, "capable_local_firms": 0, "domestic_suppliers": 0},
-    }  # fmt: skip
+        "带土移植": {
+            "maturity": 8,
+            "leader_level": 0,
+            "capable_local_firms": 0,
+            "domestic_suppliers": 1,
+        },
+        "揭榜挂帅": {
+            "maturity": 8,
+            "leader_level": 0,
+            "capable_local_firms": 0,
+            "domestic_suppliers": 0,
+        },
+    }
     for mode, given in cases.items():
         assert rules.modes[choose_modes(rules, _variables(**given), 1)[0]].mode.zh == mode, mode
 

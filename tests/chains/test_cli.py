@@ -11,7 +11,7 @@ from xinzhi.cli import app
 runner = CliRunner()
 
 
-from ..cli.test_cli import database  # noqa: F401  (the fixture: a fresh SQLite file, an actor)
+from ..cli.test_cli import database  # noqa: E402, F401  (the fixture: a fresh SQLite file, an actor)
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -43,7 +43,9 @@ def test_a_bureau_session_from_the_command_line(tmp_path):
 
     svg = tmp_path / "robot.svg"
     assert run("render", "robot", "--output", svg).exit_code == 0
-    assert "<svg" in svg.read_text(encoding="utf-8") and "RV减速器" in svg.read_text(encoding="utf-8")
+    assert "<svg" in svg.read_text(encoding="utf-8") and "RV减速器" in svg.read_text(
+        encoding="utf-8"
+    )
 
     edited = run("edit", "robot", "rv_reducer", "import_dependence=40%", "--note", "调研更新")
     assert edited.exit_code == 0 and "v2" in edited.output
@@ -76,9 +78,12 @@ def test_a_user_draws_a_chain_from_the_template(tmp_path):
 
 def test_a_bad_file_writes_nothing_and_an_error_report(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("key: bad\nname: 坏\nas_of: 2023-01-01\nnodes:\n  - {key: a, name: 甲, segment: 上游, "
-                   "kind: material, input_to: [b]}\n  - {key: b, name: 乙, segment: 下游, kind: product, "
-                   "input_to: [a]}\n", encoding="utf-8")  # fmt: skip
+    bad.write_text(
+        "key: bad\nname: 坏\nas_of: 2023-01-01\nnodes:\n  - {key: a, name: 甲, segment: 上游, "
+        "kind: material, input_to: [b]}\n  - {key: b, name: 乙, segment: 下游, kind: product, "
+        "input_to: [a]}\n",
+        encoding="utf-8",
+    )
     result = run("import", bad)
     assert result.exit_code == 1
     assert "a → b → a" in result.output and "nothing was imported" in result.output

@@ -45,8 +45,11 @@ def test_template_has_the_sheets_and_a_filled_template_imports(tmp_path):
     # a user fills it in, in the template's own layout (data from row 3)
     rows = {
         "产业链 chain": [["mychain", "我的链", None, None, "2024-01-31", None]],
-        "节点 nodes": [["steel", "钢材", "上游", "材料"], ["part", "零件", "中游", "零部件", None, None,
-                       "依赖进口", "75%", "某外企（德国）"], ["machine", "整机", "下游", "产品"]],
+        "节点 nodes": [
+            ["steel", "钢材", "上游", "材料"],
+            ["part", "零件", "中游", "零部件", None, None, "依赖进口", "75%", "某外企（德国）"],
+            ["machine", "整机", "下游", "产品"],
+        ],
         "连接 edges": [["steel", "part"], ["part", "machine"]],
         "关键技术 technologies": [["part", "精密加工", None, "受制于人", 5]],
         "企业 enterprises": [["machine", "本地整机厂", None, "较强"]],
@@ -58,7 +61,9 @@ def test_template_has_the_sheets_and_a_filled_template_imports(tmp_path):
     chain = read_xlsx(template)
     assert [n.key for n in chain.nodes] == ["steel", "part", "machine"]
     part = chain.node("part")
-    assert part.import_dependence == Decimal("0.75") and part.foreign_suppliers == ["某外企（德国）"]
+    assert part.import_dependence == Decimal("0.75") and part.foreign_suppliers == [
+        "某外企（德国）"
+    ]
     assert part.technologies[0].control == Decimal(1) and part.technologies[0].maturity == 5
     assert chain.node("machine").enterprises[0].capability == 3
     assert all(n.illustrative for n in chain.nodes)  # blank: not confirmed
@@ -99,7 +104,8 @@ def test_unknown_node_in_edges_and_cycles_are_reported_with_their_row(tmp_path):
     workbook.save(path)
     problems = _xlsx_problems(path)
     assert [(p.origin.sheet, p.origin.row, p.field, p.code) for p in problems] == [
-        ("连接 edges", edges.max_row, "target", "unknown_node")]
+        ("连接 edges", edges.max_row, "target", "unknown_node")
+    ]
     # now make it servo_motor → industrial_robot → servo_motor
     edges.cell(row=edges.max_row, column=1, value="industrial_robot")
     edges.cell(row=edges.max_row, column=2, value="servo_motor")
@@ -131,7 +137,8 @@ def _yaml_problems(text: str):
 
 def test_bad_yaml_errors_name_the_line_of_the_field():
     text = SMALL.replace("import_dependence: 80%", "import_dependence: 180%").replace(
-        "kind: product\n", "kind: product\n    colour: red\n", 1)
+        "kind: product\n", "kind: product\n    colour: red\n", 1
+    )
     problems = _yaml_problems(text)
     lines = text.splitlines()
     by_code = {p.code: p for p in problems}
@@ -158,8 +165,13 @@ def test_duplicate_keys_and_technologies_are_reported():
 
 # --- property tests of the parsers ---------------------------------------------------------
 
-_ITEM = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"),
-                              blacklist_characters=";；、\n"), min_size=1, max_size=20)  # fmt: skip
+_ITEM = st.text(
+    st.characters(
+        blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), blacklist_characters=";；、\n"
+    ),
+    min_size=1,
+    max_size=20,
+)
 
 
 @given(st.lists(_ITEM, max_size=8))
@@ -169,8 +181,14 @@ def test_text_lists_split_back_to_their_items(items):
     assert text_list(items) == expected
 
 
-_RAW = st.one_of(st.none(), st.text(max_size=30), st.integers(-10, 200), st.booleans(),
-                 st.floats(allow_nan=True, allow_infinity=True), st.lists(st.text(max_size=5), max_size=3))  # fmt: skip
+_RAW = st.one_of(
+    st.none(),
+    st.text(max_size=30),
+    st.integers(-10, 200),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.lists(st.text(max_size=5), max_size=3),
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -180,15 +198,27 @@ def test_any_cell_values_parse_or_are_reported(columns, data):
     problems = Problems()
     parsed = parse_fields(columns, raw, Origin(file="f", row=3), problems)
     if parsed is None:
-        assert problems and all(p.origin.row == 3 and p.field and p.zh and p.en for p in problems.items)
+        assert problems and all(
+            p.origin.row == 3 and p.field and p.zh and p.en for p in problems.items
+        )
     else:
         assert not problems and set(parsed) == {column.name for column in columns}
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from(["import_dependence: 80%", "segment: 上游", "maturity: 6", "control: 受制于人",
-                        "name: 机器人", "key: b"]),
-       st.one_of(st.text(max_size=15), st.integers(), st.floats(allow_nan=False)))  # fmt: skip
+@given(
+    st.sampled_from(
+        [
+            "import_dependence: 80%",
+            "segment: 上游",
+            "maturity: 6",
+            "control: 受制于人",
+            "name: 机器人",
+            "key: b",
+        ]
+    ),
+    st.one_of(st.text(max_size=15), st.integers(), st.floats(allow_nan=False)),
+)
 def test_any_value_in_a_chain_file_loads_or_is_reported(field, value):
     import json
 
@@ -197,8 +227,9 @@ def test_any_value_in_a_chain_file_loads_or_is_reported(field, value):
     try:
         parse_yaml(text, "fuzz.yaml")
     except ChainFileError as error:
-        assert all(p.origin.file == "fuzz.yaml" and p.origin.line and p.zh and p.en
-                   for p in error.problems)  # fmt: skip
+        assert all(
+            p.origin.file == "fuzz.yaml" and p.origin.line and p.zh and p.en for p in error.problems
+        )
 
 
 def test_the_user_guide_lists_the_columns_as_the_code_defines_them():

@@ -63,8 +63,10 @@ def digraphs(draw, max_nodes: int = 14):
 
 
 def _arrays(edges):
-    return (np.array([s for s, _ in edges], dtype=np.int64),
-            np.array([d for _, d in edges], dtype=np.int64))  # fmt: skip
+    return (
+        np.array([s for s, _ in edges], dtype=np.int64),
+        np.array([d for _, d in edges], dtype=np.int64),
+    )
 
 
 @settings(max_examples=150, deadline=None)

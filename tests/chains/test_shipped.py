@@ -14,9 +14,16 @@ from xinzhi.chains.svg import render_svg
 from xinzhi.chains.terms import domain_terms
 from xinzhi.chains.vocab import Mode, Segment
 
-NAMES = {"aviation": "航空", "robot": "机器人", "compressor": "压缩机", "transmission": "输变电",
-         "heavy_machinery": "重型机械", "medical": "医疗装备", "ic": "集成电路",
-         "high_end_equipment": "高端装备"}  # fmt: skip
+NAMES = {
+    "aviation": "航空",
+    "robot": "机器人",
+    "compressor": "压缩机",
+    "transmission": "输变电",
+    "heavy_machinery": "重型机械",
+    "medical": "医疗装备",
+    "ic": "集成电路",
+    "high_end_equipment": "高端装备",
+}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -59,10 +59,21 @@ def test_api(analyst):
     assert next(c for c in chains if c["key"] == "ic")["where"] == "shipped"
     assert len(analyst.get("/api/chains/robot").json()["nodes"]) == len(load_shipped("robot").nodes)
     analysis = analyst.get("/api/chains/robot/analysis").json()
-    assert analysis["problems"] and analysis["technologies"] and len(analysis["rules"]["sha256"]) == 64
+    assert (
+        analysis["problems"] and analysis["technologies"] and len(analysis["rules"]["sha256"]) == 64
+    )
     first = analyst.get("/api/chains/robot/technologies").json()["technologies"][0]
-    assert {"chain_key", "node_key", "node_name", "technology_name", "rank", "score", "mode",
-            "reason_zh", "reason_en"} <= set(first)  # fmt: skip
+    assert {
+        "chain_key",
+        "node_key",
+        "node_name",
+        "technology_name",
+        "rank",
+        "score",
+        "mode",
+        "reason_zh",
+        "reason_en",
+    } <= set(first)
     node = analyst.get("/api/chains/robot/nodes/industrial_robot").json()
     assert any(e["name"] == "沈阳新松机器人自动化股份有限公司" for e in node["enterprises"])
     assert analyst.get("/api/chains/robot/innovation").json()["nodes"]
@@ -73,7 +84,9 @@ def test_api(analyst):
 def test_edit_a_node_from_the_api(city, analyst):
     answer = analyst.patch("/api/chains/robot/nodes/rv_reducer", json={"import_dependence": "35%"})
     assert answer.status_code == 200 and answer.json()["version"] == 2
-    refused = analyst.patch("/api/chains/robot/nodes/rv_reducer", json={"import_dependence": "135%"})
+    refused = analyst.patch(
+        "/api/chains/robot/nodes/rv_reducer", json={"import_dependence": "135%"}
+    )
     assert refused.status_code == 422 and refused.json()["detail"][0]["code"] == "ratio_range"
     assert [v.version for v in versions(city.engine, "robot")] == [1, 2]
     # the cached analysis follows the new version

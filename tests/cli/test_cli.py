@@ -34,8 +34,9 @@ def test_import_good_file_exits_zero_and_records_the_actor(database, tmp_path):
     assert outcome.exit_code == 0, outcome.output
     assert "inserted 3" in outcome.output
     with make_engine(database).connect() as conn:
-        actor, action = conn.execute(sa.select(models.AuditEntry.actor,
-                                               models.AuditEntry.action)).one()  # fmt: skip
+        actor, action = conn.execute(
+            sa.select(models.AuditEntry.actor, models.AuditEntry.action)
+        ).one()
     assert (actor, action) == ("测试员", "import")
 
 
@@ -105,7 +106,9 @@ def test_demo_builds_replaces_and_refuses_to_overwrite(database):
     first = runner.invoke(app, ["demo", "--enterprises", "300", "--seed", "7"])
     assert first.exit_code == 0, first.output
     assert runner.invoke(app, ["demo", "--enterprises", "300"]).exit_code == 1  # has data
-    again = runner.invoke(app, ["demo", "--enterprises", "300", "--seed", "7", "--replace", "--no-assess"])
+    again = runner.invoke(
+        app, ["demo", "--enterprises", "300", "--seed", "7", "--replace", "--no-assess"]
+    )
     assert again.exit_code == 0, again.output
     with make_engine(database).connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(models.Enterprise)) == 300

@@ -208,11 +208,17 @@ def sme_direct(f: Firm, year: int) -> bool:
     year_end = dt.date(year, 12, 31)
     if f.certified_on and f.certified_on <= year_end and (year_end - f.certified_on).days < 3 * 365:
         return True
-    if any(level == "national" and rank <= 3 and year - 5 < won <= year
-           for level, rank, won in f.awards):  # fmt: skip
+    if any(
+        level == "national" and rank <= 3 and year - 5 < won <= year
+        for level, rank, won in f.awards
+    ):
         return True
-    if any(role == "lead" and level in ("international", "national", "industry")
-           and year - 5 < day.year <= year for level, role, day in f.standards):  # fmt: skip
+    if any(
+        role == "lead"
+        and level in ("international", "national", "industry")
+        and year - 5 < day.year <= year
+        for level, role, day in f.standards
+    ):
         return True
     return f.senior_platform
 
@@ -239,8 +245,12 @@ def is_tech_sme(f: Firm, year: int, *, direct: bool = True) -> bool:
 # --- 企业创新能力评价, RULES.md §1.4: the score's [floor, ceiling] ------------------------------
 
 CONVERSION_BANDS = [(5, 25, 30), (4, 19, 24), (3, 13, 18), (2, 7, 12), (1, 1, 6)]
-GROWTH_BANDS = [(Fraction(35, 100), 9, 10), (Fraction(25, 100), 7, 8), (Fraction(15, 100), 5, 6),
-                (Fraction(5, 100), 3, 4)]  # fmt: skip
+GROWTH_BANDS = [
+    (Fraction(35, 100), 9, 10),
+    (Fraction(25, 100), 7, 8),
+    (Fraction(15, 100), 5, 6),
+    (Fraction(5, 100), 3, 4),
+]
 
 
 def innovation_range(f: Firm, *, source: str | None = None) -> tuple[int, int]:
@@ -257,13 +267,17 @@ def innovation_range(f: Firm, *, source: str | None = None) -> tuple[int, int]:
     if f.granted["invention_patent"]:
         count = (7, 8)
     else:
-        count = next(((a, b) for n, a, b in ((5, 5, 6), (3, 3, 4), (1, 1, 2))
-                      if f.unused_class_ii >= n), (0, 0))  # fmt: skip
+        count = next(
+            ((a, b) for n, a, b in ((5, 5, 6), (3, 3, 4), (1, 1, 2)) if f.unused_class_ii >= n),
+            (0, 0),
+        )
     owned = f.granted["invention_patent"] + f.unused_class_ii
     acquisition = (1, 6) if f.own_developed else ((1, 3) if owned else (0, 0))
     # §1.4.1 item 5, read with a window of three years (RULES.md gives none; the lower floor)
-    drafted = any(level in ("national", "industry") and day.year > EVALUATED_ON.year - 3
-                  for level, _, day in f.standards)  # fmt: skip
+    drafted = any(
+        level in ("national", "industry") and day.year > EVALUATED_ON.year - 3
+        for level, _, day in f.standards
+    )
     bonus = (1, 2) if drafted else (0, 0)
     lo = min(lo + count[0] + acquisition[0] + bonus[0], 30)
     hi = min(hi + count[1] + acquisition[1] + bonus[1], 30)

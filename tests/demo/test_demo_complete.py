@@ -92,8 +92,10 @@ def test_every_result_has_its_experts_and_most_sit_on_a_chain_node(city):
 
 def test_demands_come_from_registered_firms_of_the_chain_industries(city):
     industries = {i.code: i.chain for i in shenyang().industries}
-    rows = city.rows("select e.industry_code, d.field from technical_demands d "
-                     "join enterprises e on e.id = d.enterprise_id")  # fmt: skip
+    rows = city.rows(
+        "select e.industry_code, d.field from technical_demands d "
+        "join enterprises e on e.id = d.enterprise_id"
+    )
     chains = {c.name for c in shipped_chains()}
     allowed = chains | {"新材料", "生物医药", "节能环保", "软件和信息服务"}
     assert rows and all(industries[code] in allowed for code, _ in rows)
@@ -137,18 +139,23 @@ def test_the_indexes_are_built_and_current(city):
 def test_the_board_has_a_challenge_in_every_state(city):
     states = Counter(r[0] for r in city.rows("select state from challenges"))
     assert set(states) == STATES and sum(states.values()) == 6
-    awarded = city.rows("select a.id, avg(r.score) from challenge_applications a "
-                        "join challenges c on c.id = a.challenge_id "
-                        "join challenge_reviews r on r.application_id = a.id "
-                        "where c.state = 'awarded' group by a.id, a.status "
-                        "order by avg(r.score) desc")  # fmt: skip
-    winner = city.scalar("select a.id from challenge_applications a join challenges c "
-                         "on c.id = a.challenge_id where c.state = 'awarded' "
-                         "and a.status = 'awarded'")  # fmt: skip
+    awarded = city.rows(
+        "select a.id, avg(r.score) from challenge_applications a "
+        "join challenges c on c.id = a.challenge_id "
+        "join challenge_reviews r on r.application_id = a.id "
+        "where c.state = 'awarded' group by a.id, a.status "
+        "order by avg(r.score) desc"
+    )
+    winner = city.scalar(
+        "select a.id from challenge_applications a join challenges c "
+        "on c.id = a.challenge_id where c.state = 'awarded' "
+        "and a.status = 'awarded'"
+    )
     assert len(awarded) >= 2 and winner == awarded[0][0]
     # The lifecycle was walked, not written: each step is in the audit log.
-    actions = Counter(r[0] for r in city.rows("select action from audit_log "
-                                              "where subject like 'challenge:%'"))  # fmt: skip
+    actions = Counter(
+        r[0] for r in city.rows("select action from audit_log where subject like 'challenge:%'")
+    )
     assert actions["challenge.create"] == 6 and actions["challenge.publish"] == 5
     assert actions["challenge.award"] == 1 and actions["challenge.fail"] == 1
 
@@ -158,8 +165,9 @@ def test_the_open_challenge_still_takes_applications(city):
 
     challenge_id = city.scalar("select id from challenges where state = 'published'")
     with session_scope(city.engine) as session:
-        application = board.apply(session, challenge_id, applicant="测试团队", proposal="测试方案",
-                                  actor="test")  # fmt: skip
+        application = board.apply(
+            session, challenge_id, applicant="测试团队", proposal="测试方案", actor="test"
+        )
         assert application.id
         session.rollback()
 
@@ -200,16 +208,16 @@ def test_the_researcher_login_is_tied_to_the_busiest_expert(city):
 MATCHING_TABLES = {
     "experts": "code, name, institution, title, fields, district_id",
     "research_results": "code, title, abstract, field, trl, institution, district_id, "
-                        "chain_node_id",
+    "chain_node_id",
     "research_result_experts": "result_id, expert_id, position",
     "research_result_patents": "result_id, number",
     "technical_demands": "code, enterprise_id, title, description, field, budget, deadline, "
-                         "min_trl, chain_node_id",
+    "min_trl, chain_node_id",
     "challenges": "title, description, requirements, bounty, deadline, field, state, origin, "
-                  "chain_key, node_key, chain_node_id, demand_id",
+    "chain_key, node_key, chain_node_id, demand_id",
     "challenge_applications": "challenge_id, applicant, expert_id, result_id, proposal, status",
     "challenge_reviews": "application_id, reviewer, score",
-}  # fmt: skip
+}
 
 
 def test_same_seed_same_lists_and_board(city, tmp_path_factory):
@@ -238,8 +246,9 @@ def test_topics_cover_every_technology_of_every_chain():
     for chain in shipped_chains():
         topics = chain_topics(chain)
         assert len(topics) == chain.technology_count
-        assert {t.node for t in topics} == {f"{chain.key}/{n.key}" for n in chain.nodes
-                                            if n.technologies}  # fmt: skip
+        assert {t.node for t in topics} == {
+            f"{chain.key}/{n.key}" for n in chain.nodes if n.technologies
+        }
     assert len(term_topics("new_materials")) > 10 and term_topics("no_such_field") == []
 
 
@@ -248,8 +257,9 @@ def test_result_titles_never_repeat():
     topic = term_topics("artificial_intelligence")[0]
     taken: set[str] = set()
     titles = [result_text(rng, topic, 6, "东大张三", taken)[0] for _ in range(20)]
-    assert len(set(titles)) == 20 and all(topic.subject in t or topic.technology in t
-                                          for t in titles)  # fmt: skip
+    assert len(set(titles)) == 20 and all(
+        topic.subject in t or topic.technology in t for t in titles
+    )
 
 
 def test_the_rest_of_the_city_on_postgresql(postgres_engine, tmp_path, monkeypatch):
@@ -267,14 +277,30 @@ def test_rows_in_memory_get_the_file_imports_checks(engine):
     from xinzhi.matching.imports import import_rows
 
     experts = [["EXP-0001", "王立新", "东北大学", "教授", "机器人", ""]]
-    done = import_rows(engine, "experts", EXPERT_HEADER, experts, actor="test", source="t",
-                       as_of=dt.date(2023, 8, 31))  # fmt: skip
+    done = import_rows(
+        engine,
+        "experts",
+        EXPERT_HEADER,
+        experts,
+        actor="test",
+        source="t",
+        as_of=dt.date(2023, 8, 31),
+    )
     assert done.ok and done.inserted == 1
-    results = [["R-1", "谐波减速器", "寿命提高", "机器人", "6", "东北大学", "", "EXP-0001", "", ""],
-               ["R-2", "RV减速器", "回差稳定", "机器人", "12", "东北大学", "", "EXP-0001", "", ""],
-               ["R-3", "编码器", "23位", "机器人", "6", "东北大学", "", "EXP-0009", "", ""]]
-    failed = import_rows(engine, "results", RESULT_HEADER, results, actor="test", source="t",
-                         as_of=dt.date(2023, 8, 31))  # fmt: skip
+    results = [
+        ["R-1", "谐波减速器", "寿命提高", "机器人", "6", "东北大学", "", "EXP-0001", "", ""],
+        ["R-2", "RV减速器", "回差稳定", "机器人", "12", "东北大学", "", "EXP-0001", "", ""],
+        ["R-3", "编码器", "23位", "机器人", "6", "东北大学", "", "EXP-0009", "", ""],
+    ]
+    failed = import_rows(
+        engine,
+        "results",
+        RESULT_HEADER,
+        results,
+        actor="test",
+        source="t",
+        as_of=dt.date(2023, 8, 31),
+    )
     assert not failed.ok
     assert {(e.row, e.column) for e in failed.errors} == {(3, "技术成熟度"), (4, "完成专家")}
     with engine.connect() as conn:

@@ -117,8 +117,9 @@ def test_standards_and_awards_never_qualify_a_firm_meant_to_fail(demo, firms, by
         direct = rules.sme_direct(f, 2023) and not f.certified_on and not f.senior_platform
         if direct:
             assert arch.sme[i] or arch.large[i], code
-        leads += any(role == "lead" and level in ("national", "industry")
-                     for level, role, _ in f.standards)  # fmt: skip
+        leads += any(
+            role == "lead" and level in ("national", "industry") for level, role, _ in f.standards
+        )
         awards += any(level == "national" for level, _, _ in f.awards)
     assert leads > 0 and awards > 0
 
@@ -139,8 +140,10 @@ def test_financing_rounds_match_the_valuations(demo, firms, by_code):
         rounds = sorted(f.rounds)
         closed, _, post = rounds[-1]
         assert post == f.valuation  # the latest round set the stored valuation …
-        assert str(closed) == demo.rows(
-            f"select valuation_on from enterprises where credit_code = '{code}'")[0][0]  # … then
+        assert (
+            str(closed)
+            == demo.rows(f"select valuation_on from enterprises where credit_code = '{code}'")[0][0]
+        )  # … then
         assert all(day >= f.founded for day, _, _ in rounds)
         assert all(p is None or a <= p for _, a, p in rounds)
         biggest = max(a for _, a, _ in rounds)
@@ -183,18 +186,35 @@ def test_the_lists_pass_the_import_checks(demo, tmp_path):
         assert outcome.inserted == demo.summary.rows[name]
 
     write("districts", "select code, name, city, province, kind, as_of from districts")
-    write("enterprises", """select credit_code, e.name, d.code as district, founded_on,
+    write(
+        "enterprises",
+        """select credit_code, e.name, d.code as district, founded_on,
         hnte_field, tax_collection, e.as_of from enterprises e join districts d
-        on d.id = e.district_id""")
+        on d.id = e.district_id""",
+    )
     joined = "join enterprises e on e.id = t.enterprise_id"
-    write("incidents", f"""select e.credit_code, occurred_on, t.kind, description, t.as_of
-        from incidents t {joined}""")
-    write("standards", f"""select e.credit_code, number, t.name, level, role, published_on,
-        t.as_of from standards t {joined}""")
-    write("awards", f"select e.credit_code, t.name, level, rank, year, t.as_of from awards t {joined}")
-    write("financing_rounds", f"""select e.credit_code, closed_on, round,
+    write(
+        "incidents",
+        f"""select e.credit_code, occurred_on, t.kind, description, t.as_of
+        from incidents t {joined}""",
+    )
+    write(
+        "standards",
+        f"""select e.credit_code, number, t.name, level, role, published_on,
+        t.as_of from standards t {joined}""",
+    )
+    write(
+        "awards", f"select e.credit_code, t.name, level, rank, year, t.as_of from awards t {joined}"
+    )
+    write(
+        "financing_rounds",
+        f"""select e.credit_code, closed_on, round,
         amount / 100.0 as amount, investor, post_money_valuation / 100.0 as post_money_valuation,
-        t.as_of from financing_rounds t {joined}""")
-    write("innovation_reviews", f"""select e.credit_code, year, review_source, advancement,
-        core_support, rd_management, reviewed_on, t.as_of from innovation_reviews t {joined}""")
+        t.as_of from financing_rounds t {joined}""",
+    )
+    write(
+        "innovation_reviews",
+        f"""select e.credit_code, year, review_source, advancement,
+        core_support, rd_management, reviewed_on, t.as_of from innovation_reviews t {joined}""",
+    )
     engine.dispose()

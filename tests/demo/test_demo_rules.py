@@ -107,8 +107,9 @@ def test_tech_smes_qualify_on_previous_and_current_year(demo, firms, year, direc
 
 @pytest.mark.parametrize("measure", ["revenue", "total_income"])
 def test_gazelles_meet_the_liaoning_rule_and_nobody_else_does(demo, firms, measure):
-    passing = {code for code, f in firms.items()
-               if rules.is_gazelle(f, measure=measure, venture=False)}  # fmt: skip
+    passing = {
+        code for code, f in firms.items() if rules.is_gazelle(f, measure=measure, venture=False)
+    }
     assert passing == _codes(demo, demo.city.archetypes.tier == Tier.GAZELLE)
 
 

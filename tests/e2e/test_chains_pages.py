@@ -65,10 +65,15 @@ def test_lists_and_innovation_pages(chain_site, page):
     page.goto(chain_site + "/chains/robot/lists")
     rows = page.locator("#problem-list tbody tr[data-node]")
     assert rows.count() >= 5
-    assert any(mode in rows.first.inner_text() for mode in ("自主研发", "联合攻关", "揭榜挂帅", "带土移植", "基础研究"))
+    assert any(
+        mode in rows.first.inner_text()
+        for mode in ("自主研发", "联合攻关", "揭榜挂帅", "带土移植", "基础研究")
+    )
     assert page.locator("#technology-list tbody tr[data-node]").count() >= 5
     page.goto(chain_site + "/chains/robot/innovation")
-    assert page.locator("#innovation-table tr[data-node]").count() == len(load_shipped("robot").nodes)
+    assert page.locator("#innovation-table tr[data-node]").count() == len(
+        load_shipped("robot").nodes
+    )
 
 
 def test_district_analysts_are_not_admitted(chain_site, page):

@@ -71,7 +71,9 @@ def test_search_then_profile(site, page, request):
     page.fill("#q", brand)  # HTMX searches as one types
     page.wait_for_function(
         "b => [...document.querySelectorAll('#enterprise-list tbody td:first-child')]"
-        ".every(td => td.innerText.includes(b))", arg=brand)
+        ".every(td => td.innerText.includes(b))",
+        arg=brand,
+    )
     assert f"q={brand}" in page.url or "q=%" in page.url  # the search is in the address bar
     shot(page, request, "search")
     page.click(f'#enterprise-list a[href="/enterprises/{city.other_enterprise_id}"]')

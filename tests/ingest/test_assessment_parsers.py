@@ -44,9 +44,16 @@ def test_letter_rounds_have_one_spelling(letter, pre, plus, pattern, upper):
     assert parse_round(written) == ("Pre-" if pre else "") + letter.upper() + plus
 
 
-@pytest.mark.parametrize(("written", "label"), [("preipo", "Pre-IPO"), ("Pre IPO轮", "Pre-IPO"),
-                                                ("天使轮", "天使"), ("战略投资", "战略投资"),
-                                                ("ＡＢ", "AB")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("written", "label"),
+    [
+        ("preipo", "Pre-IPO"),
+        ("Pre IPO轮", "Pre-IPO"),
+        ("天使轮", "天使"),
+        ("战略投资", "战略投资"),
+        ("ＡＢ", "AB"),
+    ],
+)
 def test_other_round_names_are_kept(written, label):
     assert parse_round(written) == label
 
@@ -90,15 +97,17 @@ def test_standard_number_parser_never_crashes_and_is_idempotent(text):
     assert parse_standard_number(number) == (number, level)
 
 
-@pytest.mark.parametrize("written", ["ISO 9001:2015", "iso/iec 27001:2022", "IEC 61508-1:2010",
-                                     "ITU-T Y.3172"])  # fmt: skip
+@pytest.mark.parametrize(
+    "written", ["ISO 9001:2015", "iso/iec 27001:2022", "IEC 61508-1:2010", "ITU-T Y.3172"]
+)
 def test_international_standards(written):
     number, level = parse_standard_number(written)
     assert level == StandardLevel.INTERNATIONAL and number == written.upper()
 
 
-@pytest.mark.parametrize("written", ["GB/T 12345", "12345-2023", "GB/T ABC-2023", "Q/XYZ 1-2020",
-                                     "ISO", ""])  # fmt: skip
+@pytest.mark.parametrize(
+    "written", ["GB/T 12345", "12345-2023", "GB/T ABC-2023", "Q/XYZ 1-2020", "ISO", ""]
+)
 def test_not_standard_numbers(written):
     with pytest.raises(InvalidValue):
         parse_standard_number(written)
@@ -107,8 +116,9 @@ def test_not_standard_numbers(written):
 # --- scores and ranks ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("column", "maximum"),
-                         [("advancement", 8), ("core_support", 8), ("rd_management", 20)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("column", "maximum"), [("advancement", 8), ("core_support", 8), ("rd_management", 20)]
+)
 @given(value=st.integers(-50, 50))
 def test_scores_are_whole_numbers_within_their_band(column, maximum, value):
     parse = INNOVATION_REVIEWS.column(column).parse

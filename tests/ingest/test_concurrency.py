@@ -16,11 +16,16 @@ ROWS = 20_000
 
 
 def test_readers_never_see_half_an_import(sqlite_engine, tmp_path):
-    assert import_file(sqlite_engine, "districts",
-                       write_csv(tmp_path / "d.csv", DISTRICT_HEADER, DISTRICT_ROWS),
-                       actor="test").ok  # fmt: skip
-    rows = [[code(f"MB{i:06d}"), f"企业{i}", "浑南区", "2015-01-01", "C3491", "否", "2023-08-31"]
-            for i in range(ROWS)]  # fmt: skip
+    assert import_file(
+        sqlite_engine,
+        "districts",
+        write_csv(tmp_path / "d.csv", DISTRICT_HEADER, DISTRICT_ROWS),
+        actor="test",
+    ).ok
+    rows = [
+        [code(f"MB{i:06d}"), f"企业{i}", "浑南区", "2015-01-01", "C3491", "否", "2023-08-31"]
+        for i in range(ROWS)
+    ]
     path = write_csv(tmp_path / "e.csv", ENTERPRISE_HEADER, rows)
 
     seen: set[int] = set()

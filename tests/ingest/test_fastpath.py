@@ -14,20 +14,47 @@ from xinzhi.ingest.kinds import ENTERPRISE_YEARS
 
 from .helpers import code
 
-HEADER = ["统一社会信用代码", "年度", "销售收入", "净资产", "职工总数", "科技人员数", "成本费用支出总额",
-          "科技成果转化数"]  # fmt: skip
+HEADER = [
+    "统一社会信用代码",
+    "年度",
+    "销售收入",
+    "净资产",
+    "职工总数",
+    "科技人员数",
+    "成本费用支出总额",
+    "科技成果转化数",
+]
 BOUND = bind_header(ENTERPRISE_YEARS, HEADER)
 
 money_cells = st.one_of(
     st.decimals(min_value=0, max_value=10**15, places=2).map(str),
-    st.sampled_from(["", " ", "0", "007", "1.5", "1.005", "1,234.50", "-1", "１２", "1e5", "abc",
-                     "999999999999999.99", "1000000000000000", ".5", "5.", " 12 "]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "007",
+            "1.5",
+            "1.005",
+            "1,234.50",
+            "-1",
+            "１２",
+            "1e5",
+            "abc",
+            "999999999999999.99",
+            "1000000000000000",
+            ".5",
+            "5.",
+            " 12 ",
+        ]
+    ),
+)
 signed_cells = st.one_of(money_cells, st.sampled_from(["-0", "-0.00", "-12.3", "--1", "+5"]))
 count_cells = st.sampled_from(["", "0", "12", "007", "12.0", "-1", "1000000000", "2147483648", "x"])
 year_cells = st.sampled_from(["2023", "1948", "1949", "2099", "23", "2023.0", "2023年", "", "x"])
-code_cells = st.sampled_from([code("MA0XK1W1"), code("MA0XK1W2").lower(), "91110108MA01B7C46G",
-                              "", "bad"])  # fmt: skip
+code_cells = st.sampled_from(
+    [code("MA0XK1W1"), code("MA0XK1W2").lower(), "91110108MA01B7C46G", "", "bad"]
+)
 
 
 def _slow(parser, raw):
@@ -38,8 +65,22 @@ def _slow(parser, raw):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(code_cells, year_cells, money_cells, signed_cells, count_cells,
-                          count_cells, money_cells, count_cells), min_size=1, max_size=20))  # fmt: skip
+@given(
+    st.lists(
+        st.tuples(
+            code_cells,
+            year_cells,
+            money_cells,
+            signed_cells,
+            count_cells,
+            count_cells,
+            money_cells,
+            count_cells,
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_plain_rows_parse_as_the_per_cell_parsers_do(rows):
     checker = c.CreditCodeChecker(set())
     result = fastpath.parse_plain([list(r) for r in rows], BOUND, checker)

@@ -25,8 +25,16 @@ from .helpers import (
     write_xlsx,
 )
 
-DATA_TABLES = ("districts", "parks", "enterprises", "enterprise_years", "ip_rights",
-               "tech_contracts", "platforms", "targets")  # fmt: skip
+DATA_TABLES = (
+    "districts",
+    "parks",
+    "enterprises",
+    "enterprise_years",
+    "ip_rights",
+    "tech_contracts",
+    "platforms",
+    "targets",
+)
 
 
 def dump(engine) -> dict[str, list]:
@@ -41,12 +49,16 @@ def dump(engine) -> dict[str, list]:
 def test_good_file_is_imported_with_provenance(registry):
     with registry.connect() as conn:
         rows = conn.execute(
-            sa.select(models.Enterprise.credit_code, models.Enterprise.source,
-                      models.Enterprise.source_row, models.Enterprise.as_of,
-                      models.Enterprise.import_batch_id, models.Enterprise.industry_code,
-                      models.Enterprise.listed)
-            .order_by(models.Enterprise.source_row)
-        ).all()  # fmt: skip
+            sa.select(
+                models.Enterprise.credit_code,
+                models.Enterprise.source,
+                models.Enterprise.source_row,
+                models.Enterprise.as_of,
+                models.Enterprise.import_batch_id,
+                models.Enterprise.industry_code,
+                models.Enterprise.listed,
+            ).order_by(models.Enterprise.source_row)
+        ).all()
     assert [r.source_row for r in rows] == [2, 3, 4]
     assert {r.source for r in rows} == {"enterprises.csv"}
     assert all(r.import_batch_id and str(r.as_of) == "2023-08-31" for r in rows)
@@ -65,24 +77,37 @@ def test_reimport_changes_nothing(registry, tmp_path):
 def test_changed_row_is_updated_in_place(registry, tmp_path):
     rows = enterprise_rows()
     rows[0][1] = "沈阳甲智能装备股份有限公司"
-    result = import_file(registry, "enterprises",
-                         write_csv(tmp_path / "e2.csv", ENTERPRISE_HEADER, rows), actor="test")  # fmt: skip
+    result = import_file(
+        registry,
+        "enterprises",
+        write_csv(tmp_path / "e2.csv", ENTERPRISE_HEADER, rows),
+        actor="test",
+    )
     assert (result.inserted, result.updated, result.unchanged) == (0, 1, 2)
     with registry.connect() as conn:
         name, source = conn.execute(
-            sa.select(models.Enterprise.name, models.Enterprise.source)
-            .where(models.Enterprise.credit_code == rows[0][0])
-        ).one()  # fmt: skip
+            sa.select(models.Enterprise.name, models.Enterprise.source).where(
+                models.Enterprise.credit_code == rows[0][0]
+            )
+        ).one()
     assert (name, source) == ("沈阳甲智能装备股份有限公司", "e2.csv")
 
 
 def test_money_in_wan_yuan_header_is_exact(registry, tmp_path):
     path = write_csv(
         tmp_path / "years.csv",
-        ["统一社会信用代码", "年度", "销售收入（万元）", "研究开发费用(万元)", "境内研究开发费用", "职工总数",
-         "科技人员数", "净资产"],
+        [
+            "统一社会信用代码",
+            "年度",
+            "销售收入（万元）",
+            "研究开发费用(万元)",
+            "境内研究开发费用",
+            "职工总数",
+            "科技人员数",
+            "净资产",
+        ],
         [[code("MA0XK1W1"), 2023, "5,200.01", "280.5", "2500000.10", 120, 14, "-35.5"]],
-    )  # fmt: skip
+    )
     result = import_file(registry, "enterprise_years", path, actor="test")
     assert result.ok, result.errors
     with registry.connect() as conn:
@@ -122,23 +147,37 @@ def test_xlsx_with_both_template_header_rows(registry, tmp_path):
 
 
 def test_gb18030_csv(registry, tmp_path):
-    path = write_csv(tmp_path / "gbk.csv", DISTRICT_HEADER,
-                     [["210104", "大东区", "沈阳市", "辽宁省", "市辖区", "2023-08-31"]],
-                     encoding="gb18030")  # fmt: skip
+    path = write_csv(
+        tmp_path / "gbk.csv",
+        DISTRICT_HEADER,
+        [["210104", "大东区", "沈阳市", "辽宁省", "市辖区", "2023-08-31"]],
+        encoding="gb18030",
+    )
     assert import_file(registry, "districts", path, actor="test").ok
 
 
 BAD_ROWS = [
     # (row, column header, error code) expected for each bad line below
-    ([code("MA0XK1W5")[:-1] + "Z", "坏代码公司", "浑南区", "2015-01-01"], "统一社会信用代码",
-     "credit_code_charset"),
-    ([code("MA0XK1W6")[:-1] + ("1" if code("MA0XK1W6")[-1] != "1" else "2"), "校验错公司", "浑南区",
-      "2015-01-01"], "统一社会信用代码", "credit_code_checksum"),
+    (
+        [code("MA0XK1W5")[:-1] + "Z", "坏代码公司", "浑南区", "2015-01-01"],
+        "统一社会信用代码",
+        "credit_code_charset",
+    ),
+    (
+        [
+            code("MA0XK1W6")[:-1] + ("1" if code("MA0XK1W6")[-1] != "1" else "2"),
+            "校验错公司",
+            "浑南区",
+            "2015-01-01",
+        ],
+        "统一社会信用代码",
+        "credit_code_checksum",
+    ),
     ([code("MA0XK1W7"), "日期错公司", "浑南区", "2015-02-30"], "成立日期", "date_format"),
     ([code("MA0XK1W8"), "区县错公司", "和平区", "2015-01-01"], "所属区县", "unknown_district"),
     ([code("MA0XK1W9"), "", "浑南区", "2015-01-01"], "企业名称", "required"),
     ([code("MA0XK1W1"), "重复公司", "浑南区", "2015-01-01"], "统一社会信用代码", "duplicate_key"),
-]  # fmt: skip
+]
 
 
 def _bad_enterprise_file(tmp_path):
@@ -146,14 +185,18 @@ def _bad_enterprise_file(tmp_path):
     rows = [enterprise_rows()[0][:4] + ["2023-08-31"]]
     rows += [line + ["2023-08-31"] for line, _, _ in BAD_ROWS]
     rows += [[code("MA0XK1WA"), "无日期公司", "浑南区", "2015-01-01", ""]]
-    return write_csv(tmp_path / "bad.csv",
-                     ["统一社会信用代码", "企业名称", "所属区县", "成立日期", "数据日期"], rows)  # fmt: skip
+    return write_csv(
+        tmp_path / "bad.csv",
+        ["统一社会信用代码", "企业名称", "所属区县", "成立日期", "数据日期"],
+        rows,
+    )
 
 
 def test_bad_file_writes_nothing_and_names_every_problem(registry, tmp_path):
     before = dump(registry)
-    result = import_file(registry, "enterprises", _bad_enterprise_file(tmp_path), actor="test",
-                         as_of=None)  # fmt: skip
+    result = import_file(
+        registry, "enterprises", _bad_enterprise_file(tmp_path), actor="test", as_of=None
+    )
     assert not result.ok
     found = {(e.row, e.column, e.code) for e in result.errors}
     for offset, (_, column, error_code) in enumerate(BAD_ROWS):
@@ -172,8 +215,7 @@ def test_failed_import_leaves_sqlite_file_byte_for_byte_unchanged(sqlite_engine,
     database = sqlite_engine.url.database
     sqlite_engine.dispose()  # checkpoint the WAL into the file
     before = hashlib.sha256(Path(database).read_bytes()).hexdigest()
-    result = import_file(sqlite_engine, "enterprises", _bad_enterprise_file(tmp_path),
-                         actor="test")  # fmt: skip
+    result = import_file(sqlite_engine, "enterprises", _bad_enterprise_file(tmp_path), actor="test")
     assert not result.ok
     sqlite_engine.dispose()
     assert hashlib.sha256(Path(database).read_bytes()).hexdigest() == before
@@ -190,34 +232,90 @@ def test_references_and_cross_field_checks(registry, tmp_path):
             [code("MA0XK1W3"), 2018, 10, 1, 1, 1],  # before the firm was founded (2019)
             [code("MA0XK1W2"), 2023, 10, 1, 1, 1],  # fine
         ],
-    )  # fmt: skip
+    )
     result = import_file(registry, "enterprise_years", years, actor="test")
     found = {(e.row, e.code) for e in result.errors}
-    assert found == {(2, "inconsistent"), (3, "inconsistent"), (4, "unknown_enterprise"),
-                     (5, "year_before_founding")}  # fmt: skip
+    assert found == {
+        (2, "inconsistent"),
+        (3, "inconsistent"),
+        (4, "unknown_enterprise"),
+        (5, "year_before_founding"),
+    }
 
 
 def test_contracts_need_a_registered_party_and_consistent_amounts(registry, tmp_path):
-    header = ["登记编号", "合同类别", "卖方统一社会信用代码", "卖方名称", "买方统一社会信用代码", "买方名称",
-              "合同成交额", "技术交易额", "签订日期", "登记日期"]  # fmt: skip
+    header = [
+        "登记编号",
+        "合同类别",
+        "卖方统一社会信用代码",
+        "卖方名称",
+        "买方统一社会信用代码",
+        "买方名称",
+        "合同成交额",
+        "技术交易额",
+        "签订日期",
+        "登记日期",
+    ]
     outsider = code("MA0AAAA1", region="110108")
     rows = [
-        ["2023210100000001", "技术开发", code("MA0XK1W1"), "甲", outsider, "外地", "100", "90",
-         "2023-01-05", "2023-02-01"],
-        ["2023210100000002", "技术许可", outsider, "外地", "", "外地二", "100", "90",
-         "2023-01-05", "2023-02-01"],
-        ["2023210100000003", "技术服务", code("MA0XK1W2"), "乙", "", "某单位", "100", "120",
-         "2023-03-05", "2023-02-01"],
-        ["2023210100000004", "技术入股", code("MA0XK1W2"), "乙", "", "某单位", "100", "50",
-         "2023-01-05", "2023-02-01"],
-    ]  # fmt: skip
-    result = import_file(registry, "tech_contracts",
-                         write_csv(tmp_path / "c.csv", header, rows), actor="test")  # fmt: skip
+        [
+            "2023210100000001",
+            "技术开发",
+            code("MA0XK1W1"),
+            "甲",
+            outsider,
+            "外地",
+            "100",
+            "90",
+            "2023-01-05",
+            "2023-02-01",
+        ],
+        [
+            "2023210100000002",
+            "技术许可",
+            outsider,
+            "外地",
+            "",
+            "外地二",
+            "100",
+            "90",
+            "2023-01-05",
+            "2023-02-01",
+        ],
+        [
+            "2023210100000003",
+            "技术服务",
+            code("MA0XK1W2"),
+            "乙",
+            "",
+            "某单位",
+            "100",
+            "120",
+            "2023-03-05",
+            "2023-02-01",
+        ],
+        [
+            "2023210100000004",
+            "技术入股",
+            code("MA0XK1W2"),
+            "乙",
+            "",
+            "某单位",
+            "100",
+            "50",
+            "2023-01-05",
+            "2023-02-01",
+        ],
+    ]
+    result = import_file(
+        registry, "tech_contracts", write_csv(tmp_path / "c.csv", header, rows), actor="test"
+    )
     found = {(e.row, e.code) for e in result.errors}
     assert found == {(3, "no_registered_party"), (4, "inconsistent"), (5, "unknown_choice")}
     rows = [rows[0]]
-    result = import_file(registry, "tech_contracts",
-                         write_csv(tmp_path / "c.csv", header, rows), actor="test")  # fmt: skip
+    result = import_file(
+        registry, "tech_contracts", write_csv(tmp_path / "c.csv", header, rows), actor="test"
+    )
     assert result.ok, result.errors
     with registry.connect() as conn:
         contract = conn.execute(sa.select(models.TechContract)).one()
@@ -227,21 +325,49 @@ def test_contracts_need_a_registered_party_and_consistent_amounts(registry, tmp_
 
 
 def test_ip_numbers_are_checked_against_their_kind(registry, tmp_path):
-    header = ["知识产权类型", "编号", "权利人统一社会信用代码", "申请日期", "授权日期", "获得方式", "数据日期"]
+    header = [
+        "知识产权类型",
+        "编号",
+        "权利人统一社会信用代码",
+        "申请日期",
+        "授权日期",
+        "获得方式",
+        "数据日期",
+    ]
     rows = [
-        ["发明专利", "CN202310123456.6", code("MA0XK1W1"), "2023-03-01", "2024-01-01", "自主研发",
-         "2024-06-30"],
+        [
+            "发明专利",
+            "CN202310123456.6",
+            code("MA0XK1W1"),
+            "2023-03-01",
+            "2024-01-01",
+            "自主研发",
+            "2024-06-30",
+        ],
         ["实用新型", "202310123456.6", code("MA0XK1W1"), "", "", "受让", "2024-06-30"],
         ["发明专利", "202310123456.5", code("MA0XK1W1"), "", "", "自主研发", "2024-06-30"],
-        ["发明专利", "200310100002.X", code("MA0XK1W2"), "2004-01-01", "", "自主研发", "2024-06-30"],
+        [
+            "发明专利",
+            "200310100002.X",
+            code("MA0XK1W2"),
+            "2004-01-01",
+            "",
+            "自主研发",
+            "2024-06-30",
+        ],
         ["软件著作权", "2023sr0123456", code("MA0XK1W3"), "", "", "自主研发", "2024-06-30"],
-    ]  # fmt: skip
-    result = import_file(registry, "ip_rights", write_csv(tmp_path / "ip.csv", header, rows),
-                         actor="test")  # fmt: skip
+    ]
+    result = import_file(
+        registry, "ip_rights", write_csv(tmp_path / "ip.csv", header, rows), actor="test"
+    )
     found = {(e.row, e.code) for e in result.errors}
     assert found == {(3, "patent_kind"), (4, "patent_checksum"), (5, "patent_year")}
-    result = import_file(registry, "ip_rights",
-                         write_csv(tmp_path / "ip.csv", header, [rows[0], rows[4]]), actor="test")  # fmt: skip
+    result = import_file(
+        registry,
+        "ip_rights",
+        write_csv(tmp_path / "ip.csv", header, [rows[0], rows[4]]),
+        actor="test",
+    )
     assert result.ok, result.errors
     with registry.connect() as conn:
         numbers = set(conn.scalars(sa.select(models.IPRight.number)))
@@ -250,32 +376,44 @@ def test_ip_numbers_are_checked_against_their_kind(registry, tmp_path):
 
 def test_targets_need_a_known_region(registry, tmp_path):
     header = ["指标", "地区", "年度", "目标值", "目标上限", "单位"]
-    rows = [["国家高新技术企业数量", "沈阳市", 2023, 5000, "", "家"],
-            ["全国重点实验室落地", "沈阳市", 2023, 4, 6, "个"],
-            ["科技型企业数量", "浑南区", 2023, 6000, "", "家"],
-            ["科技型企业数量", "大连市", 2023, 6000, "", "家"],
-            ["算力填充率", "沈阳市", 2023, 80, 70, "%"]]  # fmt: skip
-    result = import_file(registry, "targets", write_csv(tmp_path / "t.csv", header, rows),
-                         actor="test")  # fmt: skip
+    rows = [
+        ["国家高新技术企业数量", "沈阳市", 2023, 5000, "", "家"],
+        ["全国重点实验室落地", "沈阳市", 2023, 4, 6, "个"],
+        ["科技型企业数量", "浑南区", 2023, 6000, "", "家"],
+        ["科技型企业数量", "大连市", 2023, 6000, "", "家"],
+        ["算力填充率", "沈阳市", 2023, 80, 70, "%"],
+    ]
+    result = import_file(
+        registry, "targets", write_csv(tmp_path / "t.csv", header, rows), actor="test"
+    )
     assert {(e.row, e.code) for e in result.errors} == {(5, "unknown_region"), (6, "inconsistent")}
-    result = import_file(registry, "targets", write_csv(tmp_path / "t.csv", header, rows[:3]),
-                         actor="test")  # fmt: skip
+    result = import_file(
+        registry, "targets", write_csv(tmp_path / "t.csv", header, rows[:3]), actor="test"
+    )
     assert result.ok
     with registry.connect() as conn:
-        target = conn.execute(sa.select(models.Target).where(models.Target.value_max.is_not(None))).one()
+        target = conn.execute(
+            sa.select(models.Target).where(models.Target.value_max.is_not(None))
+        ).one()
     assert (target.value, target.value_max) == (Decimal("4.0000"), Decimal("6.0000"))
 
 
 def test_verified_code_that_fails_checksum_is_accepted(registry, tmp_path):
     genuine = "91350203M0001QAY9B"  # issued, yet fails mod 31 (RULES.md §4.6 ✅ [S20a])
-    path = write_csv(tmp_path / "e.csv", ["统一社会信用代码", "企业名称", "所属区县", "成立日期", "数据日期"],
-                     [[genuine, "厦门某公司", "浑南区", "2012-01-01", "2023-08-31"]])  # fmt: skip
+    path = write_csv(
+        tmp_path / "e.csv",
+        ["统一社会信用代码", "企业名称", "所属区县", "成立日期", "数据日期"],
+        [[genuine, "厦门某公司", "浑南区", "2012-01-01", "2023-08-31"]],
+    )
     result = import_file(registry, "enterprises", path, actor="test")
     assert [e.code for e in result.errors] == ["credit_code_checksum"]
     assert "xinzhi code verify" in result.errors[0].en
     with registry.begin() as conn:
-        conn.execute(sa.insert(models.CreditCodeVerification).values(
-            credit_code=genuine, verified_by="admin", reason="营业执照原件核对"))  # fmt: skip
+        conn.execute(
+            sa.insert(models.CreditCodeVerification).values(
+                credit_code=genuine, verified_by="admin", reason="营业执照原件核对"
+            )
+        )
     assert import_file(registry, "enterprises", path, actor="test").ok
 
 
@@ -304,8 +442,11 @@ def test_unreadable_files_are_rejected_clearly(registry, tmp_path, name, content
 
 
 def test_error_report_lists_rows_in_both_languages_without_formulas(registry, tmp_path):
-    path = write_csv(tmp_path / "f.csv", ["统一社会信用代码", "企业名称", "所属区县", "成立日期", "数据日期"],
-                     [["=cmd|' /C calc'!A0", "公司", "浑南区", "2015-01-01", "2023-08-31"]])  # fmt: skip
+    path = write_csv(
+        tmp_path / "f.csv",
+        ["统一社会信用代码", "企业名称", "所属区县", "成立日期", "数据日期"],
+        [["=cmd|' /C calc'!A0", "公司", "浑南区", "2015-01-01", "2023-08-31"]],
+    )
     result = import_file(registry, "enterprises", path, actor="test")
     report = write_error_report(result, tmp_path / "f.errors.xlsx")
     sheet = load_workbook(report).worksheets[0]
@@ -317,15 +458,22 @@ def test_error_report_lists_rows_in_both_languages_without_formulas(registry, tm
 
 
 def test_industry_code_number_cells_that_may_have_lost_a_zero_are_refused(registry, tmp_path):
-    path = write_xlsx(tmp_path / "e.xlsx", [ENTERPRISE_HEADER],
-                      [[code("MA0XK1WB"), "甲", "浑南区", "2015-01-01", 511, "否", "2023-08-31"],
-                       [code("MA0XK1WC"), "乙", "浑南区", "2015-01-01", 3491, "否", "2023-08-31"]])  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "e.xlsx",
+        [ENTERPRISE_HEADER],
+        [
+            [code("MA0XK1WB"), "甲", "浑南区", "2015-01-01", 511, "否", "2023-08-31"],
+            [code("MA0XK1WC"), "乙", "浑南区", "2015-01-01", 3491, "否", "2023-08-31"],
+        ],
+    )
     result = import_file(registry, "enterprises", path, actor="test")
     assert [(e.row, e.code) for e in result.errors] == [(2, "industry_code_number")]
 
 
 def test_targets_may_look_years_ahead(registry, tmp_path):
-    path = write_csv(tmp_path / "t.csv", ["指标", "地区", "年度", "目标值", "单位"],
-                     [["科技型企业数量", "沈阳市", 2035, 40000, "家"]])  # fmt: skip
+    path = write_csv(
+        tmp_path / "t.csv",
+        ["指标", "地区", "年度", "目标值", "单位"],
+        [["科技型企业数量", "沈阳市", 2035, 40000, "家"]],
+    )
     assert import_file(registry, "targets", path, actor="test").ok
-

@@ -18,9 +18,14 @@ TODAY = dt.date.today()
 
 
 def _create(session, **overrides) -> Challenge:
-    fields = {"title": "精密减速器寿命攻关", "description": "柔轮疲劳寿命提升",
-              "requirements": "寿命≥8000小时，传动误差≤30弧秒", "bounty": Decimal(5000000),
-              "deadline": TODAY + dt.timedelta(days=30), "actor": "局长"}  # fmt: skip
+    fields = {
+        "title": "精密减速器寿命攻关",
+        "description": "柔轮疲劳寿命提升",
+        "requirements": "寿命≥8000小时，传动误差≤30弧秒",
+        "bounty": Decimal(5000000),
+        "deadline": TODAY + dt.timedelta(days=30),
+        "actor": "局长",
+    }
     return challenges.create(session, **(fields | overrides))
 
 
@@ -54,20 +59,29 @@ ACTIONS = {
     "publish": lambda s, c: challenges.publish(s, c.id, actor="x"),
     "close": lambda s, c: challenges.close(s, c.id, actor="x", reason="r"),
     "start_review": lambda s, c: challenges.start_review(s, c.id, actor="x"),
-    "award": lambda s, c: challenges.award(s, c.id, c.applications[0].id if c.applications
-                                           else 0, actor="x", reason="r"),
+    "award": lambda s, c: challenges.award(
+        s, c.id, c.applications[0].id if c.applications else 0, actor="x", reason="r"
+    ),
     "fail": lambda s, c: challenges.fail(s, c.id, actor="x", reason="r"),
-}  # fmt: skip
+}
 
 
-ILLEGAL = [(state, action) for state in STATES for action in LIFECYCLE
-           if LIFECYCLE[action][0].value != state]  # fmt: skip
+ILLEGAL = [
+    (state, action)
+    for state in STATES
+    for action in LIFECYCLE
+    if LIFECYCLE[action][0].value != state
+]
 
 
 def test_the_lifecycle_has_one_way_through():
     assert len(ILLEGAL) == len(STATES) * len(LIFECYCLE) - len(LIFECYCLE)
     assert {before.value for before, _ in LIFECYCLE.values()} == {
-        "draft", "published", "closed", "under_review"}
+        "draft",
+        "published",
+        "closed",
+        "under_review",
+    }
     assert not {after.value for _, after in LIFECYCLE.values()} & {"draft"}  # never back
 
 
@@ -103,9 +117,17 @@ def test_the_whole_lifecycle_is_in_the_audit_log(engine):
         assert challenge.state == "awarded"
         assert [a.status for a in challenge.applications] == ["awarded", "not_awarded"]
         actions = [e.action for e in challenges.history(session, challenge_id)]
-    assert actions == ["challenge.create", "challenge.publish", "challenge.apply",
-                       "challenge.apply", "challenge.close", "challenge.start_review",
-                       "challenge.score", "challenge.score", "challenge.award"]  # fmt: skip
+    assert actions == [
+        "challenge.create",
+        "challenge.publish",
+        "challenge.apply",
+        "challenge.apply",
+        "challenge.close",
+        "challenge.start_review",
+        "challenge.score",
+        "challenge.score",
+        "challenge.award",
+    ]
     with session_scope(engine) as session:
         award = challenges.history(session, challenge_id)[-1]
         assert award.detail["before"] == "under_review" and award.detail["after"] == "awarded"
@@ -128,7 +150,9 @@ def test_no_application_after_the_deadline_or_outside_publication(engine):
         challenges.publish(session, draft.id, actor="x")
         late = draft.deadline + dt.timedelta(days=1)
         with pytest.raises(ChallengeError, match="deadline"):
-            challenges.apply(session, draft.id, applicant="甲", proposal="方案", actor="甲", on=late)
+            challenges.apply(
+                session, draft.id, applicant="甲", proposal="方案", actor="甲", on=late
+            )
 
 
 def test_closing_early_needs_a_reason_but_not_after_the_deadline(engine):
@@ -159,8 +183,9 @@ def test_award_needs_every_application_scored_and_a_reason_below_the_best(engine
         with pytest.raises(ChallengeError) as error:
             challenges.award(session, challenge.id, first.id, actor="x")
         assert "须说明授榜理由" in error.value.zh
-        awarded = challenges.award(session, challenge.id, first.id, actor="x",
-                                   reason="第二名团队无法在本地转化")  # fmt: skip
+        awarded = challenges.award(
+            session, challenge.id, first.id, actor="x", reason="第二名团队无法在本地转化"
+        )
         assert awarded.state == "awarded" and awarded.outcome_note.startswith("第二名")
 
 
@@ -190,8 +215,13 @@ def test_a_challenge_from_a_demand_carries_its_enterprise_and_field(city):
     with session_scope(city) as session:
         demand = session.scalar(sa.select(TechnicalDemand).where(TechnicalDemand.code == "D-0001"))
         challenge = challenges.create_from_demand(
-            session, demand.id, bounty=Decimal(800000), deadline=TODAY, requirements="寿命≥8000小时",
-            actor="x")  # fmt: skip
+            session,
+            demand.id,
+            bounty=Decimal(800000),
+            deadline=TODAY,
+            requirements="寿命≥8000小时",
+            actor="x",
+        )
         assert (challenge.origin, challenge.field) == ("demand", "robotics")
         assert challenge.enterprise_id == demand.enterprise_id and challenge.state == "draft"
 
@@ -208,11 +238,25 @@ def test_a_challenge_from_the_technology_list(engine):
     item = items[0]
     with session_scope(engine) as session:
         challenge = challenges.create_from_technology_list(
-            session, chain_key="robot", node_key=item.node_key, technology=item.technology_name,
-            bounty=Decimal(1000000), deadline=TODAY, requirements="达到清单指标", actor="x")  # fmt: skip
+            session,
+            chain_key="robot",
+            node_key=item.node_key,
+            technology=item.technology_name,
+            bounty=Decimal(1000000),
+            deadline=TODAY,
+            requirements="达到清单指标",
+            actor="x",
+        )
         assert challenge.origin == "technology_list" and item.technology_name in challenge.title
         assert challenge.recommended_mode == item.mode
         with pytest.raises(ChallengeError, match="no item"):
             challenges.create_from_technology_list(
-                session, chain_key="robot", node_key="no-such-node", technology=None,
-                bounty=Decimal(1), deadline=TODAY, requirements="r", actor="x")  # fmt: skip
+                session,
+                chain_key="robot",
+                node_key="no-such-node",
+                technology=None,
+                bounty=Decimal(1),
+                deadline=TODAY,
+                requirements="r",
+                actor="x",
+            )

@@ -59,8 +59,11 @@ def test_an_unknown_record_exits_one_with_a_bilingual_message(database):
 
 
 def test_a_bad_list_writes_an_error_report_and_exits_one(database, tmp_path):
-    path = write_csv(tmp_path / "bad.csv", ["专家编号", "姓名", "所在单位", "研究领域", "数据日期"],
-                     [["EXP-9", "王", "所", "炼金术", "2024-01-01"]])  # fmt: skip
+    path = write_csv(
+        tmp_path / "bad.csv",
+        ["专家编号", "姓名", "所在单位", "研究领域", "数据日期"],
+        [["EXP-9", "王", "所", "炼金术", "2024-01-01"]],
+    )
     outcome = runner.invoke(app, ["match", "import", "experts", str(path)])
     assert outcome.exit_code == 1
     report = load_workbook(tmp_path / "bad.errors.xlsx")["错误 Errors"]
@@ -78,12 +81,31 @@ def test_all_matches_are_exported(database, tmp_path):
 
 
 def test_an_event_writes_its_schedule_and_is_audited(database, tmp_path):
-    exclusions = write_csv(tmp_path / "ex.csv", ["专家编号", "企业统一社会信用代码"],
-                           [["EXP-0001", "91210112MA0XK1W10Y"]])  # fmt: skip
+    exclusions = write_csv(
+        tmp_path / "ex.csv",
+        ["专家编号", "企业统一社会信用代码"],
+        [["EXP-0001", "91210112MA0XK1W10Y"]],
+    )
     output = tmp_path / "event.xlsx"
-    outcome = runner.invoke(app, ["match", "event", "--pairs", "3", "--capacity", "2",
-                                  "--exclude", str(exclusions), "--output", str(output),
-                                  "--start", "2024-06-18 09:00", "--tables", "2"])  # fmt: skip
+    outcome = runner.invoke(
+        app,
+        [
+            "match",
+            "event",
+            "--pairs",
+            "3",
+            "--capacity",
+            "2",
+            "--exclude",
+            str(exclusions),
+            "--output",
+            str(output),
+            "--start",
+            "2024-06-18 09:00",
+            "--tables",
+            "2",
+        ],
+    )
     assert outcome.exit_code == 0, outcome.output
     rows = list(load_workbook(output)["日程 Schedule"].iter_rows(min_row=2, values_only=True))
     assert len(rows) == 3
@@ -99,14 +121,38 @@ def test_the_board_from_creation_to_award(database):
         outcome = runner.invoke(app, ["match", "challenge", *args])
         return outcome.exit_code, outcome.output
 
-    code, out = run("create", "--title", "减速器寿命攻关", "--description", "柔轮寿命",
-                    "--requirements", "寿命≥8000小时", "--bounty", "500万", "--deadline", "2099-12-31")  # fmt: skip
+    code, out = run(
+        "create",
+        "--title",
+        "减速器寿命攻关",
+        "--description",
+        "柔轮寿命",
+        "--requirements",
+        "寿命≥8000小时",
+        "--bounty",
+        "500万",
+        "--deadline",
+        "2099-12-31",
+    )
     assert code == 0 and "#1" in out
     code, out = run("award", "1", "--application", "1")
     assert code == 1 and "草稿" in out and "draft" in out  # a step cannot be skipped
     assert run("publish", "1")[0] == 0
-    assert run("apply", "1", "--applicant", "辽河理工大学", "--proposal", "新齿形",
-               "--expert", "EXP-0003", "--result", "R-0006")[0] == 0  # fmt: skip
+    assert (
+        run(
+            "apply",
+            "1",
+            "--applicant",
+            "辽河理工大学",
+            "--proposal",
+            "新齿形",
+            "--expert",
+            "EXP-0003",
+            "--result",
+            "R-0006",
+        )[0]
+        == 0
+    )
     code, out = run("close", "1")
     assert code == 1 and "reason" in out  # early close needs a reason
     assert run("close", "1", "--reason", "已有合适方案")[0] == 0
@@ -120,14 +166,42 @@ def test_the_board_from_creation_to_award(database):
 
 
 def test_a_challenge_from_a_demand_and_a_bad_bounty(database):
-    outcome = runner.invoke(app, ["match", "challenge", "from-demand", "D-0003", "--requirements",
-                                  "剂量降低50%", "--bounty", "0", "--deadline", "2099-01-01"])  # fmt: skip
+    outcome = runner.invoke(
+        app,
+        [
+            "match",
+            "challenge",
+            "from-demand",
+            "D-0003",
+            "--requirements",
+            "剂量降低50%",
+            "--bounty",
+            "0",
+            "--deadline",
+            "2099-01-01",
+        ],
+    )
     assert outcome.exit_code == 1 and "bounty" in outcome.output
-    outcome = runner.invoke(app, ["match", "challenge", "from-demand", "D-0003", "--requirements",
-                                  "剂量降低50%", "--bounty", "1.5亿", "--deadline", "2099-01-01"])  # fmt: skip
+    outcome = runner.invoke(
+        app,
+        [
+            "match",
+            "challenge",
+            "from-demand",
+            "D-0003",
+            "--requirements",
+            "剂量降低50%",
+            "--bounty",
+            "1.5亿",
+            "--deadline",
+            "2099-01-01",
+        ],
+    )
     assert outcome.exit_code == 0, outcome.output
 
 
 def test_index_command_reports_both_sides(database):
     outcome = runner.invoke(app, ["match", "index"])
-    assert outcome.exit_code == 0 and "results: 6" in outcome.output and "demands: 4" in outcome.output
+    assert (
+        outcome.exit_code == 0 and "results: 6" in outcome.output and "demands: 4" in outcome.output
+    )

@@ -33,7 +33,9 @@ def test_capacity_and_exclusions_change_the_pairs(matcher):
     pairs = plan_pairs(matcher, 3, excluded=excluded)
     assert ("EXP-0001", FIRM_A) not in {(p.expert.code, p.enterprise.code) for p in pairs}
     shared = plan_pairs(matcher, 3, capacity=2)
-    assert max(sum(p.expert.code == e for p in shared) for e in {p.expert.code for p in shared}) <= 2
+    assert (
+        max(sum(p.expert.code == e for p in shared) for e in {p.expert.code for p in shared}) <= 2
+    )
 
 
 def test_more_pairs_than_firms_is_refused(matcher):
@@ -45,8 +47,9 @@ def test_more_pairs_than_firms_is_refused(matcher):
 def test_the_schedule_file_holds_every_meeting_safely(matcher, tmp_path):
     pairs = plan_pairs(matcher, 3, capacity=2)
     meetings = schedule(pairs, start=dt.datetime(2024, 6, 18, 9), tables=1)
-    path = write_schedule(meetings, tmp_path / "日程.xlsx", about=[("配对数 Pairs", 3),
-                                                                   ("=cmd", "=1+1")])  # fmt: skip
+    path = write_schedule(
+        meetings, tmp_path / "日程.xlsx", about=[("配对数 Pairs", 3), ("=cmd", "=1+1")]
+    )
     book = load_workbook(path)
     rows = list(book["日程 Schedule"].iter_rows(values_only=True))
     assert rows[0][0] == "时段 Slot" and len(rows) == 4
@@ -57,8 +60,11 @@ def test_the_schedule_file_holds_every_meeting_safely(matcher, tmp_path):
 
 
 def test_exclusion_files_are_read_with_their_errors(tmp_path):
-    path = write_csv(tmp_path / "ex.csv", ["专家编号", "企业统一社会信用代码", "原因"],
-                     [["exp-0001", FIRM_A, "利益回避"], ["EXP-0002", "91210112MA0XK1W10X", ""]])  # fmt: skip
+    path = write_csv(
+        tmp_path / "ex.csv",
+        ["专家编号", "企业统一社会信用代码", "原因"],
+        [["exp-0001", FIRM_A, "利益回避"], ["EXP-0002", "91210112MA0XK1W10X", ""]],
+    )
     pairs, problems = read_exclusions(path)
     assert pairs == {("EXP-0001", FIRM_A)}
     assert len(problems) == 1 and problems[0].startswith("第3行")

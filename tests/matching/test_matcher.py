@@ -46,7 +46,9 @@ def test_a_result_finds_the_demands_it_serves(matcher):
 
 def test_ids_and_codes_both_name_a_record(matcher):
     with matcher.engine.connect() as conn:
-        demand_id = conn.scalar(sa.select(TechnicalDemand.id).where(TechnicalDemand.code == "D-0002"))
+        demand_id = conn.scalar(
+            sa.select(TechnicalDemand.id).where(TechnicalDemand.code == "D-0002")
+        )
     assert matcher.row("demands", demand_id).title == matcher.row("demands", "d-0002").title
     with pytest.raises(NotFound) as error:
         matcher.for_demand("D-9999")
@@ -59,10 +61,22 @@ def test_the_index_is_built_once_and_rebuilt_when_the_data_changes(matcher, tmp_
     again = Matcher(matcher.engine, index_dir=matcher.index_dir, embedder=None)
     again.for_demand("D-0001")
     assert again.rebuilt == []  # loaded from disk
-    rows = [["R-0100", "谐波减速器柔轮新材料", "柔轮用新型合金", "机器人", "6", "所", "", "",
-             "2024-03-31"]]  # fmt: skip
-    assert import_list(matcher.engine, "results", write_csv(tmp_path / "r.csv", RESULT_HEADER, rows),
-                       actor="t").ok  # fmt: skip
+    rows = [
+        [
+            "R-0100",
+            "谐波减速器柔轮新材料",
+            "柔轮用新型合金",
+            "机器人",
+            "6",
+            "所",
+            "",
+            "",
+            "2024-03-31",
+        ]
+    ]
+    assert import_list(
+        matcher.engine, "results", write_csv(tmp_path / "r.csv", RESULT_HEADER, rows), actor="t"
+    ).ok
     _, matches = again.for_demand("D-0001")
     assert again.rebuilt == ["results"]
     assert "R-0100" in _codes(matcher.engine, ResearchResult, matches)
@@ -73,10 +87,21 @@ def test_same_chain_node_is_a_reason(city, tmp_path):
         chain = Chain(key="robot", name="机器人", version=1)
         session.add(chain)
         session.flush()
-        node = ChainNode(chain_id=chain.id, key="reducer", name="精密减速器", segment="上游",
-                         kind="component", problem_class="零部件", foreign_suppliers=[],
-                         domestic_suppliers=[], keywords=[], industry_codes=[], platforms=[],
-                         illustrative=True, position=1)  # fmt: skip
+        node = ChainNode(
+            chain_id=chain.id,
+            key="reducer",
+            name="精密减速器",
+            segment="上游",
+            kind="component",
+            problem_class="零部件",
+            foreign_suppliers=[],
+            domestic_suppliers=[],
+            keywords=[],
+            industry_codes=[],
+            platforms=[],
+            illustrative=True,
+            position=1,
+        )
         session.add(node)
         session.flush()
         for model, code in ((ResearchResult, "R-0006"), (TechnicalDemand, "D-0001")):
@@ -143,17 +168,28 @@ def test_demands_can_only_name_registered_enterprises(city):
         demand = session.scalar(sa.select(TechnicalDemand).where(TechnicalDemand.code == "D-0001"))
         assert demand.as_of == dt.date(2024, 3, 31)
     with pytest.raises(sa.exc.IntegrityError), session_scope(city) as session:
-        session.add(TechnicalDemand(code="X", enterprise_id=999_999, title="t", description="d",
-                                    field="robotics", source="t", as_of=dt.date(2024, 1, 1)))  # fmt: skip
+        session.add(
+            TechnicalDemand(
+                code="X",
+                enterprise_id=999_999,
+                title="t",
+                description="d",
+                field="robotics",
+                source="t",
+                as_of=dt.date(2024, 1, 1),
+            )
+        )
 
 
 def test_chain_nodes_are_named_by_unique_name_or_by_keys():
     from xinzhi.matching.chainlink import ChainInfo
 
-    chains = ChainInfo(node_chain={1: 1, 2: 2, 3: 1}, chain_names={1: "集成电路", 2: "机器人"},
-                       node_names={1: "2.5D/3D先进封装", 2: "精密减速器", 3: "精密减速器"},
-                       node_keys={1: ("ic", "2.5D/3D"), 2: ("robot", "reducer"),
-                                  3: ("ic", "reducer")})  # fmt: skip
+    chains = ChainInfo(
+        node_chain={1: 1, 2: 2, 3: 1},
+        chain_names={1: "集成电路", 2: "机器人"},
+        node_names={1: "2.5D/3D先进封装", 2: "精密减速器", 3: "精密减速器"},
+        node_keys={1: ("ic", "2.5D/3D"), 2: ("robot", "reducer"), 3: ("ic", "reducer")},
+    )
     assert chains.resolve("2.5D/3D先进封装") == 1  # a name holding "/"
     assert chains.resolve("ic/2.5D/3D") == 1  # a node key holding "/"
     assert chains.resolve("robot : reducer") == 2 and chains.resolve("ic：reducer") == 3

@@ -20,8 +20,9 @@ from xinzhi.matching.pairing import PairingError, choose_pairs
 def problems(draw, max_experts=4, max_firms=4):
     experts = draw(st.integers(1, max_experts))
     firms = draw(st.integers(1, max_firms))
-    quality = draw(arrays(np.float64, (experts, firms),
-                          elements=st.floats(0, 100, allow_nan=False, width=32)))  # fmt: skip
+    quality = draw(
+        arrays(np.float64, (experts, firms), elements=st.floats(0, 100, allow_nan=False, width=32))
+    )
     capacity = draw(st.lists(st.integers(0, 3), min_size=experts, max_size=experts))
     excluded = draw(arrays(bool, (experts, firms)))
     pairs = draw(st.integers(0, min(sum(capacity), firms)))
@@ -108,16 +109,27 @@ def test_negative_quality_is_a_programming_error():
 
 
 def _pairs(experts_of: list[int]) -> list[EventPair]:
-    return [EventPair(Party(e, f"E{e}", f"专家{e}", "所"), Party(100 + i, f"C{i}", f"企业{i}", "区"),
-                      50.0, None, None) for i, e in enumerate(experts_of)]  # fmt: skip
+    return [
+        EventPair(
+            Party(e, f"E{e}", f"专家{e}", "所"),
+            Party(100 + i, f"C{i}", f"企业{i}", "区"),
+            50.0,
+            None,
+            None,
+        )
+        for i, e in enumerate(experts_of)
+    ]
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.integers(0, 5), min_size=1, max_size=40), st.one_of(st.none(), st.integers(1, 8)))
+@given(
+    st.lists(st.integers(0, 5), min_size=1, max_size=40), st.one_of(st.none(), st.integers(1, 8))
+)
 def test_schedule_never_double_books_and_fits_the_tables(experts_of, tables):
     start = dt.datetime(2024, 6, 18, 9, 0)
-    meetings = schedule(_pairs(experts_of), start=start, slot_minutes=20, tables=tables,
-                        break_minutes=5)  # fmt: skip
+    meetings = schedule(
+        _pairs(experts_of), start=start, slot_minutes=20, tables=tables, break_minutes=5
+    )
     assert len(meetings) == len(experts_of)  # everyone meets
     busiest = max(experts_of.count(e) for e in set(experts_of))
     slots = max(m.slot for m in meetings)

@@ -29,8 +29,16 @@ def test_the_labelled_set_is_as_described(labelled):
     ids = {r.id for r in labelled.results}
     assert all(set(found) <= ids for found in labelled.labels.values())
     assert {d.id for d in labelled.demands} == set(labelled.labels)  # every demand has answers
-    chains = {"aviation", "robotics", "compressors", "power_transmission", "heavy_machinery",
-              "medical_devices", "integrated_circuits", "high_end_equipment"}  # fmt: skip
+    chains = {
+        "aviation",
+        "robotics",
+        "compressors",
+        "power_transmission",
+        "heavy_machinery",
+        "medical_devices",
+        "integrated_circuits",
+        "high_end_equipment",
+    }
     assert chains <= {d.field for d in labelled.demands}
     assert all(Field(r.field) for r in labelled.results)
 

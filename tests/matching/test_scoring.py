@@ -22,33 +22,57 @@ from xinzhi.matching.scoring import (
     top_positions,
 )
 
-WORDS = ["谐波减速器", "柔轮", "寿命", "热障涂层", "涡轮叶片", "焊缝跟踪", "激光", "伺服电机",
-         "晶圆", "刻蚀", "变压器", "局部放电", "盾构机", "主轴承"]  # fmt: skip
+WORDS = [
+    "谐波减速器",
+    "柔轮",
+    "寿命",
+    "热障涂层",
+    "涡轮叶片",
+    "焊缝跟踪",
+    "激光",
+    "伺服电机",
+    "晶圆",
+    "刻蚀",
+    "变压器",
+    "局部放电",
+    "盾构机",
+    "主轴承",
+]
 
 
 @st.composite
 def corpora(draw):
     size = draw(st.integers(1, 25))
-    texts = [" ".join(draw(st.lists(st.sampled_from(WORDS), min_size=0, max_size=6)))
-             for _ in range(size)]  # fmt: skip
+    texts = [
+        " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=0, max_size=6)))
+        for _ in range(size)
+    ]
     cities = ["沈阳市", "大连市"]
 
     def column(values):
         return draw(st.lists(values, min_size=size, max_size=size))
 
     documents = Documents.build(
-        ids=range(1, size + 1), texts=[f"{t}\n{t}" for t in texts],
-        field=column(st.integers(-1, len(FIELD_ORDER) - 1)), node=column(st.integers(-1, 3)),
-        chain=column(st.integers(-1, 1)), trl=column(st.integers(0, 9)),
-        district=column(st.integers(-1, 2)), city=column(st.integers(-1, 1)), cities=cities,
-    )  # fmt: skip
+        ids=range(1, size + 1),
+        texts=[f"{t}\n{t}" for t in texts],
+        field=column(st.integers(-1, len(FIELD_ORDER) - 1)),
+        node=column(st.integers(-1, 3)),
+        chain=column(st.integers(-1, 1)),
+        trl=column(st.integers(0, 9)),
+        district=column(st.integers(-1, 2)),
+        city=column(st.integers(-1, 1)),
+        cities=cities,
+    )
     query = Query(
         tokens=draw(st.lists(st.sampled_from(WORDS), max_size=5)),
-        field=draw(st.integers(-1, len(FIELD_ORDER) - 1)), node=draw(st.integers(-1, 3)),
-        chain=draw(st.integers(-1, 1)), trl=draw(st.integers(0, 9)),
-        district=draw(st.integers(-1, 2)), city=draw(st.sampled_from([None, *cities, "鞍山市"])),
+        field=draw(st.integers(-1, len(FIELD_ORDER) - 1)),
+        node=draw(st.integers(-1, 3)),
+        chain=draw(st.integers(-1, 1)),
+        trl=draw(st.integers(0, 9)),
+        district=draw(st.integers(-1, 2)),
+        city=draw(st.sampled_from([None, *cities, "鞍山市"])),
         is_demand=draw(st.booleans()),
-    )  # fmt: skip
+    )
     return documents, query
 
 
@@ -76,8 +100,9 @@ def test_fast_score_equals_the_weighted_features(segmenter, case):
 @given(st.lists(st.floats(0, 1, width=32), min_size=1, max_size=3000), st.data())
 def test_top_positions_is_exact(scores, data):
     score = np.array(scores, dtype=np.float32)
-    candidate = np.array(data.draw(st.lists(st.booleans(), min_size=len(scores),
-                                            max_size=len(scores))))  # fmt: skip
+    candidate = np.array(
+        data.draw(st.lists(st.booleans(), min_size=len(scores), max_size=len(scores)))
+    )
     top = data.draw(st.integers(1, 15))
     scored = Scored(score, score, 1.0, {}, np.zeros(0, np.int64), lambda at: candidate[at])
     expected = sorted(np.flatnonzero(candidate), key=lambda i: (-score[i], i))[:top]
@@ -94,24 +119,39 @@ def test_maturity_table_is_the_fit_function():
 
 def _index(segmenter, texts, **columns) -> TextIndex:
     size = len(texts)
-    defaults = {"field": [FIELD_INDEX["robotics"]] * size, "node": [UNKNOWN] * size,
-                "chain": [UNKNOWN] * size, "trl": [6] * size, "district": [UNKNOWN] * size,
-                "city": [UNKNOWN] * size}  # fmt: skip
+    defaults = {
+        "field": [FIELD_INDEX["robotics"]] * size,
+        "node": [UNKNOWN] * size,
+        "chain": [UNKNOWN] * size,
+        "trl": [6] * size,
+        "district": [UNKNOWN] * size,
+        "city": [UNKNOWN] * size,
+    }
     defaults.update(columns)
-    return build_index(Documents.build(ids=range(1, size + 1), texts=texts, **defaults),
-                       segmenter)  # fmt: skip
+    return build_index(Documents.build(ids=range(1, size + 1), texts=texts, **defaults), segmenter)
 
 
 def test_reasons_name_shared_terms_field_node_maturity_and_place(segmenter):
     index = _index(
-        segmenter, ["长寿命谐波减速器\n柔轮疲劳寿命提高", "热障涂层\n涡轮叶片"],
-        node=[7, UNKNOWN], chain=[1, UNKNOWN], district=[3, UNKNOWN], city=[0, UNKNOWN],
-    )  # fmt: skip
+        segmenter,
+        ["长寿命谐波减速器\n柔轮疲劳寿命提高", "热障涂层\n涡轮叶片"],
+        node=[7, UNKNOWN],
+        chain=[1, UNKNOWN],
+        district=[3, UNKNOWN],
+        city=[0, UNKNOWN],
+    )
     index.cities = ["沈阳市"]
     from xinzhi.matching.scoring import Labels
 
-    query = Query(tokens=segmenter.tokens("谐波减速器寿命不足"), field=FIELD_INDEX["robotics"],
-                  node=7, chain=1, trl=6, district=3, city="沈阳市")  # fmt: skip
+    query = Query(
+        tokens=segmenter.tokens("谐波减速器寿命不足"),
+        field=FIELD_INDEX["robotics"],
+        node=7,
+        chain=1,
+        trl=6,
+        district=3,
+        city="沈阳市",
+    )
     labels = Labels(nodes={7: "机器人·精密减速器"}, chains={1: "机器人"}, districts={3: "浑南区"})
     best = rank(index, query, 2, labels=labels)[0]
     codes = {r.code: r for r in best.reasons}
@@ -144,7 +184,8 @@ def test_index_round_trips_through_disk(segmenter, tmp_path):
     loaded = TextIndex.load(tmp_path / "results")
     query = Query(tokens=segmenter.tokens("减速器与伺服电机"), field=FIELD_INDEX["robotics"])
     assert [(m.id, m.score) for m in rank(loaded, query)] == [
-        (m.id, m.score) for m in rank(index, query)]
+        (m.id, m.score) for m in rank(index, query)
+    ]
     assert TextIndex.load(tmp_path / "missing") is None
 
 

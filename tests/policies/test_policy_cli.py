@@ -91,21 +91,35 @@ def test_pdf_notice_shows_chinese_text(codes, run_id, tmp_path):
         pytest.skip("pdftoppm (poppler-utils) not installed: run scripts/ensure-system-packages.sh")
     from PIL import Image
 
-    invoke("notices", str(run_id), "--format", "pdf", "--policy", "shenyang_tech_contract_reward",
-           "--output", str(tmp_path))  # fmt: skip
+    invoke(
+        "notices",
+        str(run_id),
+        "--format",
+        "pdf",
+        "--policy",
+        "shenyang_tech_contract_reward",
+        "--output",
+        str(tmp_path),
+    )
     (pdf,) = tmp_path.glob("*.pdf")
-    subprocess.run(["pdftoppm", "-r", "72", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
     (png,) = tmp_path.glob("page*.png")
     image = Image.open(png).convert("L")
     width = image.size[0]  # A4 at 72 dpi: 595 × 842
     # The title sits centred below the 25 mm top margin, 20 pt high.
     band = image.crop((width // 4, 60, 3 * width // 4, 110))
-    dark = [x for x in range(band.width) if any(band.getpixel((x, y)) < 128 for y in range(band.height))]
+    dark = [
+        x for x in range(band.width) if any(band.getpixel((x, y)) < 128 for y in range(band.height))
+    ]
     assert len(dark) > 60, "no ink where the title should be"
     glyphs = 1 + sum(1 for a, b in pairwise(dark) if b - a > 2)  # runs of inked columns
     assert glyphs >= 5  # 政策兑现告知书: seven characters, some strokes touch
-    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout
     assert "NotoSansCJK" in fonts and " yes " in fonts  # embedded
 
 
@@ -132,8 +146,15 @@ def test_missing_font_is_a_clear_error(codes, run_id, tmp_path, monkeypatch):
 
 
 def test_object_and_audit(codes, run_id):
-    invoke("object", str(run_id), codes["合同小户"], "--set", "tech_contract_turnover_y1=6200万元",
-           "--reason", "漏登一份合同")  # fmt: skip
+    invoke(
+        "object",
+        str(run_id),
+        codes["合同小户"],
+        "--set",
+        "tech_contract_turnover_y1=6200万元",
+        "--reason",
+        "漏登一份合同",
+    )
     output = invoke("audit", str(run_id), codes["合同小户"])
     assert "异议更正" in output and "漏登一份合同" in output and "paid 200,000.00 元" in output
     output = invoke("audit", str(run_id))

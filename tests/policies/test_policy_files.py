@@ -60,7 +60,11 @@ def failure(tmp_path, old, new, name="p.yaml"):
     with pytest.raises(DeclarationError) as info:
         policy = read_policy(path)
         load(tmp_path)
-        check_policy(policy, ibis.table(input_table_schema(["sme"]), name="policy_frame"), dt.date(2023, 12, 31))
+        check_policy(
+            policy,
+            ibis.table(input_table_schema(["sme"]), name="policy_frame"),
+            dt.date(2023, 12, 31),
+        )
     error = info.value
     assert error.path == str(path)
     return error
@@ -69,28 +73,42 @@ def failure(tmp_path, old, new, name="p.yaml"):
 def test_the_good_file_loads_and_compiles(tmp_path):
     write(tmp_path, GOOD)
     (policy,) = load(tmp_path).policies
-    compiled = check_policy(policy, ibis.table(input_table_schema(["sme"]), name="policy_frame"),
-                            dt.date(2023, 12, 31))  # fmt: skip
+    compiled = check_policy(
+        policy, ibis.table(input_table_schema(["sme"]), name="policy_frame"), dt.date(2023, 12, 31)
+    )
     assert policy.assessments == ["sme"] and compiled.budget == 100 * 10_000 * 100
 
 
-@pytest.mark.parametrize(("old", "new", "line", "reason"), [
-    ("form: reward", "form: gift", 8, "form"),
-    ("provenance: illustrative", "provenance: rumour", 5, "provenance"),
-    ("provenance: illustrative", "provenance: published", 1, "known"),
-    ("last_reviewed: 2024-06-01", "last_reviewed: soon", 6, "last_reviewed"),
-    ('region: {code: "210100"', 'region: {code: "2101"', 13, "scope.region.code"),
-    ("  fixed: param.reward", "  fixed: 100000", 24, "单位"),
-    ("  fixed: param.reward", "  percent: {of: revenue_y1}", 24, "rate"),
-    ("  fixed: param.reward", "  fixed: param.reward\n  round: 毛", 25, "amount.round"),
-    ("when_exceeded: rank", "when_exceeded: lottery", 27, "when_exceeded"),
-    ("  rank_by: [revenue_y1 desc]", "  rank_by: [revenue_y1 downwards]", 28, "rank_by"),
-    ("  rank_by: [revenue_y1 desc]", "", 26, "rank_by"),
-    ("    mark: ✅\n", "    mark: ok\n", 20, "mark"),
-    ("    expr: status_sme", "    judged: true\n    expr: status_sme", 21, "judged"),
-    ("name: {zh: 示例奖励, en: example reward}", "name: {zh: 示例奖励, en: example reward}\nname: again", 3, "重复"),
-    ("effective: {from: 2022-01-01}", "effective: {from: 2022-01-01, to: 2021-01-01}", 4, "effective.to"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("old", "new", "line", "reason"),
+    [
+        ("form: reward", "form: gift", 8, "form"),
+        ("provenance: illustrative", "provenance: rumour", 5, "provenance"),
+        ("provenance: illustrative", "provenance: published", 1, "known"),
+        ("last_reviewed: 2024-06-01", "last_reviewed: soon", 6, "last_reviewed"),
+        ('region: {code: "210100"', 'region: {code: "2101"', 13, "scope.region.code"),
+        ("  fixed: param.reward", "  fixed: 100000", 24, "单位"),
+        ("  fixed: param.reward", "  percent: {of: revenue_y1}", 24, "rate"),
+        ("  fixed: param.reward", "  fixed: param.reward\n  round: 毛", 25, "amount.round"),
+        ("when_exceeded: rank", "when_exceeded: lottery", 27, "when_exceeded"),
+        ("  rank_by: [revenue_y1 desc]", "  rank_by: [revenue_y1 downwards]", 28, "rank_by"),
+        ("  rank_by: [revenue_y1 desc]", "", 26, "rank_by"),
+        ("    mark: ✅\n", "    mark: ok\n", 20, "mark"),
+        ("    expr: status_sme", "    judged: true\n    expr: status_sme", 21, "judged"),
+        (
+            "name: {zh: 示例奖励, en: example reward}",
+            "name: {zh: 示例奖励, en: example reward}\nname: again",
+            3,
+            "重复",
+        ),
+        (
+            "effective: {from: 2022-01-01}",
+            "effective: {from: 2022-01-01, to: 2021-01-01}",
+            4,
+            "effective.to",
+        ),
+    ],
+)
 def test_reading_fails_with_file_line_and_reason(tmp_path, old, new, line, reason):
     error = failure(tmp_path, old, new)
     assert error.line == line, error
@@ -140,12 +158,17 @@ def test_a_budget_from_enterprise_data_fails(tmp_path):
 
 def test_stacking_rules_of_one_group_must_agree(tmp_path):
     first = GOOD + "stacking: {matter: rd_cost, rule: larger}\n"
-    second = GOOD.replace("example_reward", "other_reward") + "stacking: {matter: rd_cost, rule: priority}\n"
+    second = (
+        GOOD.replace("example_reward", "other_reward")
+        + "stacking: {matter: rd_cost, rule: priority}\n"
+    )
     write(tmp_path, first, "a.yaml")
     write(tmp_path, second, "b.yaml")
     with pytest.raises(DeclarationError) as info:
         load(tmp_path)
-    assert info.value.path.endswith("b.yaml") and info.value.line == 29 and "同一规则" in info.value.zh
+    assert (
+        info.value.path.endswith("b.yaml") and info.value.line == 29 and "同一规则" in info.value.zh
+    )
 
 
 def test_not_combinable_with_an_unknown_policy_fails(tmp_path):

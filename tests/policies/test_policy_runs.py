@@ -51,7 +51,10 @@ def test_published_reward_goes_to_the_firm_above_the_threshold(run):
     rows = payouts(run)
     big = rows[("合同大户", "shenyang_tech_contract_reward")]
     assert (big["outcome"], big["amount_paid"]) == ("paid", 20 * WAN)
-    assert ("合同小户", "shenyang_tech_contract_reward") not in rows  # exactly 5,000万元: ineligible
+    assert (
+        "合同小户",
+        "shenyang_tech_contract_reward",
+    ) not in rows  # exactly 5,000万元: ineligible
     assert ("广州合同户", "shenyang_tech_contract_reward") not in rows  # outside the scope
     detail = run.detail["shenyang_tech_contract_reward"].to_pylist()
     assert [r["v__tech_contract_turnover_y1"] for r in detail] == [6000 * WAN]
@@ -69,11 +72,17 @@ def test_assessment_status_of_the_same_run_decides_and_stacking_keeps_the_larger
     passed = set(sme.filter(pc.equal(sme["status"], "pass"))["name"].to_pylist())
     assert {"算力券企业", "研发补助企业"} <= passed
     rows = payouts(run)
-    voucher_firm = (rows[("算力券企业", "compute_vouchers")], rows[("算力券企业", "rd_expense_post_subsidy")])
+    voucher_firm = (
+        rows[("算力券企业", "compute_vouchers")],
+        rows[("算力券企业", "rd_expense_post_subsidy")],
+    )
     assert [r["outcome"] for r in voucher_firm] == ["paid", "excluded"]
     assert voucher_firm[0]["amount_paid"] == 10 * WAN and voucher_firm[1]["amount"] == 3 * WAN
     assert voucher_firm[1]["superseded_by"] == "compute_vouchers"
-    subsidy_firm = (rows[("研发补助企业", "rd_expense_post_subsidy")], rows[("研发补助企业", "compute_vouchers")])
+    subsidy_firm = (
+        rows[("研发补助企业", "rd_expense_post_subsidy")],
+        rows[("研发补助企业", "compute_vouchers")],
+    )
     assert [r["outcome"] for r in subsidy_firm] == ["paid", "excluded"]
     assert subsidy_firm[0]["amount_paid"] == 15 * WAN
 
@@ -87,12 +96,18 @@ def test_the_run_is_recorded_with_versions_and_its_audit_record(run, store):
     assert len(versions["compute_vouchers"]["sha256"]) == 64
     again, warnings = stored_as_run(stored)
     assert warnings == []
-    (explanation,) = [e for e in explain_enterprise(again, _id(run, "合同大户"))
-                      if e.policy.id == "shenyang_tech_contract_reward"]
+    (explanation,) = [
+        e
+        for e in explain_enterprise(again, _id(run, "合同大户"))
+        if e.policy.id == "shenyang_tech_contract_reward"
+    ]
     text = "\n".join(explanation.lines("zh"))
     assert "6,000.00 万元" in text and "200,000.00 元" in text and "沈阳日报" in text
     with session_scope(engine) as s:
-        assert s.scalar(select(AuditEntry.action).where(AuditEntry.subject == f"run {run.run_id}")) == "policy.run"
+        assert (
+            s.scalar(select(AuditEntry.action).where(AuditEntry.subject == f"run {run.run_id}"))
+            == "policy.run"
+        )
 
 
 def _id(run, name: str) -> int:
@@ -123,8 +138,12 @@ def test_whatif_reuses_the_current_rows_only_where_the_sql_is_unchanged(store, r
     engine, _ = store
     budget = whatif(engine, "compute_vouchers", ["budget=5万元"], as_of=AS_OF)
     assert all(budget.after.detail[p] is budget.before.detail[p] for p in budget.after.detail)
-    alone = evaluate_policies(engine, as_of=AS_OF, only={"compute_vouchers"},
-                              overrides={"compute_vouchers": budget.changes})  # fmt: skip
+    alone = evaluate_policies(
+        engine,
+        as_of=AS_OF,
+        only={"compute_vouchers"},
+        overrides={"compute_vouchers": budget.changes},
+    )
     keys = [("policy", "ascending"), ("enterprise_id", "ascending")]
     assert budget.after.results.sort_by(keys).equals(alone.results.sort_by(keys))
     threshold = whatif(engine, "shenyang_tech_contract_reward", ["min_turnover=4000"], as_of=AS_OF)
@@ -135,16 +154,32 @@ def test_whatif_reuses_the_current_rows_only_where_the_sql_is_unchanged(store, r
 def test_an_objection_re_evaluates_one_firm_and_keeps_both_versions(store, run):
     engine, codes = store
     with pytest.raises(ValueError, match="单位"):
-        correct(engine, run.run_id, codes["合同小户"], ["tech_contract_turnover_y1=50000001"],
-                reason="漏登合同", actor="测试员")  # fmt: skip
-    result = correct(engine, run.run_id, codes["合同小户"], ["tech_contract_turnover_y1=5000.01万元"],
-                     reason="漏登一份技术服务合同", actor="测试员")  # fmt: skip
+        correct(
+            engine,
+            run.run_id,
+            codes["合同小户"],
+            ["tech_contract_turnover_y1=50000001"],
+            reason="漏登合同",
+            actor="测试员",
+        )
+    result = correct(
+        engine,
+        run.run_id,
+        codes["合同小户"],
+        ["tech_contract_turnover_y1=5000.01万元"],
+        reason="漏登一份技术服务合同",
+        actor="测试员",
+    )
     assert "shenyang_tech_contract_reward" not in {r["policy"] for r in result.before}
     after = {r["policy"]: r for r in result.after}
     assert after["shenyang_tech_contract_reward"]["amount_paid"] == 20 * WAN
     (entry,) = corrections_of(engine, run.run_id, codes["合同小户"])
-    assert entry.detail["inputs_after"]["shenyang_tech_contract_reward"]["v__tech_contract_turnover_y1"] == \
-        5_000_010_000  # fmt: skip
+    assert (
+        entry.detail["inputs_after"]["shenyang_tech_contract_reward"][
+            "v__tech_contract_turnover_y1"
+        ]
+        == 5_000_010_000
+    )
     assert entry.detail["inputs_before"]["shenyang_tech_contract_reward"] == {}
     with session_scope(engine) as s:
         kinds = dict(s.execute(select(EvaluationRun.id, EvaluationRun.kind)).all())
@@ -156,8 +191,14 @@ def test_an_objection_re_evaluates_one_firm_and_keeps_both_versions(store, run):
 
 def test_a_correction_under_a_budget_gets_at_most_what_was_left(store, run):
     engine, codes = store
-    result = correct(engine, run.run_id, codes["算力券企业"], ["rd_expense_y1=1000万元"],
-                     reason="研发费用更正", actor="测试员")  # fmt: skip
+    result = correct(
+        engine,
+        run.run_id,
+        codes["算力券企业"],
+        ["rd_expense_y1=1000万元"],
+        reason="研发费用更正",
+        actor="测试员",
+    )
     after = {r["policy"]: r for r in result.after}
     subsidy = after["rd_expense_post_subsidy"]
     assert subsidy["amount"] == 85 * WAN and subsidy["outcome"] == "paid"  # (1000 − 150) × 10 %
@@ -167,7 +208,9 @@ def test_a_correction_under_a_budget_gets_at_most_what_was_left(store, run):
 def test_same_payouts_on_every_store(engine):
     build(engine)
     result = evaluate_policies(engine, as_of=AS_OF, only={"shenyang_tech_contract_reward"})
-    assert [(r["name"], r["amount_paid"]) for r in result.results.to_pylist()] == [("合同大户", 20 * WAN)]
+    assert [(r["name"], r["amount_paid"]) for r in result.results.to_pylist()] == [
+        ("合同大户", 20 * WAN)
+    ]
 
 
 def test_stacking_and_budgets_on_the_engine_of_every_store(engine):
@@ -175,15 +218,24 @@ def test_stacking_and_budgets_on_the_engine_of_every_store(engine):
     keeps the larger, a short budget shares what it has, a ranking one pays nobody past it."""
     build(engine)
     backend = "postgres" if engine.dialect.name == "postgresql" else "duckdb"
-    budgets = {"rd_expense_post_subsidy": {"budget": 10 * WAN}, "compute_vouchers": {"budget": 5 * WAN}}
-    result = evaluate_policies(engine, as_of=AS_OF, backend=backend, overrides=budgets,
-                               only={"compute_vouchers"})  # fmt: skip
-    rows = {(r["name"], r["policy"]): (r["outcome"], r["amount_paid"]) for r in result.results.to_pylist()
-            if r["name"] in ("算力券企业", "研发补助企业")}  # fmt: skip
-    assert rows == {("算力券企业", "compute_vouchers"): ("unfunded", 0),
-                    ("算力券企业", "rd_expense_post_subsidy"): ("excluded", 0),
-                    ("研发补助企业", "rd_expense_post_subsidy"): ("reduced", 10 * WAN),
-                    ("研发补助企业", "compute_vouchers"): ("excluded", 0)}  # fmt: skip
+    budgets = {
+        "rd_expense_post_subsidy": {"budget": 10 * WAN},
+        "compute_vouchers": {"budget": 5 * WAN},
+    }
+    result = evaluate_policies(
+        engine, as_of=AS_OF, backend=backend, overrides=budgets, only={"compute_vouchers"}
+    )
+    rows = {
+        (r["name"], r["policy"]): (r["outcome"], r["amount_paid"])
+        for r in result.results.to_pylist()
+        if r["name"] in ("算力券企业", "研发补助企业")
+    }
+    assert rows == {
+        ("算力券企业", "compute_vouchers"): ("unfunded", 0),
+        ("算力券企业", "rd_expense_post_subsidy"): ("excluded", 0),
+        ("研发补助企业", "rd_expense_post_subsidy"): ("reduced", 10 * WAN),
+        ("研发补助企业", "compute_vouchers"): ("excluded", 0),
+    }
 
 
 def test_not_in_force_before_its_date(store):

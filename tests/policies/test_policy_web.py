@@ -33,8 +33,16 @@ def test_policies_page_lists_policies_and_the_run(city):
 
 def test_a_district_analyst_sees_only_the_district_totals(city):
     city, run = city
-    mine = [r for r in run.results.to_pylist() if r["district_id"] == city.district_id and r["amount_paid"]]
-    others = [r for r in run.results.to_pylist() if r["district_id"] != city.district_id and r["amount_paid"]]
+    mine = [
+        r
+        for r in run.results.to_pylist()
+        if r["district_id"] == city.district_id and r["amount_paid"]
+    ]
+    others = [
+        r
+        for r in run.results.to_pylist()
+        if r["district_id"] != city.district_id and r["amount_paid"]
+    ]
     page = client_for(city, "district").get("/policies")
     assert page.status_code == 200 and "仅本区数据" in page.text
     if others:
@@ -50,7 +58,9 @@ def test_policy_page_shows_rules_and_provenance(city):
     page = client_for(city, "analyst").get("/policies/shenyang_tech_contract_reward")
     assert page.status_code == 200
     assert "tech_contract_turnover_y1 &gt; param.min_turnover" in page.text and "未知" in page.text
-    assert client_for(city, "analyst", raise_errors=False).get("/policies/nothing").status_code == 404
+    assert (
+        client_for(city, "analyst", raise_errors=False).get("/policies/nothing").status_code == 404
+    )
 
 
 def test_profile_panel_is_scoped(city):
@@ -58,9 +68,13 @@ def test_profile_panel_is_scoped(city):
     own = client_for(city, "enterprise").get(f"/policies/enterprise/{city.enterprise_id}/panel")
     assert own.status_code == 200
     other = client_for(city, "enterprise", raise_errors=False).get(
-        f"/policies/enterprise/{city.other_enterprise_id}/panel")
+        f"/policies/enterprise/{city.other_enterprise_id}/panel"
+    )
     assert other.status_code == 404
-    assert client_for(city, "enterprise", raise_errors=False).get("/policies").status_code in (401, 403)
+    assert client_for(city, "enterprise", raise_errors=False).get("/policies").status_code in (
+        401,
+        403,
+    )
     paid = next(r for r in run.results.to_pylist() if r["amount_paid"])
     panel = client_for(city, "analyst").get(f"/policies/enterprise/{paid['enterprise_id']}/panel")
     assert "依据" in panel.text or "符合" in panel.text
@@ -73,8 +87,11 @@ def test_api_lists_policies_with_the_run_totals(city):
     assert body["run_id"] == run.run_id
     assert {p["id"] for p in body["policies"]} >= {"shenyang_tech_contract_reward"}
     totals = {t["policy"]: t for t in body["totals"]}
-    paid = sum(1 for r in run.results.to_pylist()
-               if r["policy"] == "shenyang_tech_contract_reward" and r["outcome"] in ("paid", "reduced"))
+    paid = sum(
+        1
+        for r in run.results.to_pylist()
+        if r["policy"] == "shenyang_tech_contract_reward" and r["outcome"] in ("paid", "reduced")
+    )
     assert totals["shenyang_tech_contract_reward"]["paid_count"] == paid
     assert client_for(city, "enterprise").get("/api/policies").status_code == 403
 
@@ -90,9 +107,19 @@ def test_whatif_page_and_api_compare_before_and_after(city):
     assert all(c["change"] > 0 for c in body["changed"]) and body["gainers"] >= len(body["changed"])
     page = analyst.get("/policies/shenyang_tech_contract_reward/whatif", params=query)
     assert page.status_code == 200 and 'id="whatif-totals"' in page.text
-    bad = analyst.get("/api/policies/shenyang_tech_contract_reward/whatif", params={"set": "nope=1"})
+    bad = analyst.get(
+        "/api/policies/shenyang_tech_contract_reward/whatif", params={"set": "nope=1"}
+    )
     assert bad.status_code == 422 and "unknown parameter" in bad.text
-    assert "未知参数" in analyst.get("/policies/shenyang_tech_contract_reward/whatif",
-                                 params={"set": "nope=1"}).text
-    assert client_for(city, "district").get(
-        "/api/policies/shenyang_tech_contract_reward/whatif", params=query).status_code == 403
+    assert (
+        "未知参数"
+        in analyst.get(
+            "/policies/shenyang_tech_contract_reward/whatif", params={"set": "nope=1"}
+        ).text
+    )
+    assert (
+        client_for(city, "district")
+        .get("/api/policies/shenyang_tech_contract_reward/whatif", params=query)
+        .status_code
+        == 403
+    )

@@ -41,8 +41,14 @@ DISTRICTS = {
     "440305": ("南山区", "深圳市", "广东省"),
 }
 # firm key: the import kind of its list
-LISTS = {"ip": "ip_rights", "incidents": "incidents", "standards": "standards",
-         "awards": "awards", "platforms": "platforms", "rounds": "financing_rounds"}  # fmt: skip
+LISTS = {
+    "ip": "ip_rights",
+    "incidents": "incidents",
+    "standards": "standards",
+    "awards": "awards",
+    "platforms": "platforms",
+    "rounds": "financing_rounds",
+}
 COUNTS = ("employees", "tech_staff", "conversions")
 # Every list a test registry may import: the same set keeps one compiled population SQL per date.
 ALL_LISTS = tuple(LISTS.values())
@@ -70,7 +76,9 @@ def registered(folder: Path, firms: list[dict]):
     return engine
 
 
-def registry(engine, firms: list[dict], *, lists: tuple[str, ...] = ("ip_rights",)) -> dict[str, int]:
+def registry(
+    engine, firms: list[dict], *, lists: tuple[str, ...] = ("ip_rights",)
+) -> dict[str, int]:
     """Write ``firms`` and mark ``lists`` as imported; returns credit code → enterprise id.
 
     List rows per firm (dates as ``datetime.date``, money in 万元):
@@ -80,22 +88,42 @@ def registry(engine, firms: list[dict], *, lists: tuple[str, ...] = ("ip_rights"
     """
     now = dt.datetime(2024, 1, 1)
     used = {LISTS[key] for firm in firms for key in LISTS if firm.get(key)}
-    kinds = ["districts", "enterprises", "enterprise_years", *dict.fromkeys([*lists, *sorted(used)])]
+    kinds = [
+        "districts",
+        "enterprises",
+        "enterprise_years",
+        *dict.fromkeys([*lists, *sorted(used)]),
+    ]
     ids = {}
     with session_scope(engine) as s:
         batches = {}
         for kind in kinds:
-            batch = ImportBatch(kind=kind, source="test", actor="test", started_at=now,
-                                finished_at=now, as_of=AS_OF, rows_total=0, rows_inserted=0,
-                                rows_updated=0, rows_unchanged=0)  # fmt: skip
+            batch = ImportBatch(
+                kind=kind,
+                source="test",
+                actor="test",
+                started_at=now,
+                finished_at=now,
+                as_of=AS_OF,
+                rows_total=0,
+                rows_inserted=0,
+                rows_updated=0,
+                rows_unchanged=0,
+            )
             s.add(batch)
             s.flush()
             batches[kind] = batch.id
         districts = {}
         for code in dict.fromkeys([f.get("district", "210102") for f in firms] or ["210102"]):
             name, city, province = DISTRICTS[code]
-            district = District(code=code, name=name, city=city, province=province, kind="district",
-                                **_provenance(batches["districts"]))  # fmt: skip
+            district = District(
+                code=code,
+                name=name,
+                city=city,
+                province=province,
+                kind="district",
+                **_provenance(batches["districts"]),
+            )
             s.add(district)
             s.flush()
             districts[code] = district.id
@@ -103,48 +131,105 @@ def registry(engine, firms: list[dict], *, lists: tuple[str, ...] = ("ip_rights"
             n = next(_serial)
             region = firm.get("district", "210102")
             code = firm.get("code") or make_credit_code("9", "1", region, f"T{n:07d}")
-            e = Enterprise(credit_code=code, name=firm.get("name", f"测试企业{n}"),
-                           district_id=districts[region],
-                           founded_on=firm.get("founded_on", dt.date(2015, 1, 1)),
-                           hnte_field=firm.get("hnte_field"), tax_collection=firm.get("tax_collection"),
-                           industry_code=firm.get("industry_code", "C3311"), listed=firm.get("listed", False),
-                           valuation=_wan(firm.get("valuation")),
-                           hnte_certified_on=firm.get("hnte_certified_on"),
-                           **_provenance(batches["enterprises"]))  # fmt: skip
+            e = Enterprise(
+                credit_code=code,
+                name=firm.get("name", f"测试企业{n}"),
+                district_id=districts[region],
+                founded_on=firm.get("founded_on", dt.date(2015, 1, 1)),
+                hnte_field=firm.get("hnte_field"),
+                tax_collection=firm.get("tax_collection"),
+                industry_code=firm.get("industry_code", "C3311"),
+                listed=firm.get("listed", False),
+                valuation=_wan(firm.get("valuation")),
+                hnte_certified_on=firm.get("hnte_certified_on"),
+                **_provenance(batches["enterprises"]),
+            )
             s.add(e)
             s.flush()
             ids[code] = e.id
             for year, values in firm.get("years", {}).items():
                 money = {k: _wan(v) for k, v in values.items() if k not in COUNTS and v is not None}
                 counts = {k: v for k, v in values.items() if k in COUNTS}
-                s.add(EnterpriseYear(enterprise_id=e.id, year=year, **money, **counts,
-                                     **_provenance(batches["enterprise_years"])))  # fmt: skip
+                s.add(
+                    EnterpriseYear(
+                        enterprise_id=e.id,
+                        year=year,
+                        **money,
+                        **counts,
+                        **_provenance(batches["enterprise_years"]),
+                    )
+                )
             for i, (kind, acquisition) in enumerate(firm.get("ip", [])):
-                s.add(IPRight(enterprise_id=e.id, kind=kind, number=f"{code}-{i}",
-                              applied_on=dt.date(2019, 1, 1), granted_on=dt.date(2020, 1, 1),
-                              acquisition=acquisition, **_provenance(batches["ip_rights"])))  # fmt: skip
+                s.add(
+                    IPRight(
+                        enterprise_id=e.id,
+                        kind=kind,
+                        number=f"{code}-{i}",
+                        applied_on=dt.date(2019, 1, 1),
+                        granted_on=dt.date(2020, 1, 1),
+                        acquisition=acquisition,
+                        **_provenance(batches["ip_rights"]),
+                    )
+                )
             _lists(s, e.id, code, firm, batches)
     return ids
 
 
 def _lists(s, enterprise_id: int, code: str, firm: dict, batches: dict[str, int]) -> None:
     for occurred_on, kind in firm.get("incidents", []):
-        s.add(Incident(enterprise_id=enterprise_id, occurred_on=occurred_on, kind=kind,
-                       **_provenance(batches["incidents"])))  # fmt: skip
+        s.add(
+            Incident(
+                enterprise_id=enterprise_id,
+                occurred_on=occurred_on,
+                kind=kind,
+                **_provenance(batches["incidents"]),
+            )
+        )
     for i, (level, role, published_on) in enumerate(firm.get("standards", [])):
-        s.add(Standard(enterprise_id=enterprise_id, number=f"GB/T {code[-6:]}.{i}", name="测试标准",
-                       level=level, role=role, published_on=published_on,
-                       **_provenance(batches["standards"])))  # fmt: skip
+        s.add(
+            Standard(
+                enterprise_id=enterprise_id,
+                number=f"GB/T {code[-6:]}.{i}",
+                name="测试标准",
+                level=level,
+                role=role,
+                published_on=published_on,
+                **_provenance(batches["standards"]),
+            )
+        )
     for i, (level, rank, year) in enumerate(firm.get("awards", [])):
-        s.add(Award(enterprise_id=enterprise_id, name=f"科学技术进步奖{i}", level=level, rank=rank,
-                    year=year, **_provenance(batches["awards"])))  # fmt: skip
+        s.add(
+            Award(
+                enterprise_id=enterprise_id,
+                name=f"科学技术进步奖{i}",
+                level=level,
+                rank=rank,
+                year=year,
+                **_provenance(batches["awards"]),
+            )
+        )
     for i, (kind, level, approved_on) in enumerate(firm.get("platforms", [])):
-        s.add(Platform(name=f"{code}平台{i}", kind=kind, level=level, enterprise_id=enterprise_id,
-                       host_name=firm.get("name", code), approved_on=approved_on,
-                       **_provenance(batches["platforms"])))  # fmt: skip
+        s.add(
+            Platform(
+                name=f"{code}平台{i}",
+                kind=kind,
+                level=level,
+                enterprise_id=enterprise_id,
+                host_name=firm.get("name", code),
+                approved_on=approved_on,
+                **_provenance(batches["platforms"]),
+            )
+        )
     for i, (closed_on, amount) in enumerate(firm.get("rounds", [])):
-        s.add(FinancingRound(enterprise_id=enterprise_id, closed_on=closed_on, round=f"第{i + 1}轮",
-                             amount=_wan(amount), **_provenance(batches["financing_rounds"])))  # fmt: skip
+        s.add(
+            FinancingRound(
+                enterprise_id=enterprise_id,
+                closed_on=closed_on,
+                round=f"第{i + 1}轮",
+                amount=_wan(amount),
+                **_provenance(batches["financing_rounds"]),
+            )
+        )
 
 
 def rows_by_name(table) -> dict[str, dict]:

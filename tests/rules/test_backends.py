@@ -75,8 +75,11 @@ def pow_columns(declaration: Declaration) -> set[str]:
     """The shown values that come from cagr() (a pow), directly or through other metrics."""
     powered = set()
     while True:
-        found = {name for name, metric in declaration.metrics.items()
-                 if "cagr(" in metric.expr or any(re.search(rf"\b{p}\b", metric.expr) for p in powered)}
+        found = {
+            name
+            for name, metric in declaration.metrics.items()
+            if "cagr(" in metric.expr or any(re.search(rf"\b{p}\b", metric.expr) for p in powered)
+        }
         if found <= powered:
             break
         powered |= found
@@ -88,7 +91,9 @@ def pow_columns(declaration: Declaration) -> set[str]:
     return columns
 
 
-def assert_same_detail(expected: pa.Table, got: pa.Table, declaration: Declaration, label: str) -> None:
+def assert_same_detail(
+    expected: pa.Table, got: pa.Table, declaration: Declaration, label: str
+) -> None:
     assert got.column_names == expected.column_names, label
     tolerant = pow_columns(declaration)
     for name in expected.column_names:
@@ -97,12 +102,14 @@ def assert_same_detail(expected: pa.Table, got: pa.Table, declaration: Declarati
             continue
         assert name in tolerant and pa.types.is_floating(expected[name].type), (
             f"{label} {declaration.id}.{name}: "
-            f"{[(i, w, h) for i, (w, h) in enumerate(zip(want, have)) if w != h][:5]}")  # fmt: skip
+            f"{[(i, w, h) for i, (w, h) in enumerate(zip(want, have)) if w != h][:5]}"
+        )
         for i, (w, h) in enumerate(zip(want, have, strict=True)):
             assert (w is None) == (h is None), f"{label} {declaration.id}.{name} row {i}: {w} ≠ {h}"
             if w is not None:
-                assert math.isclose(w, h, rel_tol=POW_TOLERANCE, abs_tol=POW_TOLERANCE), \
-                    f"{label} {declaration.id}.{name} row {i}: {w} ≠ {h}"  # fmt: skip
+                assert math.isclose(w, h, rel_tol=POW_TOLERANCE, abs_tol=POW_TOLERANCE), (
+                    f"{label} {declaration.id}.{name} row {i}: {w} ≠ {h}"
+                )
 
 
 def assert_same_run(expected: RunResult, got: RunResult, label: str) -> None:
@@ -111,7 +118,9 @@ def assert_same_run(expected: RunResult, got: RunResult, label: str) -> None:
     assert got.results.schema == expected.results.schema
     assert got.results.to_pylist() == expected.results.to_pylist(), label
     for declaration in expected.declarations:
-        assert_same_detail(expected.detail[declaration.id], got.detail[declaration.id], declaration, label)
+        assert_same_detail(
+            expected.detail[declaration.id], got.detail[declaration.id], declaration, label
+        )
 
 
 def test_the_reference_run_is_not_trivial(reference):
@@ -144,7 +153,9 @@ def test_spark_gives_the_reference_results(spark, postgres_city, reference, cata
 
 
 def test_the_postgres_backend_refuses_a_sqlite_store(sqlite_city):
-    with pytest.raises(BackendError, match="the postgres backend computes inside a PostgreSQL store"):
+    with pytest.raises(
+        BackendError, match="the postgres backend computes inside a PostgreSQL store"
+    ):
         open_store(sqlite_city, "postgres")
     with pytest.raises(BackendError, match="unknown backend"):
         open_store(sqlite_city, "oracle")
@@ -159,15 +170,23 @@ def test_assess_names_the_reason_when_the_backend_does_not_fit_the_store(sqlite_
 
 
 @pytest.mark.postgres
-def test_assess_runs_inside_postgresql_from_the_command_line(postgres_city, reference, monkeypatch,
-                                                            tmp_path):  # fmt: skip
-    monkeypatch.setenv("XINZHI_DATABASE_URL", postgres_city.url.render_as_string(hide_password=False))
+def test_assess_runs_inside_postgresql_from_the_command_line(
+    postgres_city, reference, monkeypatch, tmp_path
+):
+    monkeypatch.setenv(
+        "XINZHI_DATABASE_URL", postgres_city.url.render_as_string(hide_password=False)
+    )
     monkeypatch.setenv("XINZHI_RUNS_DIR", str(tmp_path))
     output = tmp_path / "hnte.parquet"
-    result = CliRunner().invoke(app, ["assess", "--backend", "postgres", "--only", "hnte",
-                                      "--output", str(output)])  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["assess", "--backend", "postgres", "--only", "hnte", "--output", str(output)]
+    )
     assert result.exit_code == 0, result.output
     written = pq.read_table(output).select(["credit_code", "status", "score_low", "gap"])
     expected = reference.results.filter(pc.equal(reference.results["assessment"], "hnte"))
-    assert written.to_pylist() == expected.select(["credit_code", "status", "score_low", "gap_zh"]) \
-        .rename_columns(["credit_code", "status", "score_low", "gap"]).to_pylist()  # fmt: skip
+    assert (
+        written.to_pylist()
+        == expected.select(["credit_code", "status", "score_low", "gap_zh"])
+        .rename_columns(["credit_code", "status", "score_low", "gap"])
+        .to_pylist()
+    )

@@ -24,10 +24,21 @@ HNTE = load_catalog().get("hnte", AS_OF)
 
 
 def _row(enterprise_id, status, failed=None, score=(80, 80), gap=None):
-    return {"enterprise_id": enterprise_id, "credit_code": f"C{enterprise_id}", "name": f"企业{enterprise_id}",
-            "district_id": None, "assessment": "hnte", "status": status, "score_low": score[0],
-            "score_high": score[1], "failed": failed, "unknown": None, "missing": None,
-            "gap_zh": gap, "gap_en": gap}  # fmt: skip
+    return {
+        "enterprise_id": enterprise_id,
+        "credit_code": f"C{enterprise_id}",
+        "name": f"企业{enterprise_id}",
+        "district_id": None,
+        "assessment": "hnte",
+        "status": status,
+        "score_low": score[0],
+        "score_high": score[1],
+        "failed": failed,
+        "unknown": None,
+        "missing": None,
+        "gap_zh": gap,
+        "gap_en": gap,
+    }
 
 
 @pytest.fixture
@@ -44,8 +55,17 @@ def recorded(sqlite_engine):
         _row(ids[6], "undetermined", score=(50, 90)),
     ]
     with session_scope(sqlite_engine) as session:
-        session.add(Target(indicator="国家高新技术企业数量", region="和平区", year=2023,
-                           value=Decimal(5), unit="家", source="test", as_of=AS_OF))  # fmt: skip
+        session.add(
+            Target(
+                indicator="国家高新技术企业数量",
+                region="和平区",
+                year=2023,
+                value=Decimal(5),
+                unit="家",
+                source="test",
+                as_of=AS_OF,
+            )
+        )
     district = _district_id(sqlite_engine)
     table = pa.Table.from_pylist([{**r, "district_id": district} for r in rows], _long_schema())
     result = RunResult(AS_OF, [HNTE], table, {}, summary=summarise(table, [HNTE]))
@@ -120,7 +140,9 @@ def test_pipeline_of_a_real_run_agrees_with_the_run(sqlite_engine, tmp_path, mon
     pipeline = build_pipeline(sqlite_engine, distance=Distance(max_failed=2, score_margin=15))
     rows = result.results.to_pylist()
     for assessment, counts in result.summary["counts"].items():
-        city = next(r for r in pipeline.rows if r.assessment == assessment and r.district_id is None)
+        city = next(
+            r for r in pipeline.rows if r.assessment == assessment and r.district_id is None
+        )
         assert (city.passed, city.undetermined) == (counts["pass"], counts["undetermined"])
         districts = [r for r in pipeline.rows if r.assessment == assessment and r.district_id]
         assert sum(r.seedlings for r in districts) == city.seedlings
@@ -130,14 +152,29 @@ def test_pipeline_of_a_real_run_agrees_with_the_run(sqlite_engine, tmp_path, mon
         row = status[(seedling.enterprise_id, seedling.assessment)]
         assert row["status"] == "fail" and 1 <= len(seedling.failed) <= 2
         assert seedling.score_short is None or seedling.score_short <= 15
-    hnte = next(r for r in pipeline.rows if r.assessment == "hnte" and r.district_id is not None
-                and r.target is not None)  # the demo city has district HNTE targets
+    hnte = next(
+        r
+        for r in pipeline.rows
+        if r.assessment == "hnte" and r.district_id is not None and r.target is not None
+    )  # the demo city has district HNTE targets
     assert hnte.shortfall == max(0, int(-(-hnte.target // 1)) - hnte.passed)
 
     monkeypatch.setenv("XINZHI_DATABASE_URL", str(sqlite_engine.url))
     out = tmp_path / "苗企.xlsx"
-    cli = CliRunner().invoke(app, ["cultivate", "--max-failed", "2", "--score-margin", "15",
-                                   "--tier", "hnte", "-o", str(out)])  # fmt: skip
+    cli = CliRunner().invoke(
+        app,
+        [
+            "cultivate",
+            "--max-failed",
+            "2",
+            "--score-margin",
+            "15",
+            "--tier",
+            "hnte",
+            "-o",
+            str(out),
+        ],
+    )
     assert cli.exit_code == 0, cli.output
     assert "梯度培育" in cli.output and out.exists()
     from openpyxl import load_workbook

@@ -23,8 +23,14 @@ BASE_YEAR = 2020  # y4; the CAGR is (revenue 2023 / revenue 2020)^(1/3) − 1
 ROUND = [(dt.date(2022, 6, 1), 100_000)]  # a financing round of 10亿元 (private investment)
 
 
-def firm(name: str, revenue=(2000, 2000, 2000, 2000), employees=(50, 50, 50, 50), rd=None,
-         founded_on=dt.date(2010, 1, 1), **fields) -> dict:  # fmt: skip
+def firm(
+    name: str,
+    revenue=(2000, 2000, 2000, 2000),
+    employees=(50, 50, 50, 50),
+    rd=None,
+    founded_on=dt.date(2010, 1, 1),
+    **fields,
+) -> dict:
     """Figures for 2020–2023, oldest first; R&D defaults to 5 % of revenue; None = not reported."""
     rd = rd or tuple(None if r is None else r / 20 for r in revenue)
     years = {}
@@ -50,27 +56,60 @@ FIRMS = [
     firm("风投1000万", rounds=[(dt.date(2023, 3, 1), 1000)]),
     firm("风投999万", rounds=[(dt.date(2023, 3, 1), 999)]),
     firm("5年营收5亿", revenue=(50000,) * 4, rd=(1250,) * 4, founded_on=dt.date(2019, 1, 1)),
-    firm("5年营收不足5亿", revenue=(50000,) * 3 + (49999.99,), rd=(1250,) * 4,
-         founded_on=dt.date(2019, 1, 1)),
+    firm(
+        "5年营收不足5亿",
+        revenue=(50000,) * 3 + (49999.99,),
+        rd=(1250,) * 4,
+        founded_on=dt.date(2019, 1, 1),
+    ),
     firm("10年营收10亿", revenue=(100000,) * 4, rd=(2500,) * 4, founded_on=dt.date(2014, 1, 1)),
     firm("11年营收10亿", revenue=(100000,) * 4, founded_on=dt.date(2012, 6, 1)),
     firm("研发强度不足", revenue=(2000, 2400, 2900, 3456), rd=(67,) * 4),
     firm("成立20年", revenue=(2000, 2400, 2900, 3456), founded_on=dt.date(2003, 1, 1)),
     firm("成立21年", revenue=(2000, 2400, 2900, 3456), founded_on=dt.date(2002, 6, 1)),
-    firm("成立不足四年", revenue=(None, 800, 1000, 1500), rd=(None, 50, 50, 50),
-         founded_on=dt.date(2021, 3, 1)),
+    firm(
+        "成立不足四年",
+        revenue=(None, 800, 1000, 1500),
+        rd=(None, 50, 50, 50),
+        founded_on=dt.date(2021, 3, 1),
+    ),
     firm("基年营收未知", revenue=(None, 2400, 2900, 3456), rd=(100,) * 4),
     # Liaoning eaglet (assumed criteria, ❓)
-    firm("雏鹰达标", revenue=(1000,) * 4, rd=(100,) * 4, founded_on=dt.date(2013, 1, 1),
-         ip=[("invention_patent", "own")]),
-    firm("雏鹰超10年", revenue=(1000,) * 4, rd=(100,) * 4, founded_on=dt.date(2012, 12, 31),
-         ip=[("invention_patent", "own")]),
-    firm("雏鹰研发不足", revenue=(1000,) * 4, rd=(100,) * 3 + (99.99,), founded_on=dt.date(2013, 1, 1),
-         ip=[("invention_patent", "own")]),
-    firm("雏鹰无发明专利", revenue=(1000,) * 4, rd=(100,) * 4, founded_on=dt.date(2013, 1, 1),
-         ip=[("utility_model", "own")]),
-    firm("雏鹰研发未知", revenue=(1000,) * 4, rd=(100, 100, 100, None), founded_on=dt.date(2013, 1, 1),
-         ip=[("invention_patent", "own")]),
+    firm(
+        "雏鹰达标",
+        revenue=(1000,) * 4,
+        rd=(100,) * 4,
+        founded_on=dt.date(2013, 1, 1),
+        ip=[("invention_patent", "own")],
+    ),
+    firm(
+        "雏鹰超10年",
+        revenue=(1000,) * 4,
+        rd=(100,) * 4,
+        founded_on=dt.date(2012, 12, 31),
+        ip=[("invention_patent", "own")],
+    ),
+    firm(
+        "雏鹰研发不足",
+        revenue=(1000,) * 4,
+        rd=(100,) * 3 + (99.99,),
+        founded_on=dt.date(2013, 1, 1),
+        ip=[("invention_patent", "own")],
+    ),
+    firm(
+        "雏鹰无发明专利",
+        revenue=(1000,) * 4,
+        rd=(100,) * 4,
+        founded_on=dt.date(2013, 1, 1),
+        ip=[("utility_model", "own")],
+    ),
+    firm(
+        "雏鹰研发未知",
+        revenue=(1000,) * 4,
+        rd=(100, 100, 100, None),
+        founded_on=dt.date(2013, 1, 1),
+        ip=[("invention_patent", "own")],
+    ),
     # unicorns (Liaoning = national definition: > USD 1 bn = 70亿元 at 7)
     funded("独角兽达标", dt.date(2016, 1, 1), 700000.01),
     funded("估值恰10亿美元", dt.date(2016, 1, 1), 700000),
@@ -92,23 +131,39 @@ FIRMS = [
     firm("黄埔5年恰5亿", revenue=(30000, 30000, 40000, 50000), founded_on=dt.date(2019, 1, 1)),
     firm("黄埔5年超5亿", revenue=(30000, 30000, 40000, 50000.01), founded_on=dt.date(2019, 1, 1)),
     firm("黄埔5年超5亿未增长", revenue=(60000,) * 4, founded_on=dt.date(2019, 1, 1)),
-    firm("黄埔10年超10亿", revenue=(60000, 70000, 90000, 100000.01), founded_on=dt.date(2014, 1, 1)),
+    firm(
+        "黄埔10年超10亿", revenue=(60000, 70000, 90000, 100000.01), founded_on=dt.date(2014, 1, 1)
+    ),
     firm("培育复合20%", revenue=(500, 600, 720, 864)),
     firm("培育基年不足500万", revenue=(499.99, 600, 720, 864)),
     firm("同比50%", revenue=(1000, 1000, 1000, 1500)),
     firm("同比不足50%", revenue=(1000, 1000, 1000, 1499.99)),
-    firm("培育早期融资", revenue=(100,) * 4, founded_on=dt.date(2020, 1, 1),
-         rounds=[(dt.date(2021, 1, 1), 2000), (dt.date(2022, 1, 1), 3000)]),
-    firm("培育早期融资不足", revenue=(100,) * 4, founded_on=dt.date(2020, 1, 1),
-         rounds=[(dt.date(2022, 1, 1), 4999.99)]),
+    firm(
+        "培育早期融资",
+        revenue=(100,) * 4,
+        founded_on=dt.date(2020, 1, 1),
+        rounds=[(dt.date(2021, 1, 1), 2000), (dt.date(2022, 1, 1), 3000)],
+    ),
+    firm(
+        "培育早期融资不足",
+        revenue=(100,) * 4,
+        founded_on=dt.date(2020, 1, 1),
+        rounds=[(dt.date(2022, 1, 1), 4999.99)],
+    ),
     # Shenzhen: unicorn ≥ 70亿 & ≥ 3.5亿; potential ≤ 5 yrs 7亿 & 3,500万 / ≤ 9 yrs 35亿 & 1.75亿;
     # seed ≤ 5 yrs 3亿 & 1,000万 ("超过（含）" is ≥)
     funded("深圳独角兽", dt.date(2016, 1, 1), 700000, rounds=[(dt.date(2022, 1, 1), 35000)]),
-    funded("深圳独角兽融资不足", dt.date(2016, 1, 1), 700000, rounds=[(dt.date(2022, 1, 1), 34999.99)]),
+    funded(
+        "深圳独角兽融资不足", dt.date(2016, 1, 1), 700000, rounds=[(dt.date(2022, 1, 1), 34999.99)]
+    ),
     funded("深圳潜在5年", dt.date(2019, 1, 1), 70000, rounds=[(dt.date(2022, 1, 1), 3500)]),
-    funded("深圳潜在5年融资不足", dt.date(2019, 1, 1), 70000, rounds=[(dt.date(2022, 1, 1), 3499.99)]),
+    funded(
+        "深圳潜在5年融资不足", dt.date(2019, 1, 1), 70000, rounds=[(dt.date(2022, 1, 1), 3499.99)]
+    ),
     funded("深圳潜在9年", dt.date(2015, 1, 1), 350000, rounds=[(dt.date(2022, 1, 1), 17500)]),
-    funded("深圳潜在9年估值不足", dt.date(2015, 1, 1), 349999.99, rounds=[(dt.date(2022, 1, 1), 17500)]),
+    funded(
+        "深圳潜在9年估值不足", dt.date(2015, 1, 1), 349999.99, rounds=[(dt.date(2022, 1, 1), 17500)]
+    ),
     funded("深圳种子", dt.date(2020, 1, 1), 30000, rounds=[(dt.date(2022, 1, 1), 1000)]),
     funded("深圳种子6年", dt.date(2017, 6, 1), 30000, rounds=[(dt.date(2022, 1, 1), 1000)]),
     # Huangpu potential unicorn: ≤ 5 yrs, ≥ USD 100 M or RMB 6亿
@@ -137,12 +192,20 @@ def rows(run):
 
 def passes_on(rows, assessment: str, name: str, clause: str) -> None:
     row = rows(assessment, name)
-    assert (row[f"c__{clause}"], row["status"]) == (True, "pass"), (name, row["failed"], row["missing"])
+    assert (row[f"c__{clause}"], row["status"]) == (True, "pass"), (
+        name,
+        row["failed"],
+        row["missing"],
+    )
 
 
 def fails_on(rows, assessment: str, name: str, clause: str) -> None:
     row = rows(assessment, name)
-    assert (row[f"c__{clause}"], row["status"]) == (False, "fail"), (name, row["failed"], row["missing"])
+    assert (row[f"c__{clause}"], row["status"]) == (False, "fail"), (
+        name,
+        row["failed"],
+        row["missing"],
+    )
 
 
 # --- 辽宁省瞪羚企业 (辽科创办发〔2021〕2号, RULES.md §3.2 condition table) ---------------------
@@ -316,8 +379,10 @@ def test_unicorn_founded_at_most_ten_years(rows):
     fails_on(rows, "liaoning_unicorn", "独角兽11年", "age")
 
 
-@pytest.mark.parametrize("name, clause, needed", [("估值未知", "valuation", "valuation"),
-                                                  ("上市未知", "unlisted", "listed")])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, clause, needed",
+    [("估值未知", "valuation", "valuation"), ("上市未知", "unlisted", "listed")],
+)
 def test_unicorn_unknown_input_is_undetermined(rows, name, clause, needed):
     """Missing data is unknown, never a default: an unknown valuation or listing status makes
     the result undetermined and names the input."""
@@ -353,7 +418,9 @@ def test_potential_unicorn_is_below_a_unicorn(rows):
     assert rows("liaoning_unicorn", "潜在已是独角兽")["status"] == "pass"
 
 
-@pytest.mark.parametrize("name, clause", [("潜在已上市", "unlisted"), ("潜在无融资", "private_investment")])
+@pytest.mark.parametrize(
+    "name, clause", [("潜在已上市", "unlisted"), ("潜在无融资", "private_investment")]
+)
 def test_potential_unicorn_private_and_unlisted(rows, name, clause):
     """§3.1 潜在独角兽: 获得过私募投资，且尚未上市."""
     fails_on(rows, "potential_unicorn", name, clause)
@@ -468,7 +535,9 @@ def test_three_growth_measures_are_distinct(gradient_engine, rows):
     """RULES.md §8.5 and §3.3: for revenue 1,000 → 1,000 → 1,000 → 1,500 the 3-year CAGR
     (辽宁/黄埔) is 14.47 %, year-on-year growth (黄埔瞪羚培育) 50 %, and the HNTE 企业成长性 rate
     (工作指引: ½ × (y2/y1 + y3/y2) − 1 over the last three years) 25 %."""
-    assert rows("liaoning_gazelle", "同比50%")["v__revenue_cagr_3y"] == pytest.approx(1.5 ** (1 / 3) - 1)
+    assert rows("liaoning_gazelle", "同比50%")["v__revenue_cagr_3y"] == pytest.approx(
+        1.5 ** (1 / 3) - 1
+    )
     assert rows("huangpu_gazelle_cultivation", "同比50%")["v__revenue_yoy"] == pytest.approx(0.5)
     hnte = rows_by_name(evaluate(gradient_engine, as_of=AS_OF, only={"hnte"}).detail["hnte"])
     assert hnte["同比50%"]["v__revenue_growth"] == pytest.approx(0.25)
@@ -480,9 +549,14 @@ def test_regional_variants_need_all_regions(gradient_engine, run):
     local = {d.id for d in evaluate(gradient_engine, as_of=AS_OF, only={"gradient"}).declarations}
     assert local == {"liaoning_eaglet", "liaoning_gazelle", "liaoning_unicorn", "potential_unicorn"}
     everywhere = {d.id for d in run.declarations}
-    assert everywhere == local | {"huangpu_gazelle", "huangpu_gazelle_cultivation",
-                                  "huangpu_potential_unicorn", "shenzhen_unicorn",
-                                  "shenzhen_potential_unicorn", "shenzhen_seed_unicorn"}  # fmt: skip
+    assert everywhere == local | {
+        "huangpu_gazelle",
+        "huangpu_gazelle_cultivation",
+        "huangpu_potential_unicorn",
+        "shenzhen_unicorn",
+        "shenzhen_potential_unicorn",
+        "shenzhen_seed_unicorn",
+    }
 
 
 def test_region_prefixes():
@@ -503,11 +577,26 @@ def test_a_shenzhen_registry_gets_shenzhen_rules(tmp_path):
     """Region scoping the other way: a registry in 深圳市南山区 (440305) is assessed with Shenzhen's
     declarations and the national ones, not Liaoning's or Huangpu's."""
     engine = database(tmp_path)
-    registry(engine, [funded("南山潜在", dt.date(2019, 1, 1), 70000, district="440305",
-                             rounds=[(dt.date(2022, 1, 1), 3500)])], lists=ALL_LISTS)  # fmt: skip
+    registry(
+        engine,
+        [
+            funded(
+                "南山潜在",
+                dt.date(2019, 1, 1),
+                70000,
+                district="440305",
+                rounds=[(dt.date(2022, 1, 1), 3500)],
+            )
+        ],
+        lists=ALL_LISTS,
+    )
     result = evaluate(engine, as_of=AS_OF, only={"gradient"})
-    assert {d.id for d in result.declarations} == {"shenzhen_unicorn", "shenzhen_potential_unicorn",
-                                                   "shenzhen_seed_unicorn", "potential_unicorn"}
+    assert {d.id for d in result.declarations} == {
+        "shenzhen_unicorn",
+        "shenzhen_potential_unicorn",
+        "shenzhen_seed_unicorn",
+        "potential_unicorn",
+    }
     statuses = {row["assessment"]: row["status"] for row in result.results.to_pylist()}
     assert statuses["shenzhen_potential_unicorn"] == "pass"
 
@@ -537,9 +626,14 @@ def test_a_city_can_change_a_parameter(tmp_path, gradient_engine):
     text = (ASSESSMENTS / "huangpu-gazelle.yaml").read_text(encoding="utf-8")
     assert "value: 0, mark: 🟡, reference: huangpu" in text
     (folder / "huangpu-gazelle.yaml").write_text(
-        text.replace("value: 0, mark: 🟡, reference: huangpu", "value: 1, mark: 🟡, reference: huangpu"),
-        encoding="utf-8")  # fmt: skip
-    result = evaluate(gradient_engine, as_of=AS_OF, catalog=load_catalog([folder]), all_regions=True)
+        text.replace(
+            "value: 0, mark: 🟡, reference: huangpu", "value: 1, mark: 🟡, reference: huangpu"
+        ),
+        encoding="utf-8",
+    )
+    result = evaluate(
+        gradient_engine, as_of=AS_OF, catalog=load_catalog([folder]), all_regions=True
+    )
     row = rows_by_name(result.detail["huangpu_gazelle"])["基年恰1000万"]
     assert (row["c__growth"], row["c__hnte"], row["status"]) == (True, False, "fail")
 
@@ -562,13 +656,23 @@ def test_rules_check_and_list_accept_the_new_declarations(monkeypatch):
     from xinzhi.cli import app
 
     monkeypatch.setattr(commandline.console, "_width", 250)  # no truncated columns
-    names = ["potential-unicorn.yaml", "shenzhen-potential-unicorn.yaml", "shenzhen-seed-unicorn.yaml",
-             "huangpu-gazelle-cultivation.yaml", "huangpu-potential-unicorn.yaml"]
+    names = [
+        "potential-unicorn.yaml",
+        "shenzhen-potential-unicorn.yaml",
+        "shenzhen-seed-unicorn.yaml",
+        "huangpu-gazelle-cultivation.yaml",
+        "huangpu-potential-unicorn.yaml",
+    ]
     result = CliRunner().invoke(app, ["rules", "check", *[str(ASSESSMENTS / n) for n in names]])
     assert result.exit_code == 0, result.output
     assert result.output.count("✓") == len(names)
     listing = CliRunner().invoke(app, ["rules", "list", "--as-of", "2023-12-31"])
     assert listing.exit_code == 0, listing.output
-    for ident in ("potential_unicorn", "shenzhen_potential_unicorn", "shenzhen_seed_unicorn",
-                  "huangpu_gazelle_cultivation", "huangpu_potential_unicorn"):
+    for ident in (
+        "potential_unicorn",
+        "shenzhen_potential_unicorn",
+        "shenzhen_seed_unicorn",
+        "huangpu_gazelle_cultivation",
+        "huangpu_potential_unicorn",
+    ):
         assert f"│ {ident} " in listing.output, ident

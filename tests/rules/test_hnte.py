@@ -13,13 +13,33 @@ from .firms import AS_OF, registry
 
 # RULES.md §1.5, enterprise X (万元): net assets, revenue, R&D, R&D in China, high-tech revenue, total income
 WORKED = {
-    2021: dict(net_assets=1000, revenue=3800, rd_expense=190, rd_expense_domestic=180,
-               employees=110, tech_staff=12),
-    2022: dict(net_assets=1300, revenue=4500, rd_expense=230, rd_expense_domestic=215,
-               employees=115, tech_staff=13),
-    2023: dict(net_assets=1800, revenue=5200, rd_expense=280, rd_expense_domestic=262,
-               hitech_revenue=3900, total_income=5300, employees=120, tech_staff=14),
-}  # fmt: skip
+    2021: dict(
+        net_assets=1000,
+        revenue=3800,
+        rd_expense=190,
+        rd_expense_domestic=180,
+        employees=110,
+        tech_staff=12,
+    ),
+    2022: dict(
+        net_assets=1300,
+        revenue=4500,
+        rd_expense=230,
+        rd_expense_domestic=215,
+        employees=115,
+        tech_staff=13,
+    ),
+    2023: dict(
+        net_assets=1800,
+        revenue=5200,
+        rd_expense=280,
+        rd_expense_domestic=262,
+        hitech_revenue=3900,
+        total_income=5300,
+        employees=120,
+        tech_staff=14,
+    ),
+}
 SELF_DEVELOPED = [("invention_patent", "own")] + [("utility_model", "own")] * 6
 
 
@@ -47,8 +67,15 @@ def test_worked_example_conditions(sqlite_engine):
     row = hnte(sqlite_engine)
     assert row["v__rd_threshold"] == pytest.approx(0.04)
     assert row["v__rd_ratio_3y"] == pytest.approx(700 / 13500)
-    for clause in ("rd_intensity", "rd_in_china", "hitech_revenue", "tech_staff", "core_ip",
-                   "registered_one_year", "supported_field"):
+    for clause in (
+        "rd_intensity",
+        "rd_in_china",
+        "hitech_revenue",
+        "tech_staff",
+        "core_ip",
+        "registered_one_year",
+        "supported_field",
+    ):
         assert row[f"c__{clause}"] is True, clause
 
 
@@ -133,8 +160,16 @@ def test_missing_year_is_unknown_not_zero(sqlite_engine):
     assert "rd_expense_3y" in (row["missing"] or "")
 
 
-@pytest.mark.parametrize(("kind", "bars"), [("safety", True), ("quality", True), ("environment", True),
-                                            ("abnormal_operation", False), ("research_misconduct", False)])
+@pytest.mark.parametrize(
+    ("kind", "bars"),
+    [
+        ("safety", True),
+        ("quality", True),
+        ("environment", True),
+        ("abnormal_operation", False),
+        ("research_misconduct", False),
+    ],
+)
 def test_only_accidents_and_environmental_violations_bar(sqlite_engine, kind, bars):
     """第十一条（八）: 申请认定前一年内未发生重大安全、重大质量事故或严重环境违法行为 — these three
     only; a listing or research misconduct (tech-SME conditions) does not bar an HNTE."""

@@ -34,9 +34,20 @@ def city(tmp_path_factory):
 
 
 def _summary(explanations):
-    return [(e.declaration.id, e.status, e.score,
-             [(c.id, c.state, c.points, [(v.name, v.value) for v in c.values]) for c in [*e.clauses, *e.items]],
-             e.gap, [m.zh for m in e.missing]) for e in explanations]  # fmt: skip
+    return [
+        (
+            e.declaration.id,
+            e.status,
+            e.score,
+            [
+                (c.id, c.state, c.points, [(v.name, v.value) for v in c.values])
+                for c in [*e.clauses, *e.items]
+            ],
+            e.gap,
+            [m.zh for m in e.missing],
+        )
+        for e in explanations
+    ]
 
 
 def test_a_run_keeps_results_details_statuses_and_an_audit_entry(city):
@@ -71,8 +82,10 @@ def test_a_changed_declaration_is_not_replayed(city):
     run = latest_run(engine)
     firm = result.results["enterprise_id"][0].as_py()
     assert recorded_result(run, load_catalog(), firm) is not None
-    run.declarations = [{**entry, "sha256": "0" * 64} if entry["id"] == "hnte" else entry
-                        for entry in run.declarations]  # fmt: skip
+    run.declarations = [
+        {**entry, "sha256": "0" * 64} if entry["id"] == "hnte" else entry
+        for entry in run.declarations
+    ]
     assert recorded_result(run, load_catalog(), firm) is None  # then the profile evaluates live
 
 

@@ -21,8 +21,14 @@ from .firms import ALL_LISTS, AS_OF, database, registered, registry, rows_by_nam
 AS_OF_2017_RULES = dt.date(2021, 12, 31)  # before the 2022 guideline took effect
 YEARS = (2021, 2022, 2023)
 # RULES.md §2.5 T1: 80 staff, 20 S&T (25 %); R&D 150 / sales 3,000 (5 %) / costs 2,400; 2 utility models.
-T1 = {"employees": 80, "tech_staff": 20, "revenue": 3000, "rd_expense": 150,
-      "cost_expense_total": 2400, "total_assets": 5000}
+T1 = {
+    "employees": 80,
+    "tech_staff": 20,
+    "revenue": 3000,
+    "rd_expense": 150,
+    "cost_expense_total": 2400,
+    "total_assets": 5000,
+}
 TWO_UTILITY_MODELS = [("utility_model", "own")] * 2
 
 
@@ -30,8 +36,14 @@ def firm(name: str, ip=TWO_UTILITY_MODELS, **fields) -> dict:
     """A tech SME that passes (T1) unless ``fields`` change it; year figures go in ``fields``."""
     figures = {k: fields.pop(k) for k in list(fields) if k in T1}
     values = {**T1, **figures}
-    return {"name": name, "tax_collection": "audit", "industry_code": "I6510", "ip": ip,
-            "years": {year: dict(values) for year in YEARS}, **fields}
+    return {
+        "name": name,
+        "tax_collection": "audit",
+        "industry_code": "I6510",
+        "ip": ip,
+        "years": {year: dict(values) for year in YEARS},
+        **fields,
+    }
 
 
 def t2(name: str, **fields) -> dict:
@@ -41,33 +53,87 @@ def t2(name: str, **fields) -> dict:
     return firm(name, ip=[("invention_patent", "own")], **figures, **fields)
 
 
-STAFF_BANDS = {30: 20, 29: 16, 25: 16, 24: 12, 20: 12, 19: 8, 15: 8, 14: 4, 10: 4, 9: 0}  # of 100 staff
-RD_REVENUE_BANDS = {600: 50, 599.99: 40, 500: 40, 499.99: 30, 400: 30, 399.99: 20, 300: 20,
-                    299.99: 10, 200: 10, 199.99: 0}  # R&D (万元) of sales 10,000 万元  # fmt: skip
-RD_COST_BANDS = {300: 50, 299.99: 40, 250: 40, 249.99: 30, 200: 30, 199.99: 20, 150: 20,
-                 149.99: 10, 100: 10, 99.99: 0}  # R&D (万元) of costs 1,000 万元  # fmt: skip
+STAFF_BANDS = {
+    30: 20,
+    29: 16,
+    25: 16,
+    24: 12,
+    20: 12,
+    19: 8,
+    15: 8,
+    14: 4,
+    10: 4,
+    9: 0,
+}  # of 100 staff
+RD_REVENUE_BANDS = {
+    600: 50,
+    599.99: 40,
+    500: 40,
+    499.99: 30,
+    400: 30,
+    399.99: 20,
+    300: 20,
+    299.99: 10,
+    200: 10,
+    199.99: 0,
+}  # R&D (万元) of sales 10,000 万元
+RD_COST_BANDS = {
+    300: 50,
+    299.99: 40,
+    250: 40,
+    249.99: 30,
+    200: 30,
+    199.99: 20,
+    150: 20,
+    149.99: 10,
+    100: 10,
+    99.99: 0,
+}  # R&D (万元) of costs 1,000 万元
 IP_BANDS = {
     "一项发明专利": ([("invention_patent", "own")], 30),
     "一项植物新品种": ([("plant_variety", "own")], 30),
     "发明加实用新型": ([("invention_patent", "own")] + [("utility_model", "own")] * 3, 30),
     "五项二类": ([("utility_model", "own")] * 5, 24),
     "四项二类": ([("utility_model", "own")] * 4, 24),
-    "三项二类": ([("utility_model", "own"), ("design_patent", "own"), ("software_copyright", "own")], 18),
+    "三项二类": (
+        [("utility_model", "own"), ("design_patent", "own"), ("software_copyright", "own")],
+        18,
+    ),
     "两项二类": (TWO_UTILITY_MODELS, 12),
     "一项软著": ([("software_copyright", "own")], 6),
     "无知识产权": ([], 0),
 }
-EXCLUDED_INDUSTRIES = {"F5211": "批发和零售业", "H6110": "住宿和餐饮业", "K7010": "房地产业",
-                       "L7211": "租赁和商务服务业", "C1610": "烟草制品业", "R9011": "娱乐业"}  # fmt: skip
-INCIDENT_KINDS = ("safety", "quality", "environment", "research_misconduct", "abnormal_operation",
-                  "serious_violation", "fraud")  # fmt: skip
+EXCLUDED_INDUSTRIES = {
+    "F5211": "批发和零售业",
+    "H6110": "住宿和餐饮业",
+    "K7010": "房地产业",
+    "L7211": "租赁和商务服务业",
+    "C1610": "烟草制品业",
+    "R9011": "娱乐业",
+}
+INCIDENT_KINDS = (
+    "safety",
+    "quality",
+    "environment",
+    "research_misconduct",
+    "abnormal_operation",
+    "serious_violation",
+    "fraud",
+)
 
 FIRMS = [
     firm("T1"),
     t2("T2"),
     firm("核定征收", tax_collection="deemed"),
     firm("征收方式未知", tax_collection=None),
-    firm("规模上限", employees=500, tech_staff=150, revenue=20000, total_assets=20000, rd_expense=1200),
+    firm(
+        "规模上限",
+        employees=500,
+        tech_staff=150,
+        revenue=20000,
+        total_assets=20000,
+        rd_expense=1200,
+    ),
     firm("职工501人", employees=501, tech_staff=150),
     firm("收入超2亿", revenue=20000.01),
     firm("资产超2亿", total_assets=20000.01),
@@ -80,15 +146,34 @@ FIRMS = [
     firm("2021年弄虚作假", incidents=[(dt.date(2021, 6, 1), "fraud")]),
     firm("评价日后事故", incidents=[(dt.date(2024, 2, 1), "safety")]),
     *[firm(f"科技人员{t}", employees=100, tech_staff=t) for t in STAFF_BANDS],
-    *[firm(f"研发收入比{rd}", revenue=10000, rd_expense=rd, cost_expense_total=1_000_000)
-      for rd in RD_REVENUE_BANDS],
-    *[firm(f"研发成本比{rd}", revenue=20000, rd_expense=rd, cost_expense_total=1000) for rd in RD_COST_BANDS],
+    *[
+        firm(f"研发收入比{rd}", revenue=10000, rd_expense=rd, cost_expense_total=1_000_000)
+        for rd in RD_REVENUE_BANDS
+    ],
+    *[
+        firm(f"研发成本比{rd}", revenue=20000, rd_expense=rd, cost_expense_total=1000)
+        for rd in RD_COST_BANDS
+    ],
     firm("研发两法取高", revenue=3000, rd_expense=150, cost_expense_total=500),
     *[firm(f"知识产权{label}", ip=ip) for label, (ip, _) in IP_BANDS.items()],
-    firm("刚好60分", employees=100, tech_staff=30, revenue=10000, rd_expense=500,
-         cost_expense_total=1_000_000, ip=[]),
-    firm("58分", employees=100, tech_staff=10, revenue=10000, rd_expense=400,
-         cost_expense_total=1_000_000, ip=[("utility_model", "own")] * 4),
+    firm(
+        "刚好60分",
+        employees=100,
+        tech_staff=30,
+        revenue=10000,
+        rd_expense=500,
+        cost_expense_total=1_000_000,
+        ip=[],
+    ),
+    firm(
+        "58分",
+        employees=100,
+        tech_staff=10,
+        revenue=10000,
+        rd_expense=400,
+        cost_expense_total=1_000_000,
+        ip=[("utility_model", "own")] * 4,
+    ),
     t2("直通高企", hnte_certified_on=dt.date(2022, 5, 1)),
     t2("高企证书过期", hnte_certified_on=dt.date(2020, 6, 1)),
     t2("国家奖第三名", awards=[("national", 3, 2020)]),
@@ -105,7 +190,11 @@ FIRMS = [
     t2("主导团体标准", standards=[("group", "lead", dt.date(2021, 5, 1))]),
     t2("主导国标六年前", standards=[("national", "lead", dt.date(2018, 6, 1))]),
     t2("直通但超规模", hnte_certified_on=dt.date(2022, 5, 1), employees=501),
-    t2("直通但有事故", hnte_certified_on=dt.date(2022, 5, 1), incidents=[(dt.date(2023, 3, 1), "quality")]),
+    t2(
+        "直通但有事故",
+        hnte_certified_on=dt.date(2022, 5, 1),
+        incidents=[(dt.date(2023, 3, 1), "quality")],
+    ),
 ]
 
 
@@ -441,7 +530,12 @@ def test_dated_parameters_follow_as_of():
     assert sme.parameters["audit_collection_required"].at(AS_OF_2017_RULES).value == 0
     assert sme.parameters["audit_collection_required"].at(AS_OF).value == 1
     assert sme.parameters["excluded_sections"].at(AS_OF_2017_RULES).value == ""
-    assert set(sme.parameters["excluded_sections"].at(AS_OF).value.split(",")) == {"F", "H", "K", "L"}
+    assert set(sme.parameters["excluded_sections"].at(AS_OF).value.split(",")) == {
+        "F",
+        "H",
+        "K",
+        "L",
+    }
     assert sme.parameters["pass_mark"].at(AS_OF).value == 60
 
 

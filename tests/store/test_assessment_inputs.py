@@ -16,11 +16,23 @@ PROVENANCE = {"source": "test", "as_of": AS_OF}
 
 
 def _enterprise(session) -> models.Enterprise:
-    district = models.District(code="210112", name="浑南区", city="沈阳市", province="辽宁省",
-                               kind="district", **PROVENANCE)  # fmt: skip
-    enterprise = models.Enterprise(credit_code="91110108MA01B7C46F", name="甲", district=district,
-                                   founded_on=dt.date(2015, 1, 1), hnte_field="8",
-                                   tax_collection="audit", **PROVENANCE)  # fmt: skip
+    district = models.District(
+        code="210112",
+        name="浑南区",
+        city="沈阳市",
+        province="辽宁省",
+        kind="district",
+        **PROVENANCE,
+    )
+    enterprise = models.Enterprise(
+        credit_code="91110108MA01B7C46F",
+        name="甲",
+        district=district,
+        founded_on=dt.date(2015, 1, 1),
+        hnte_field="8",
+        tax_collection="audit",
+        **PROVENANCE,
+    )
     session.add(enterprise)
     session.flush()
     return enterprise
@@ -28,23 +40,56 @@ def _enterprise(session) -> models.Enterprise:
 
 def _good_rows(enterprise_id: int) -> list:
     return [
-        models.Incident(enterprise_id=enterprise_id, occurred_on=dt.date(2023, 4, 12),
-                        kind="safety", **PROVENANCE),
-        models.Standard(enterprise_id=enterprise_id, number="GB/T 12345-2023", name="试验方法",
-                        level="national", role="lead", published_on=dt.date(2023, 3, 17),
-                        **PROVENANCE),
-        models.Award(enterprise_id=enterprise_id, name="国家科学技术进步奖二等奖",
-                     level="national", rank=1, year=2022, **PROVENANCE),
-        models.FinancingRound(enterprise_id=enterprise_id, closed_on=dt.date(2023, 5, 30),
-                              round="B", amount=Decimal("80000000.00"),
-                              post_money_valuation=Decimal("800000000.00"), **PROVENANCE),
-        models.InnovationReview(enterprise_id=enterprise_id, year=2023, review_source="self",
-                                advancement=8, core_support=0, rd_management=20,
-                                reviewed_on=dt.date(2023, 5, 10), **PROVENANCE),
-        models.EnterpriseYear(enterprise_id=enterprise_id, year=2023, conversions=0,
-                              cost_expense_total=Decimal("12.34"), source="test",
-                              as_of=dt.date(2023, 12, 31)),
-    ]  # fmt: skip
+        models.Incident(
+            enterprise_id=enterprise_id,
+            occurred_on=dt.date(2023, 4, 12),
+            kind="safety",
+            **PROVENANCE,
+        ),
+        models.Standard(
+            enterprise_id=enterprise_id,
+            number="GB/T 12345-2023",
+            name="试验方法",
+            level="national",
+            role="lead",
+            published_on=dt.date(2023, 3, 17),
+            **PROVENANCE,
+        ),
+        models.Award(
+            enterprise_id=enterprise_id,
+            name="国家科学技术进步奖二等奖",
+            level="national",
+            rank=1,
+            year=2022,
+            **PROVENANCE,
+        ),
+        models.FinancingRound(
+            enterprise_id=enterprise_id,
+            closed_on=dt.date(2023, 5, 30),
+            round="B",
+            amount=Decimal("80000000.00"),
+            post_money_valuation=Decimal("800000000.00"),
+            **PROVENANCE,
+        ),
+        models.InnovationReview(
+            enterprise_id=enterprise_id,
+            year=2023,
+            review_source="self",
+            advancement=8,
+            core_support=0,
+            rd_management=20,
+            reviewed_on=dt.date(2023, 5, 10),
+            **PROVENANCE,
+        ),
+        models.EnterpriseYear(
+            enterprise_id=enterprise_id,
+            year=2023,
+            conversions=0,
+            cost_expense_total=Decimal("12.34"),
+            source="test",
+            as_of=dt.date(2023, 12, 31),
+        ),
+    ]
 
 
 def test_good_rows_round_trip_and_go_with_their_enterprise(engine):
@@ -58,8 +103,14 @@ def test_good_rows_round_trip_and_go_with_their_enterprise(engine):
         assert round_.post_money_valuation == Decimal("800000000.00")
         session.execute(sa.delete(models.Enterprise))
     with engine.connect() as conn:  # ON DELETE CASCADE, as for the other enterprise tables
-        for table in ("incidents", "standards", "awards", "financing_rounds",
-                      "innovation_reviews", "enterprise_years"):  # fmt: skip
+        for table in (
+            "incidents",
+            "standards",
+            "awards",
+            "financing_rounds",
+            "innovation_reviews",
+            "enterprise_years",
+        ):
             assert conn.scalar(sa.text(f"select count(*) from {table}")) == 0, table
 
 

@@ -27,8 +27,15 @@ def test_migrations_build_exactly_the_models(engine):
 
 
 def _district(**overrides) -> models.District:
-    fields = dict(code="210112", name="浑南区", city="沈阳市", province="辽宁省", kind="district",
-                  source="test", as_of=dt.date(2023, 8, 31))  # fmt: skip
+    fields = dict(
+        code="210112",
+        name="浑南区",
+        city="沈阳市",
+        province="辽宁省",
+        kind="district",
+        source="test",
+        as_of=dt.date(2023, 8, 31),
+    )
     return models.District(**(fields | overrides))
 
 
@@ -36,18 +43,32 @@ def test_money_round_trips_exactly_and_sums_exactly(engine):
     with session_scope(engine) as session:
         district = _district()
         enterprise = models.Enterprise(
-            credit_code="91110108MA01B7C46F", name="甲", district=district,
-            founded_on=dt.date(2015, 1, 1), source="test", as_of=dt.date(2023, 8, 31),
-        )  # fmt: skip
+            credit_code="91110108MA01B7C46F",
+            name="甲",
+            district=district,
+            founded_on=dt.date(2015, 1, 1),
+            source="test",
+            as_of=dt.date(2023, 8, 31),
+        )
         session.add(enterprise)
         for year, revenue in ((2021, "0.10"), (2022, "0.20"), (2023, "99999999999.99")):
-            session.add(models.EnterpriseYear(enterprise=enterprise, year=year,
-                                              revenue=Decimal(revenue), net_assets=Decimal("-1.5"),
-                                              source="test", as_of=dt.date(year, 12, 31)))  # fmt: skip
+            session.add(
+                models.EnterpriseYear(
+                    enterprise=enterprise,
+                    year=year,
+                    revenue=Decimal(revenue),
+                    net_assets=Decimal("-1.5"),
+                    source="test",
+                    as_of=dt.date(year, 12, 31),
+                )
+            )
     with session_scope(engine) as session:
         years = session.scalars(sa.select(models.EnterpriseYear).order_by("year")).all()
-        assert [y.revenue for y in years] == [Decimal("0.10"), Decimal("0.20"),
-                                              Decimal("99999999999.99")]  # fmt: skip
+        assert [y.revenue for y in years] == [
+            Decimal("0.10"),
+            Decimal("0.20"),
+            Decimal("99999999999.99"),
+        ]
         assert years[0].net_assets == Decimal("-1.50")
         total = session.scalar(sa.select(sa.func.sum(models.EnterpriseYear.revenue)))
     assert total == Decimal("100000000000.29")  # summed as whole fen: 0.1 + 0.2 is exactly 0.3
@@ -70,12 +91,23 @@ def test_check_constraints_hold_in_the_database(engine):
     with pytest.raises(sa.exc.IntegrityError):
         with session_scope(engine) as session:
             enterprise = models.Enterprise(
-                credit_code="91110108MA01B7C46F", name="甲", district=_district(),
-                founded_on=dt.date(2015, 1, 1), source="test", as_of=dt.date(2023, 8, 31),
-            )  # fmt: skip
-            session.add(models.EnterpriseYear(enterprise=enterprise, year=2023, employees=10,
-                                              tech_staff=11, source="t",
-                                              as_of=dt.date(2023, 12, 31)))  # fmt: skip
+                credit_code="91110108MA01B7C46F",
+                name="甲",
+                district=_district(),
+                founded_on=dt.date(2015, 1, 1),
+                source="test",
+                as_of=dt.date(2023, 8, 31),
+            )
+            session.add(
+                models.EnterpriseYear(
+                    enterprise=enterprise,
+                    year=2023,
+                    employees=10,
+                    tech_staff=11,
+                    source="t",
+                    as_of=dt.date(2023, 12, 31),
+                )
+            )
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_engine):

@@ -1,8 +1,8 @@
 """A small demo city with one user per role, and signed-in test clients — for every web test.
 
-    city = build_web_city(sqlite_engine)          # or the `web_city` fixture (tests/web)
-    client = client_for(city, "district")          # signed in, CSRF header set
-    client.get("/api/enterprises").json()
+city = build_web_city(sqlite_engine)          # or the `web_city` fixture (tests/web)
+client = client_for(city, "district")          # signed in, CSRF header set
+client.get("/api/enterprises").json()
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def add_web_users(engine: Engine) -> WebCity:
             sa.select(models.auth.User.district_id).where(models.auth.User.username == "district")
         )
         enterprise_id = conn.scalar(
-            sa.select(models.auth.User.enterprise_id).where(models.auth.User.username == "enterprise")
+            sa.select(models.auth.User.enterprise_id).where(
+                models.auth.User.username == "enterprise"
+            )
         )
         in_district = sa.select(E.id).where(E.district_id == district_id)
 
@@ -69,14 +71,26 @@ def add_web_users(engine: Engine) -> WebCity:
             )
             return conn.execute(
                 sa.select(E.id, E.name, E.credit_code)
-                .where(condition, ~sa.exists().where(linked)).order_by(E.id).limit(1)
-            ).one()  # fmt: skip
+                .where(condition, ~sa.exists().where(linked))
+                .order_by(E.id)
+                .limit(1)
+            ).one()
 
         other = unrelated(E.district_id != district_id)
         other_district = conn.scalar(sa.select(E.district_id).where(E.id == other.id))
         sibling = unrelated(sa.and_(E.district_id == district_id, E.id != enterprise_id))
-    return WebCity(engine, district_id, enterprise_id, other_district, other.id, other.name,
-                   other.credit_code, sibling.id, sibling.name, sibling.credit_code)  # fmt: skip
+    return WebCity(
+        engine,
+        district_id,
+        enterprise_id,
+        other_district,
+        other.id,
+        other.name,
+        other.credit_code,
+        sibling.id,
+        sibling.name,
+        sibling.credit_code,
+    )
 
 
 def make_app(city: WebCity, **settings):
@@ -85,21 +99,26 @@ def make_app(city: WebCity, **settings):
 
 def sign_in(client: TestClient, username: str, password: str = PASSWORD):
     token = client.get("/api/csrf").json()["csrf_token"]
-    response = client.post("/api/login", json={"username": username, "password": password},
-                           headers={"X-CSRF-Token": token})  # fmt: skip
+    response = client.post(
+        "/api/login",
+        json={"username": username, "password": password},
+        headers={"X-CSRF-Token": token},
+    )
     if response.status_code == 200:
         client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
     return response
 
 
-def client_for(city: WebCity, username: str | None, app=None, *, raise_errors: bool = True
-               ) -> TestClient:  # fmt: skip
+def client_for(
+    city: WebCity, username: str | None, app=None, *, raise_errors: bool = True
+) -> TestClient:
     """A TestClient signed in as ``username`` (None: anonymous), sending its CSRF token.
 
     ``raise_errors=False`` turns a server error into a 500 answer instead of an exception.
     """
-    client = TestClient(app or make_app(city), follow_redirects=False,
-                        raise_server_exceptions=raise_errors)  # fmt: skip
+    client = TestClient(
+        app or make_app(city), follow_redirects=False, raise_server_exceptions=raise_errors
+    )
     if username is not None:
         response = sign_in(client, username)
         assert response.status_code == 200, response.text

@@ -23,9 +23,13 @@ SCOPED = ("district", "enterprise", "researcher")
 def path_for(path: str, city) -> str:
     """Fill a route's path parameters, pointing at what scoped users must not see."""
     values = {
-        "enterprise_id": city.other_enterprise_id, "district_id": city.other_district_id,
-        "username": "analyst", "kind": "enterprises", "lang": "en", "token": "x" * 32,
-    }  # fmt: skip
+        "enterprise_id": city.other_enterprise_id,
+        "district_id": city.other_district_id,
+        "username": "analyst",
+        "kind": "enterprises",
+        "lang": "en",
+        "token": "x" * 32,
+    }
     return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: str(values.get(m.group(1), 1)), path)
 
 
@@ -38,13 +42,16 @@ def routes(web_city):
 def test_every_route_declares_who_may_use_it(routes):
     _, found = routes
     assert len(found) > 20
-    undeclared = [f"{sorted(r.methods)} {r.path}" for r in found if len(declared_access(r.dependant)) != 1]
+    undeclared = [
+        f"{sorted(r.methods)} {r.path}" for r in found if len(declared_access(r.dependant)) != 1
+    ]
     assert undeclared == [], "routes without exactly one access dependency (xinzhi.web.auth)"
 
 
 def _call(client, method: str, path: str):
-    return client.request(method, path, headers={"accept": "text/html"} if not
-                          path.startswith("/api/") else {})  # fmt: skip
+    return client.request(
+        method, path, headers={"accept": "text/html"} if not path.startswith("/api/") else {}
+    )
 
 
 def test_anonymous_visitors_are_sent_to_login(routes, web_city):

@@ -19,7 +19,11 @@ from .helpers import client_for
 def test_before_any_run_the_page_says_not_assessed(web_city):
     client = client_for(web_city, "analyst")
     assert "尚未评价" in client.get("/assessments").text
-    assert client.get("/api/assessments/pipeline").json() == {"run_id": None, "rows": [], "seedlings": []}
+    assert client.get("/api/assessments/pipeline").json() == {
+        "run_id": None,
+        "rows": [],
+        "seedlings": [],
+    }
 
 
 def test_pipeline_for_the_city_and_for_one_district(web_city):
@@ -27,23 +31,37 @@ def test_pipeline_for_the_city_and_for_one_district(web_city):
     city = client_for(web_city, "analyst").get("/api/assessments/pipeline").json()
     expected = build_pipeline(web_city.engine)
     assert city["run_id"] == result.run_id
-    assert len(city["rows"]) == len(expected.rows) and len(city["seedlings"]) == len(expected.seedlings)
+    assert len(city["rows"]) == len(expected.rows) and len(city["seedlings"]) == len(
+        expected.seedlings
+    )
     totals = {r["assessment"]: r for r in city["rows"] if r["district_id"] is None}
     assert totals["hnte"]["passed"] == result.summary["counts"]["hnte"]["pass"]
     district = client_for(web_city, "district").get("/api/assessments/pipeline").json()
     assert {r["district_id"] for r in district["rows"]} == {web_city.district_id}  # no city total
     with web_city.engine.connect() as conn:
-        own = set(conn.scalars(sa.select(models.Enterprise.credit_code)
-                               .where(models.Enterprise.district_id == web_city.district_id)))  # fmt: skip
+        own = set(
+            conn.scalars(
+                sa.select(models.Enterprise.credit_code).where(
+                    models.Enterprise.district_id == web_city.district_id
+                )
+            )
+        )
     assert {s["credit_code"] for s in district["seedlings"]} <= own
     html = client_for(web_city, "district").get("/assessments").text
     assert 'id="pipeline"' in html and web_city.other_enterprise_name not in html
     assert "重新评价全部企业" not in html  # only city staff may start a run
-    wider = client_for(web_city, "analyst").get(
-        "/api/assessments/pipeline", params={"max_failed": 3, "score_margin": 30}).json()
+    wider = (
+        client_for(web_city, "analyst")
+        .get("/api/assessments/pipeline", params={"max_failed": 3, "score_margin": 30})
+        .json()
+    )
     assert len(wider["seedlings"]) >= len(city["seedlings"])
-    assert client_for(web_city, "analyst").get(
-        "/api/assessments/pipeline", params={"max_failed": 0}).status_code == 422
+    assert (
+        client_for(web_city, "analyst")
+        .get("/api/assessments/pipeline", params={"max_failed": 0})
+        .status_code
+        == 422
+    )
 
 
 def test_export_and_roles(web_city):
@@ -63,7 +81,10 @@ def test_a_run_started_from_the_page_is_recorded_and_audited(web_city):
     assert response.status_code == 303
     with web_city.engine.connect() as conn:
         runs = conn.scalar(sa.select(sa.func.count()).select_from(EvaluationRun))
-        audit = conn.execute(sa.select(models.AuditEntry.actor, models.AuditEntry.subject)
-                             .where(models.AuditEntry.action == "assess.run")).all()  # fmt: skip
+        audit = conn.execute(
+            sa.select(models.AuditEntry.actor, models.AuditEntry.subject).where(
+                models.AuditEntry.action == "assess.run"
+            )
+        ).all()
     assert runs == 1 and audit == [("web:analyst", "run:1")]
     assert client_for(web_city, "district").post("/assessments/run").status_code == 403

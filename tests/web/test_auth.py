@@ -19,8 +19,10 @@ from .helpers import PASSWORD, client_for, make_app, sign_in
 def _login_form(client: TestClient, username: str, password: str, next_: str = ""):
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    return client.post("/login", data={"username": username, "password": password,
-                                       "next": next_, "csrf_token": token})  # fmt: skip
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "next": next_, "csrf_token": token},
+    )
 
 
 def test_login_form_sets_a_safe_session_cookie_and_logout_ends_the_session(web_city):
@@ -46,7 +48,9 @@ def test_login_form_sets_a_safe_session_cookie_and_logout_ends_the_session(web_c
 
 
 def test_cookies_are_secure_over_https(web_city):
-    client = TestClient(make_app(web_city), base_url="https://xinzhi.example", follow_redirects=False)
+    client = TestClient(
+        make_app(web_city), base_url="https://xinzhi.example", follow_redirects=False
+    )
     response = sign_in(client, "analyst")
     cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("xz_session="))
     assert "Secure" in cookie
@@ -98,10 +102,17 @@ def test_a_success_resets_the_user_count(web_city):
         assert _login_form(client, "analyst", "wrong-password").status_code == 401
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/enterprises?q=1", "/enterprises?q=1"), ("//evil.example/x", None),
-    ("https://evil.example/", None), ("/\\evil.example", None), ("", None), ("dashboard", None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/enterprises?q=1", "/enterprises?q=1"),
+        ("//evil.example/x", None),
+        ("https://evil.example/", None),
+        ("/\\evil.example", None),
+        ("", None),
+        ("dashboard", None),
+    ],
+)
 def test_next_goes_to_local_paths_only(target, expected):
     assert safe_next(target) == expected
 
@@ -123,10 +134,14 @@ def test_state_changing_requests_need_the_session_csrf_token(web_city):
     wrong = client.post("/api/admin/targets", json=body, headers={"X-CSRF-Token": "forged"})
     assert wrong.status_code == 403
     other = client_for(web_city, "analyst").headers["X-CSRF-Token"]  # another session's token
-    assert client.post("/api/admin/targets", json=body,
-                       headers={"X-CSRF-Token": other}).status_code == 403  # fmt: skip
-    assert client.post("/api/admin/targets", json=body,
-                       headers={"X-CSRF-Token": csrf}).status_code == 200  # fmt: skip
+    assert (
+        client.post("/api/admin/targets", json=body, headers={"X-CSRF-Token": other}).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/admin/targets", json=body, headers={"X-CSRF-Token": csrf}).status_code
+        == 200
+    )
 
 
 def test_changing_ones_password_ends_every_session(web_city):
@@ -163,16 +178,18 @@ def test_user_rules(web_city):
     with pytest.raises(UserError, match="区县"):
         create_user(web_city.engine, "d2", "password-9", "district_analyst", actor="t")
     with pytest.raises(UserError, match="找不到区县"):
-        create_user(web_city.engine, "d2", "password-9", "district_analyst", actor="t",
-                    district="不存在区")  # fmt: skip
+        create_user(
+            web_city.engine, "d2", "password-9", "district_analyst", actor="t", district="不存在区"
+        )
     with pytest.raises(UserError, match="未知角色"):
         create_user(web_city.engine, "d3", "password-9", "root", actor="t")
     with pytest.raises(UserError, match="已存在"):
         create_user(web_city.engine, "Analyst", "password-9", "analyst", actor="t")
     # the database itself refuses a scoped role without its scope
     with pytest.raises(sa.exc.IntegrityError), web_city.engine.begin() as conn:
-        conn.execute(sa.insert(User).values(username="x", password_hash="x", role="enterprise",
-                                            active=True))  # fmt: skip
+        conn.execute(
+            sa.insert(User).values(username="x", password_hash="x", role="enterprise", active=True)
+        )
 
 
 def test_user_cli(web_city, monkeypatch):
@@ -180,23 +197,45 @@ def test_user_cli(web_city, monkeypatch):
 
     monkeypatch.setenv("XINZHI_DATABASE_URL", str(web_city.engine.url))
     runner = CliRunner()
-    added = runner.invoke(app, ["user", "add", "wang", "--role", "district_analyst",
-                                "--district", "浑南区", "--password-stdin"],
-                          input="long-password-1\n")  # fmt: skip
+    added = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "wang",
+            "--role",
+            "district_analyst",
+            "--district",
+            "浑南区",
+            "--password-stdin",
+        ],
+        input="long-password-1\n",
+    )
     assert added.exit_code == 0, added.output
-    bad = runner.invoke(app, ["user", "add", "li", "--role", "enterprise", "--password-stdin"],
-                        input="long-password-1\n")  # fmt: skip
+    bad = runner.invoke(
+        app,
+        ["user", "add", "li", "--role", "enterprise", "--password-stdin"],
+        input="long-password-1\n",
+    )
     assert bad.exit_code == 1 and "信用代码" in bad.output
-    assert runner.invoke(app, ["user", "passwd", "wang", "--password-stdin"],
-                         input="long-password-2\n").exit_code == 0  # fmt: skip
+    assert (
+        runner.invoke(
+            app, ["user", "passwd", "wang", "--password-stdin"], input="long-password-2\n"
+        ).exit_code
+        == 0
+    )
     assert runner.invoke(app, ["user", "role", "wang", "--role", "analyst"]).exit_code == 0
     listed = runner.invoke(app, ["user", "list"])
     assert listed.exit_code == 0 and "wang" in listed.output and "analyst" in listed.output
     with web_city.engine.connect() as conn:
-        row = conn.execute(sa.select(User.role, User.district_id, User.password_hash)
-                           .where(User.username == "wang")).one()  # fmt: skip
-        actions = conn.scalars(sa.text(
-            "select action from audit_log where subject = 'user:wang' order by id")).all()  # fmt: skip
+        row = conn.execute(
+            sa.select(User.role, User.district_id, User.password_hash).where(
+                User.username == "wang"
+            )
+        ).one()
+        actions = conn.scalars(
+            sa.text("select action from audit_log where subject = 'user:wang' order by id")
+        ).all()
     assert row.role == "analyst" and row.district_id is None
     assert verify_password(row.password_hash, "long-password-2")
     assert actions == ["user.add", "user.passwd", "user.role"]

@@ -23,16 +23,29 @@ pytestmark = pytest.mark.slow
 def _signed_in(base_url: str, username: str) -> httpx.Client:
     client = httpx.Client(base_url=base_url, timeout=60)
     token = client.get("/api/csrf").json()["csrf_token"]
-    response = client.post("/api/login", json={"username": username, "password": PASSWORD},
-                           headers={"X-CSRF-Token": token})  # fmt: skip
+    response = client.post(
+        "/api/login",
+        json={"username": username, "password": PASSWORD},
+        headers={"X-CSRF-Token": token},
+    )
     response.raise_for_status()
     client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
     return client
 
 
 def _big_file(tmp_path):
-    rows = [[make_credit_code("9", "1", "210112", f"MC{i:06d}"), f"沈阳并发测试{i}号科技有限公司",
-             "浑南区", "2015-03-18", "C3491", "否", "2023-08-31"] for i in range(ROWS)]  # fmt: skip
+    rows = [
+        [
+            make_credit_code("9", "1", "210112", f"MC{i:06d}"),
+            f"沈阳并发测试{i}号科技有限公司",
+            "浑南区",
+            "2015-03-18",
+            "C3491",
+            "否",
+            "2023-08-31",
+        ]
+        for i in range(ROWS)
+    ]
     return write_csv(tmp_path / "big.csv", ENTERPRISE_HEADER, rows)
 
 
@@ -62,8 +75,11 @@ def test_readers_are_not_blocked_and_never_see_half_an_import(web_city, live_ser
         thread.start()
     started = time.perf_counter()
     with path.open("rb") as handle:
-        response = importer.post("/api/imports", data={"kind": "enterprises"},
-                                 files={"file": ("big.csv", handle, "text/csv")})  # fmt: skip
+        response = importer.post(
+            "/api/imports",
+            data={"kind": "enterprises"},
+            files={"file": ("big.csv", handle, "text/csv")},
+        )
     finished = time.perf_counter()
     time.sleep(0.5)
     done.set()
@@ -77,5 +93,7 @@ def test_readers_are_not_blocked_and_never_see_half_an_import(web_city, live_ser
     assert len(during) >= 5, "the readers did not run while the import did"
     assert max(latencies) < 2.0, f"a page view waited {max(latencies):.1f} s"
     assert seen[-1][1] == before + ROWS
-    print(f"import {finished - started:.1f} s; {len(latencies)} reads, "
-          f"max {max(latencies) * 1000:.0f} ms, during the import {len(during)}")
+    print(
+        f"import {finished - started:.1f} s; {len(latencies)} reads, "
+        f"max {max(latencies) * 1000:.0f} ms, during the import {len(during)}"
+    )

@@ -31,17 +31,32 @@ def test_kpis_match_the_registry_and_the_targets(any_web_city):
     E, C, T = models.Enterprise, models.TechContract, models.Target
     with engine.connect() as conn:
         year = conn.scalar(sa.select(sa.func.max(T.year)))
-        firms = conn.scalar(sa.select(sa.func.count()).select_from(E)
-                            .where(E.founded_on <= dt.date(year, 12, 31)))  # fmt: skip
-        before = conn.scalar(sa.select(sa.func.count()).select_from(E)
-                             .where(E.founded_on <= dt.date(year - 1, 12, 31)))  # fmt: skip
-        target = conn.scalar(sa.select(T.value).where(T.indicator == "科技型企业数量",
-                                                      T.region == "沈阳市", T.year == year))  # fmt: skip
-        turnover = conn.scalar(sa.select(sa.func.sum(C.contract_amount))
-                               .where(sa.extract("year", C.registered_on) == year))  # fmt: skip
-        hnte = conn.scalar(sa.select(sa.func.count()).select_from(E).where(
-            E.hnte_certified_on > dt.date(year - 3, 12, 31),
-            E.hnte_certified_on <= dt.date(year, 12, 31)))  # fmt: skip
+        firms = conn.scalar(
+            sa.select(sa.func.count()).select_from(E).where(E.founded_on <= dt.date(year, 12, 31))
+        )
+        before = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(E)
+            .where(E.founded_on <= dt.date(year - 1, 12, 31))
+        )
+        target = conn.scalar(
+            sa.select(T.value).where(
+                T.indicator == "科技型企业数量", T.region == "沈阳市", T.year == year
+            )
+        )
+        turnover = conn.scalar(
+            sa.select(sa.func.sum(C.contract_amount)).where(
+                sa.extract("year", C.registered_on) == year
+            )
+        )
+        hnte = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(E)
+            .where(
+                E.hnte_certified_on > dt.date(year - 3, 12, 31),
+                E.hnte_certified_on <= dt.date(year, 12, 31),
+            )
+        )
     assert body["year"] == year
     assert kpis["enterprises"]["value"] == firms and kpis["enterprises"]["previous_year"] == before
     assert kpis["enterprises"]["target"]["value"] == float(target)
@@ -49,7 +64,8 @@ def test_kpis_match_the_registry_and_the_targets(any_web_city):
     assert abs(kpis["enterprises"]["yoy_percent"] - (firms - before) * 100 / before) < 1e-9
     assert kpis["hnte"]["value"] == hnte
     assert Decimal(str(kpis["contract_turnover"]["value"])) == (
-        Decimal(turnover) / 100_000_000).quantize(Decimal("0.01"))
+        Decimal(turnover) / 100_000_000
+    ).quantize(Decimal("0.01"))
     # the demo has contracts of one year only: the year before is unknown, not zero
     assert kpis["contract_turnover"]["previous_year"] is None
     assert kpis["contract_turnover"]["yoy_percent"] is None
@@ -63,10 +79,12 @@ def test_district_analyst_gets_its_district_and_its_targets(web_city):
     assert [row["district_id"] for row in body["by_district"]] == [web_city.district_id]
     E = models.Enterprise
     with web_city.engine.connect() as conn:
-        name = conn.scalar(sa.select(models.District.name)
-                           .where(models.District.id == web_city.district_id))  # fmt: skip
-        firms = conn.scalar(sa.select(sa.func.count()).select_from(E)
-                            .where(E.district_id == web_city.district_id))  # fmt: skip
+        name = conn.scalar(
+            sa.select(models.District.name).where(models.District.id == web_city.district_id)
+        )
+        firms = conn.scalar(
+            sa.select(sa.func.count()).select_from(E).where(E.district_id == web_city.district_id)
+        )
     kpis = _kpis(body)
     assert body["region"] == name and kpis["enterprises"]["value"] == firms
     assert kpis["enterprises"]["target"]["region"] == name
@@ -77,7 +95,14 @@ def test_district_analyst_gets_its_district_and_its_targets(web_city):
 def test_tiers_show_not_assessed_until_a_run_then_the_runs_counts(web_city):
     client = client_for(web_city, "analyst")
     tiers = client.get("/api/dashboard").json()["tiers"]
-    assert [t["key"] for t in tiers] == ["hnte", "sme", "eaglet", "gazelle", "unicorn", "potential_unicorn"]
+    assert [t["key"] for t in tiers] == [
+        "hnte",
+        "sme",
+        "eaglet",
+        "gazelle",
+        "unicorn",
+        "potential_unicorn",
+    ]
     assert all(t["assessed"] is False and t["passed"] is None for t in tiers)  # never zeros
     assert client.get("/dashboard").text.count("尚未评价") >= 5
     result = assess(web_city)
@@ -89,16 +114,25 @@ def test_tiers_show_not_assessed_until_a_run_then_the_runs_counts(web_city):
     assert tiers["gazelle"]["passed"] == counts["liaoning_gazelle"]["pass"]
     assert all(t["assessed"] for t in tiers.values())
     rows = result.results.to_pylist()
-    own = sum(1 for r in rows if r["assessment"] == "sme" and r["status"] == "pass"
-              and r["district_id"] == web_city.district_id)  # fmt: skip
-    district = {t["key"]: t for t in client_for(web_city, "district").get("/api/dashboard").json()["tiers"]}
+    own = sum(
+        1
+        for r in rows
+        if r["assessment"] == "sme"
+        and r["status"] == "pass"
+        and r["district_id"] == web_city.district_id
+    )
+    district = {
+        t["key"]: t for t in client_for(web_city, "district").get("/api/dashboard").json()["tiers"]
+    }
     assert district["sme"]["passed"] == own < counts["sme"]["pass"]  # its own district only
 
 
 def test_dashboard_page_has_three_charts_with_data(web_city):
     html = client_for(web_city, "analyst").get("/dashboard").text
-    options = {m.group(1): json.loads(html_lib.unescape(m.group(2))) for m in re.finditer(
-        r'class="xz-chart" id="chart-(\w+)" data-option=\'([^\']+)\'', html)}  # fmt: skip
+    options = {
+        m.group(1): json.loads(html_lib.unescape(m.group(2)))
+        for m in re.finditer(r'class="xz-chart" id="chart-(\w+)" data-option=\'([^\']+)\'', html)
+    }
     assert set(options) == {"bar", "line", "treemap"}
     assert options["bar"]["series"][0]["data"] and options["bar"]["xAxis"]["data"]
     assert options["treemap"]["series"][0]["data"][0]["children"]

@@ -54,8 +54,11 @@ def test_district_analyst_pages_hold_only_its_district(any_web_city):
     E = models.Enterprise
     assert len(items) == len(_names(any_web_city.engine, E.district_id == any_web_city.district_id))
     # a district filter cannot widen the scope
-    other = client_for(any_web_city, "district").get(
-        "/api/enterprises", params={"district": any_web_city.other_district_id}).json()
+    other = (
+        client_for(any_web_city, "district")
+        .get("/api/enterprises", params={"district": any_web_city.other_district_id})
+        .json()
+    )
     assert other["items"] == [] and other["total"] == 0
 
 
@@ -92,8 +95,10 @@ def test_search_without_the_index_gives_the_same_answers(web_city):
     warm_app.state.search_index.verify_now(city.engine)
     warm = client_for(city, "analyst", warm_app)
     params = {"q": brand, "size": 200}
-    assert (cold.get("/api/enterprises", params=params).json()["items"]
-            == warm.get("/api/enterprises", params=params).json()["items"])  # fmt: skip
+    assert (
+        cold.get("/api/enterprises", params=params).json()["items"]
+        == warm.get("/api/enterprises", params=params).json()["items"]
+    )
 
 
 def test_industry_filter_and_page(web_city):
@@ -118,8 +123,12 @@ def test_profile_shows_data_by_year_ip_contracts_with_dates(web_city):
     client = client_for(web_city, "analyst")
     E, Y = models.Enterprise, models.EnterpriseYear
     with web_city.engine.connect() as conn:
-        firm = conn.scalar(sa.select(Y.enterprise_id).group_by(Y.enterprise_id)
-                           .order_by(sa.func.count().desc(), Y.enterprise_id).limit(1))  # fmt: skip
+        firm = conn.scalar(
+            sa.select(Y.enterprise_id)
+            .group_by(Y.enterprise_id)
+            .order_by(sa.func.count().desc(), Y.enterprise_id)
+            .limit(1)
+        )
         years = conn.scalars(sa.select(Y.year).where(Y.enterprise_id == firm)).all()
         code = conn.scalar(sa.select(E.credit_code).where(E.id == firm))
     body = client.get(f"/api/enterprises/{firm}").json()
@@ -134,7 +143,9 @@ def test_profile_shows_data_by_year_ip_contracts_with_dates(web_city):
 def test_assessment_section_explains_each_clause_for_the_firm_only(web_city):
     client = client_for(web_city, "enterprise")
     url = f"/enterprises/{web_city.enterprise_id}/assessments"
-    expected = {e.declaration.id: e for e in enterprise_results(web_city.engine, web_city.enterprise_id)}
+    expected = {
+        e.declaration.id: e for e in enterprise_results(web_city.engine, web_city.enterprise_id)
+    }
     body = client.get(f"/api{url}").json()["results"]
     assert {r["assessment"] for r in body} == set(expected) >= {"hnte", "sme"}
     for result in body:
@@ -142,28 +153,36 @@ def test_assessment_section_explains_each_clause_for_the_firm_only(web_city):
         assert result["status"] == explained.status
         assert (result["score_low"], result["score_high"]) == (explained.score or (None, None))
         shown = [c["id"] for c in result["clauses"]]
-        assert [c.id for c in [*explained.clauses, *explained.items]] == \
-            [i for i in shown if i in {c.id for c in [*explained.clauses, *explained.items]}]
+        assert [c.id for c in [*explained.clauses, *explained.items]] == [
+            i for i in shown if i in {c.id for c in [*explained.clauses, *explained.items]}
+        ]
     hnte = next(r for r in body if r["assessment"] == "hnte")
     registered = next(c for c in hnte["clauses"] if c["id"] == "registered_one_year")
     assert registered["status"] in ("符合", "不符合", "未知") and registered["values"]
     assert "国科发火〔2016〕32号" in registered["reference"]
     html = client.get(url).text
     assert "高新技术企业" in html and "科技型中小企业" in html and "尚未评价" not in html
-    assert client.get(f"/enterprises/{web_city.sibling_enterprise_id}/assessments").status_code == 404
+    assert (
+        client.get(f"/enterprises/{web_city.sibling_enterprise_id}/assessments").status_code == 404
+    )
 
 
 def test_tier_filter_lists_the_firms_that_passed_in_the_latest_run(web_city):
     client = client_for(web_city, "analyst")
     assert 'name="tier" disabled' in client.get("/enterprises").text  # no run yet
     result = assess(web_city)
-    passed = {r["enterprise_id"] for r in result.results.to_pylist()
-              if r["assessment"] == "sme" and r["status"] == "pass"}  # fmt: skip
+    passed = {
+        r["enterprise_id"]
+        for r in result.results.to_pylist()
+        if r["assessment"] == "sme" and r["status"] == "pass"
+    }
     client = client_for(web_city, "analyst")
     listed, after = set(), None
     while True:
-        page = client.get("/api/enterprises", params={"tier": "sme", "size": 200,
-                                                      **({"after": after} if after else {})}).json()
+        page = client.get(
+            "/api/enterprises",
+            params={"tier": "sme", "size": 200, **({"after": after} if after else {})},
+        ).json()
         listed |= {row["id"] for row in page["items"]}
         after = page.get("next")
         if not after:
@@ -174,9 +193,11 @@ def test_tier_filter_lists_the_firms_that_passed_in_the_latest_run(web_city):
 
 def test_export_is_safe_against_formula_injection(web_city):
     with web_city.engine.begin() as conn:
-        conn.execute(sa.update(models.Enterprise)
-                     .where(models.Enterprise.id == web_city.other_enterprise_id)
-                     .values(name="=cmd|' /C calc'!A0"))  # fmt: skip
+        conn.execute(
+            sa.update(models.Enterprise)
+            .where(models.Enterprise.id == web_city.other_enterprise_id)
+            .values(name="=cmd|' /C calc'!A0")
+        )
     client = client_for(web_city, "analyst")
     response = client.get("/enterprises/export.xlsx", params={"q": web_city.other_enterprise_code})
     assert response.status_code == 200
@@ -186,9 +207,16 @@ def test_export_is_safe_against_formula_injection(web_city):
     assert rows[1][1] == "'=cmd|' /C calc'!A0"  # text, not a formula
     assert sheet.cell(2, 2).data_type == "s"
     district = client_for(web_city, "district").get("/enterprises/export.xlsx")
-    exported = {r[0] for r in load_workbook(io.BytesIO(district.content)).active.iter_rows(
-        min_row=2, values_only=True)}  # fmt: skip
-    assert web_city.other_enterprise_code not in exported and web_city.sibling_enterprise_code in exported
+    exported = {
+        r[0]
+        for r in load_workbook(io.BytesIO(district.content)).active.iter_rows(
+            min_row=2, values_only=True
+        )
+    }
+    assert (
+        web_city.other_enterprise_code not in exported
+        and web_city.sibling_enterprise_code in exported
+    )
 
 
 def test_search_pages_walk_every_match_once(any_web_city):

@@ -37,8 +37,11 @@ def test_a_valid_upload_is_imported_and_searchable(web_city, tmp_path):
     path = write_csv(tmp_path / "firms.csv", ENTERPRISE_HEADER, _new_rows())
     before = _count(web_city.engine, models.Enterprise)
     with path.open("rb") as handle:
-        response = client.post("/api/imports", data={"kind": "enterprises"},
-                               files={"file": ("firms.csv", handle, "text/csv")})  # fmt: skip
+        response = client.post(
+            "/api/imports",
+            data={"kind": "enterprises"},
+            files={"file": ("firms.csv", handle, "text/csv")},
+        )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["ok"] and body["inserted"] == 3 and body["batch_id"]
@@ -57,8 +60,9 @@ def test_an_upload_with_errors_writes_nothing_and_shows_them(web_city, tmp_path)
     path = write_xlsx(tmp_path / "firms.xlsx", [ENTERPRISE_HEADER], rows)
     before = _count(web_city.engine, models.Enterprise)
     with path.open("rb") as handle:
-        response = client.post("/imports", data={"kind": "enterprises"},
-                               files={"file": ("firms.xlsx", handle)})  # fmt: skip
+        response = client.post(
+            "/imports", data={"kind": "enterprises"}, files={"file": ("firms.xlsx", handle)}
+        )
     assert response.status_code == 422
     assert _count(web_city.engine, models.Enterprise) == before
     html = response.text
@@ -84,8 +88,9 @@ def test_wrong_types_and_oversized_uploads_are_refused(web_city, tmp_path):
     client = client_for(web_city, "analyst", app)
 
     def upload(name, content, kind="enterprises"):
-        return client.post("/api/imports", data={"kind": kind},
-                           files={"file": (name, io.BytesIO(content))})  # fmt: skip
+        return client.post(
+            "/api/imports", data={"kind": kind}, files={"file": (name, io.BytesIO(content))}
+        )
 
     assert upload("firms.exe", b"MZ...").status_code == 415
     assert upload("firms.xlsx", b"not a zip at all").status_code == 415
@@ -95,8 +100,11 @@ def test_wrong_types_and_oversized_uploads_are_refused(web_city, tmp_path):
     assert upload("firms.csv", b"x", kind="nonsense").status_code == 400
     too_big = upload("firms.csv", b"a" * 5000)
     assert too_big.status_code == 413 and "上限" in too_big.json()["detail"]["zh"]
-    page = client.post("/imports", data={"kind": "enterprises"},
-                       files={"file": ("x.docx", io.BytesIO(b"PK\x03\x04"))})  # fmt: skip
+    page = client.post(
+        "/imports",
+        data={"kind": "enterprises"},
+        files={"file": ("x.docx", io.BytesIO(b"PK\x03\x04"))},
+    )
     assert page.status_code == 415 and "只接受 .xlsx 或 .csv" in page.text
 
 
@@ -104,8 +112,9 @@ def test_a_file_level_problem_is_reported_inline(web_city, tmp_path):
     client = client_for(web_city, "analyst")
     path = write_csv(tmp_path / "empty.csv", ENTERPRISE_HEADER, [])
     with path.open("rb") as handle:
-        response = client.post("/api/imports", data={"kind": "enterprises"},
-                               files={"file": ("empty.csv", handle)})  # fmt: skip
+        response = client.post(
+            "/api/imports", data={"kind": "enterprises"}, files={"file": ("empty.csv", handle)}
+        )
     assert response.status_code == 400 and "没有数据行" in response.json()["detail"]["zh"]
 
 

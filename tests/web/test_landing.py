@@ -19,23 +19,53 @@ from ..ingest.helpers import (
 )
 from .helpers import CHEAP_HASHER, sign_in
 
-CONTRACT_HEADER = ["登记编号", "合同类别", "卖方统一社会信用代码", "卖方名称", "买方名称", "合同成交额（万元）",
-                   "技术交易额（万元）", "签订日期", "登记日期"]  # fmt: skip
+CONTRACT_HEADER = [
+    "登记编号",
+    "合同类别",
+    "卖方统一社会信用代码",
+    "卖方名称",
+    "买方名称",
+    "合同成交额（万元）",
+    "技术交易额（万元）",
+    "签订日期",
+    "登记日期",
+]
 CONTRACTS = [
-    ["2023210100000001", "技术开发", enterprise_rows()[0][0], "甲", "某大学", "12000", "11000",
-     "2023-01-05", "2023-02-01"],
-    ["2023210100000002", "技术服务", enterprise_rows()[1][0], "乙", "某公司", "3000.5", "3000",
-     "2023-03-05", "2023-04-01"],
-]  # fmt: skip
+    [
+        "2023210100000001",
+        "技术开发",
+        enterprise_rows()[0][0],
+        "甲",
+        "某大学",
+        "12000",
+        "11000",
+        "2023-01-05",
+        "2023-02-01",
+    ],
+    [
+        "2023210100000002",
+        "技术服务",
+        enterprise_rows()[1][0],
+        "乙",
+        "某公司",
+        "3000.5",
+        "3000",
+        "2023-03-05",
+        "2023-04-01",
+    ],
+]
 
 
 @pytest.fixture
 def city(sqlite_engine, tmp_path):
-    for kind, header, rows in (("districts", DISTRICT_HEADER, DISTRICT_ROWS),
-                               ("enterprises", ENTERPRISE_HEADER, enterprise_rows()),
-                               ("tech_contracts", CONTRACT_HEADER, CONTRACTS)):  # fmt: skip
-        assert import_file(sqlite_engine, kind, write_csv(tmp_path / f"{kind}.csv", header, rows),
-                           actor="test").ok  # fmt: skip
+    for kind, header, rows in (
+        ("districts", DISTRICT_HEADER, DISTRICT_ROWS),
+        ("enterprises", ENTERPRISE_HEADER, enterprise_rows()),
+        ("tech_contracts", CONTRACT_HEADER, CONTRACTS),
+    ):
+        assert import_file(
+            sqlite_engine, kind, write_csv(tmp_path / f"{kind}.csv", header, rows), actor="test"
+        ).ok
     use_hasher(CHEAP_HASHER)
     create_user(sqlite_engine, "ana", "password-1", "analyst", actor="test")
     return sqlite_engine

@@ -65,15 +65,25 @@ def test_imports_and_refreshes_keep_the_index_in_step(engine, tmp_path):
     imported("enterprises", ENTERPRISE_HEADER, renamed)
     with engine.connect() as conn:
         names = set(conn.scalars(sa.select(EnterpriseSearch.name)).all())
-        robots = conn.scalars(sa.select(EnterpriseNameGram.enterprise_id)
-                              .where(EnterpriseNameGram.gram == "器人")).all()  # fmt: skip
+        robots = conn.scalars(
+            sa.select(EnterpriseNameGram.enterprise_id).where(EnterpriseNameGram.gram == "器人")
+        ).all()
     assert "沈阳丁机器人有限公司" in names and "沈阳甲智能装备有限公司" not in names
     assert len(robots) == 1
     # a writer that bypasses imports leaves the index behind; a refresh catches up
     with engine.begin() as conn:
-        conn.execute(sa.update(models.Enterprise).where(models.Enterprise.id == robots[0])
-                     .values(name="沈阳戊航空有限公司"))  # fmt: skip
+        conn.execute(
+            sa.update(models.Enterprise)
+            .where(models.Enterprise.id == robots[0])
+            .values(name="沈阳戊航空有限公司")
+        )
         assert refresh_enterprise_search(conn) == 1
         assert refresh_enterprise_search(conn) == 0
-        assert conn.scalar(sa.select(EnterpriseSearch.initials)
-                           .where(EnterpriseSearch.enterprise_id == robots[0])) == "sywhkyxgs"  # fmt: skip
+        assert (
+            conn.scalar(
+                sa.select(EnterpriseSearch.initials).where(
+                    EnterpriseSearch.enterprise_id == robots[0]
+                )
+            )
+            == "sywhkyxgs"
+        )

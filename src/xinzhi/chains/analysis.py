@@ -32,8 +32,14 @@ DIMENSIONS = {
     "technology_control": ("技术受制于人", "technology controlled by others"),
     "import_dependence": ("进口替代", "import substitution"),
 }
-_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-            "==": operator.eq, "!=": operator.ne}  # fmt: skip
+_COMPARE = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
 @dataclass
@@ -91,7 +97,7 @@ def arrays_from_spec(chain: ChainSpec, links: LinkTable, rules: AnalysisRules) -
         tech_control=_nan_array(t.control for _, t in techs),
         tech_maturity=_nan_array(t.maturity for _, t in techs),
         links=links,
-    )  # fmt: skip
+    )
 
 
 # --- results -------------------------------------------------------------------------------
@@ -192,33 +198,43 @@ class ChainAnalysis:
         rows = []
         for i in range(a.n):
             leader = s.leader_link[i]
-            rows.append({
-                "key": a.node_keys[i], "name": a.node_names[i],
-                "segment": list(Segment)[a.segment[i]].zh, "problem_class": a.problem_class[i].zh,
-                "score": _num(s.score[i]), "completeness": _num(s.completeness[i]),
-                "technology_control": _num(s.technology_control[i]),
-                "import_dependence": _num(s.import_dependence[i]),
-                "criticality": _num(s.criticality[i]), "descendants": int(s.descendants[i]),
-                "local_firms": int(s.local_firms[i]),
-                "capable_local_firms": int(s.capable_local_firms[i]),
-                "leader": a.links.names[leader] if leader >= 0 else None,
-                "leader_level": _num(s.leader_level[i]),
-                "domestic_capability": _num(s.domestic_capability[i]),
-                "maturity": _int(s.maturity[i]), "part": int(s.part[i]),
-                "in_problem_list": bool(s.in_problem_list[i]),
-                "mode": self.rules.modes[s.mode[i]].mode.zh if len(self.rules.modes) else None,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "key": a.node_keys[i],
+                    "name": a.node_names[i],
+                    "segment": list(Segment)[a.segment[i]].zh,
+                    "problem_class": a.problem_class[i].zh,
+                    "score": _num(s.score[i]),
+                    "completeness": _num(s.completeness[i]),
+                    "technology_control": _num(s.technology_control[i]),
+                    "import_dependence": _num(s.import_dependence[i]),
+                    "criticality": _num(s.criticality[i]),
+                    "descendants": int(s.descendants[i]),
+                    "local_firms": int(s.local_firms[i]),
+                    "capable_local_firms": int(s.capable_local_firms[i]),
+                    "leader": a.links.names[leader] if leader >= 0 else None,
+                    "leader_level": _num(s.leader_level[i]),
+                    "domestic_capability": _num(s.domestic_capability[i]),
+                    "maturity": _int(s.maturity[i]),
+                    "part": int(s.part[i]),
+                    "in_problem_list": bool(s.in_problem_list[i]),
+                    "mode": self.rules.modes[s.mode[i]].mode.zh if len(self.rules.modes) else None,
+                }
+            )
         return rows
 
     def as_dict(self) -> dict:
         return {
             "chain": self.chain_key,
-            "rules": {"label": self.rules.label, "source": self.rules.source,
-                      "sha256": self.rules.sha256},
+            "rules": {
+                "label": self.rules.label,
+                "source": self.rules.source,
+                "sha256": self.rules.sha256,
+            },
             "problems": [asdict(p) for p in self.problems],
             "technologies": [asdict(t) for t in self.technologies],
             "nodes": self.node_rows(),
-        }  # fmt: skip
+        }
 
 
 def _num(value: float) -> float | None:
@@ -292,33 +308,57 @@ def analyse(a: ChainArrays, rules: AnalysisRules) -> ChainAnalysis:
         leader_link[links.node[firsts]] = firsts
     local_capability = leader_level / 4.0
 
-    dimensions = np.column_stack([technology_control, a.import_dependence, criticality,
-                                  1.0 - local_capability, 1.0 - a.domestic_capability])  # fmt: skip
+    dimensions = np.column_stack(
+        [
+            technology_control,
+            a.import_dependence,
+            criticality,
+            1.0 - local_capability,
+            1.0 - a.domestic_capability,
+        ]
+    )
     weights = np.array([rules.weights[name] for name in WEIGHTS], dtype=np.float64)
     score, completeness = _weighted_mean(dimensions, weights)
 
     in_class = np.array([c in rules.problem_classes for c in a.problem_class], dtype=bool)
     with np.errstate(invalid="ignore"):
-        on_a_dimension = ((technology_control >= rules.problem_min_dimension)
-                          | (a.import_dependence >= rules.problem_min_dimension))  # fmt: skip
+        on_a_dimension = (technology_control >= rules.problem_min_dimension) | (
+            a.import_dependence >= rules.problem_min_dimension
+        )
         in_problem_list = in_class & (score >= rules.problem_min_score) & on_a_dimension
     domestic_suppliers = np.array([len(s) for s in a.domestic_suppliers], dtype=np.float64)
     node_variables = {
-        "score": score, "technology_control": technology_control,
-        "import_dependence": a.import_dependence, "criticality": criticality, "maturity": maturity,
+        "score": score,
+        "technology_control": technology_control,
+        "import_dependence": a.import_dependence,
+        "criticality": criticality,
+        "maturity": maturity,
         "local_firms": local_firms.astype(np.float64),
-        "capable_local_firms": capable.astype(np.float64), "leader_level": leader_level,
-        "domestic_capability": a.domestic_capability, "domestic_suppliers": domestic_suppliers,
-    }  # fmt: skip
+        "capable_local_firms": capable.astype(np.float64),
+        "leader_level": leader_level,
+        "domestic_capability": a.domestic_capability,
+        "domestic_suppliers": domestic_suppliers,
+    }
     node_mode = choose_modes(rules, node_variables, n)
     scores = NodeScores(
-        technology_control=technology_control, import_dependence=a.import_dependence,
-        criticality=criticality, descendants=descendants, height=height,
-        part=components(n, a.src, a.dst), maturity=maturity, local_firms=local_firms,
-        capable_local_firms=capable, leader_level=leader_level, leader_link=leader_link,
-        local_capability=local_capability, domestic_capability=a.domestic_capability,
-        score=score, completeness=completeness, in_problem_list=in_problem_list, mode=node_mode,
-    )  # fmt: skip
+        technology_control=technology_control,
+        import_dependence=a.import_dependence,
+        criticality=criticality,
+        descendants=descendants,
+        height=height,
+        part=components(n, a.src, a.dst),
+        maturity=maturity,
+        local_firms=local_firms,
+        capable_local_firms=capable,
+        leader_level=leader_level,
+        leader_link=leader_link,
+        local_capability=local_capability,
+        domestic_capability=a.domestic_capability,
+        score=score,
+        completeness=completeness,
+        in_problem_list=in_problem_list,
+        mode=node_mode,
+    )
     result = ChainAnalysis(a.key, rules, a, scores, [], [])
     result.problems = _problem_items(result, node_variables)
     result.technologies = _technology_items(result, node_variables)
@@ -338,37 +378,58 @@ def _problem_items(result: ChainAnalysis, variables: dict[str, np.ndarray]) -> l
         rule = rules.modes[s.mode[i]]
         values = {name: column[i] for name, column in variables.items()}
         zh, en = _reason(rule, values, a, s, i, None)
-        dims = [DIMENSIONS[d][0] for d in DIMENSIONS
-                if not np.isnan(values[d]) and values[d] >= rules.problem_min_dimension]  # fmt: skip
+        dims = [
+            DIMENSIONS[d][0]
+            for d in DIMENSIONS
+            if not np.isnan(values[d]) and values[d] >= rules.problem_min_dimension
+        ]
         basis_zh, basis_en, unknown = _basis(a, s, i)
         leader = s.leader_link[i]
-        items.append(ProblemItem(
-            chain_key=a.key, node_key=a.node_keys[i], node_name=a.node_names[i],
-            problem_class=a.problem_class[i].zh, rank=rank, score=round(float(s.score[i]), 4),
-            dimensions=dims, technology_control=_num(s.technology_control[i]),
-            import_dependence=_num(s.import_dependence[i]),
-            criticality=round(float(s.criticality[i]), 4), local_firms=int(s.local_firms[i]),
-            capable_local_firms=int(s.capable_local_firms[i]),
-            leader=a.links.names[leader] if leader >= 0 else None,
-            foreign_suppliers=list(a.foreign_suppliers[i]), mode=rule.mode.zh,
-            mode_en=rule.mode.en, reason_zh=zh, reason_en=en, basis_zh=basis_zh,
-            basis_en=basis_en, unknown=unknown,
-        ))  # fmt: skip
+        items.append(
+            ProblemItem(
+                chain_key=a.key,
+                node_key=a.node_keys[i],
+                node_name=a.node_names[i],
+                problem_class=a.problem_class[i].zh,
+                rank=rank,
+                score=round(float(s.score[i]), 4),
+                dimensions=dims,
+                technology_control=_num(s.technology_control[i]),
+                import_dependence=_num(s.import_dependence[i]),
+                criticality=round(float(s.criticality[i]), 4),
+                local_firms=int(s.local_firms[i]),
+                capable_local_firms=int(s.capable_local_firms[i]),
+                leader=a.links.names[leader] if leader >= 0 else None,
+                foreign_suppliers=list(a.foreign_suppliers[i]),
+                mode=rule.mode.zh,
+                mode_en=rule.mode.en,
+                reason_zh=zh,
+                reason_en=en,
+                basis_zh=basis_zh,
+                basis_en=basis_en,
+                unknown=unknown,
+            )
+        )
     return items
 
 
-def _technology_items(result: ChainAnalysis, node_variables: dict[str, np.ndarray]) -> list[TechnologyItem]:
+def _technology_items(
+    result: ChainAnalysis, node_variables: dict[str, np.ndarray]
+) -> list[TechnologyItem]:
     a, s, rules = result.arrays, result.nodes, result.rules
     node = a.tech_node
     if len(node) == 0:
         return []
     immaturity = 1.0 - (a.tech_maturity - 1.0) / 8.0
     columns = np.column_stack([s.score[node], a.tech_control, immaturity])
-    weights = np.array([rules.technology_weights[name] for name in ("node", "control", "immaturity")])
+    weights = np.array(
+        [rules.technology_weights[name] for name in ("node", "control", "immaturity")]
+    )
     score, _ = _weighted_mean(columns, weights)
     with np.errstate(invalid="ignore"):
         selected = (score >= rules.technology_min_score) & (
-            s.in_problem_list[node] | (a.tech_control >= rules.technology_min_control))
+            s.in_problem_list[node] | (a.tech_control >= rules.technology_min_control)
+        )
     variables = {name: column[node] for name, column in node_variables.items()}
     variables |= {"score": score, "technology_control": a.tech_control, "maturity": a.tech_maturity}
     mode = choose_modes(rules, variables, len(node))
@@ -378,14 +439,25 @@ def _technology_items(result: ChainAnalysis, node_variables: dict[str, np.ndarra
         rule = rules.modes[mode[t]]
         values = {name: column[t] for name, column in variables.items()}
         zh, en = _reason(rule, values, a, s, i, a.tech_names[t])
-        items.append(TechnologyItem(
-            chain_key=a.key, node_key=a.node_keys[i], node_name=a.node_names[i],
-            technology_name=a.tech_names[t], rank=rank, score=round(float(score[t]), 4),
-            mode=rule.mode.zh, mode_en=rule.mode.en, reason_zh=zh, reason_en=en,
-            technology_name_en=a.tech_names_en[t], control=_num(a.tech_control[t]),
-            maturity=_int(a.tech_maturity[t]), node_score=_num(s.score[i]),
-            in_problem_list=bool(s.in_problem_list[i]),
-        ))  # fmt: skip
+        items.append(
+            TechnologyItem(
+                chain_key=a.key,
+                node_key=a.node_keys[i],
+                node_name=a.node_names[i],
+                technology_name=a.tech_names[t],
+                rank=rank,
+                score=round(float(score[t]), 4),
+                mode=rule.mode.zh,
+                mode_en=rule.mode.en,
+                reason_zh=zh,
+                reason_en=en,
+                technology_name_en=a.tech_names_en[t],
+                control=_num(a.tech_control[t]),
+                maturity=_int(a.tech_maturity[t]),
+                node_score=_num(s.score[i]),
+                in_problem_list=bool(s.in_problem_list[i]),
+            )
+        )
     return items
 
 
@@ -400,7 +472,9 @@ def _names(names: list[str], none: str) -> str:
     return "、".join(names[:3]) + ("等" if len(names) > 3 else "") if names else none
 
 
-_PERCENTS = frozenset({"import_dependence", "technology_control", "criticality", "domestic_capability"})
+_PERCENTS = frozenset(
+    {"import_dependence", "technology_control", "criticality", "domestic_capability"}
+)
 _LEVEL_NAMES = {member.level: (member.zh, member.en) for member in Capability}
 
 
@@ -409,13 +483,16 @@ def _fields(template: str) -> tuple[str, ...]:
     return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
-def _reason(rule, values: dict[str, float], a: ChainArrays, s: NodeScores, i: int,
-            technology: str | None) -> tuple[str, str]:  # fmt: skip
+def _reason(
+    rule, values: dict[str, float], a: ChainArrays, s: NodeScores, i: int, technology: str | None
+) -> tuple[str, str]:
     """The rule's reason in Chinese and English, filled with this item's figures and names
     (only the placeholders the templates use are worked out)."""
     texts = []
-    for template, language, unknown, none in ((rule.reason_zh, 0, "未知", "无"),
-                                              (rule.reason_en, 1, "unknown", "none")):  # fmt: skip
+    for template, language, unknown, none in (
+        (rule.reason_zh, 0, "未知", "无"),
+        (rule.reason_en, 1, "unknown", "none"),
+    ):
         fill = {}
         for name in _fields(template):
             if name in _PERCENTS:
@@ -433,8 +510,13 @@ def _reason(rule, values: dict[str, float], a: ChainArrays, s: NodeScores, i: in
                 fill[name] = a.links.names[leader] if leader >= 0 else none
             elif name == "leader_level_name":
                 level = s.leader_level[i]
-                fill[name] = (_LEVEL_NAMES[int(level)][language] if level >= 1
-                              else none if level == 0 else unknown)  # fmt: skip
+                fill[name] = (
+                    _LEVEL_NAMES[int(level)][language]
+                    if level >= 1
+                    else none
+                    if level == 0
+                    else unknown
+                )
             elif name == "domestic_supplier_names":
                 fill[name] = _names(a.domestic_suppliers[i], none)
             elif name == "foreign_supplier_names":
@@ -448,12 +530,15 @@ def _basis(a: ChainArrays, s: NodeScores, i: int) -> tuple[str, str, list[str]]:
     zh, en, unknown = [], [], []
     for name, value, suffix_zh, suffix_en in (
         ("technology_control", s.technology_control[i], "", ""),
-        ("import_dependence", s.import_dependence[i],
-         f"（{_names(a.foreign_suppliers[i], '')}）" if a.foreign_suppliers[i] else "",
-         f" ({_names(a.foreign_suppliers[i], '')})" if a.foreign_suppliers[i] else ""),
+        (
+            "import_dependence",
+            s.import_dependence[i],
+            f"（{_names(a.foreign_suppliers[i], '')}）" if a.foreign_suppliers[i] else "",
+            f" ({_names(a.foreign_suppliers[i], '')})" if a.foreign_suppliers[i] else "",
+        ),
         ("criticality", s.criticality[i], "", ""),
         ("domestic_capability", s.domestic_capability[i], "", ""),
-    ):  # fmt: skip
+    ):
         label_zh, label_en = _LABELS[name]
         if np.isnan(value):
             unknown.append(label_zh)
@@ -468,8 +553,12 @@ def _basis(a: ChainArrays, s: NodeScores, i: int) -> tuple[str, str, list[str]]:
         zh.append("本地能力未知")
         en.append("local capability unknown")
     else:
-        zh.append(f"本地关联企业{int(s.local_firms[i])}家（有能力{int(s.capable_local_firms[i])}家）")
-        en.append(f"{int(s.local_firms[i])} local firms linked ({int(s.capable_local_firms[i])} capable)")
+        zh.append(
+            f"本地关联企业{int(s.local_firms[i])}家（有能力{int(s.capable_local_firms[i])}家）"
+        )
+        en.append(
+            f"{int(s.local_firms[i])} local firms linked ({int(s.capable_local_firms[i])} capable)"
+        )
     return "；".join(zh), "; ".join(en), unknown
 
 
@@ -484,16 +573,18 @@ _LABELS = {
 # --- entry points for other areas ----------------------------------------------------------
 
 
-def analyse_chain(engine: Engine | None, chain: ChainSpec,
-                  rules: AnalysisRules | None = None) -> ChainAnalysis:  # fmt: skip
+def analyse_chain(
+    engine: Engine | None, chain: ChainSpec, rules: AnalysisRules | None = None
+) -> ChainAnalysis:
     """Analyse ``chain`` with the registry's enterprises linked (none when ``engine`` is None)."""
     rules = rules or load_rules()
     links = resolve_links(engine, chain, rules)
     return analyse(arrays_from_spec(chain, links, rules), rules)
 
 
-def technology_list(engine: Engine | None, chain_key: str,
-                    rules: AnalysisRules | None = None) -> list[TechnologyItem]:  # fmt: skip
+def technology_list(
+    engine: Engine | None, chain_key: str, rules: AnalysisRules | None = None
+) -> list[TechnologyItem]:
     """The ranked 技术清单 of a chain (the database's current version, else the shipped map).
 
     Used by the matching area to turn technologies into 揭榜挂帅 challenges.
@@ -504,13 +595,23 @@ def technology_list(engine: Engine | None, chain_key: str,
     return analyse_chain(engine, chain, rules).technologies
 
 
-def problem_list(engine: Engine | None, chain_key: str,
-                 rules: AnalysisRules | None = None) -> list[ProblemItem]:  # fmt: skip
+def problem_list(
+    engine: Engine | None, chain_key: str, rules: AnalysisRules | None = None
+) -> list[ProblemItem]:
     """The ranked 问题清单 of a chain."""
     from .catalogue import resolve_chain
 
     return analyse_chain(engine, resolve_chain(engine, chain_key), rules).problems
 
 
-__all__ = ["ChainAnalysis", "ChainArrays", "Mode", "ProblemItem", "TechnologyItem", "analyse",
-           "analyse_chain", "problem_list", "technology_list"]  # fmt: skip
+__all__ = [
+    "ChainAnalysis",
+    "ChainArrays",
+    "Mode",
+    "ProblemItem",
+    "TechnologyItem",
+    "analyse",
+    "analyse_chain",
+    "problem_list",
+    "technology_list",
+]

@@ -23,39 +23,77 @@ def _or_true(value: bool | None) -> bool:
 
 def node_from_record(fields: dict, origin: Origin) -> NodeSpec:
     lists = ("foreign_suppliers", "domestic_suppliers", "keywords", "industry_codes", "platforms")
-    values = {name: fields.get(name) for name in (
-        "key", "name", "segment", "kind", "name_en", "problem_class", "domestic_status",
-        "import_dependence", "source", "note")}  # fmt: skip
-    return NodeSpec(**values, **{name: fields.get(name) or [] for name in lists},
-                    illustrative=_or_true(fields.get("illustrative")), origin=origin)  # fmt: skip
+    values = {
+        name: fields.get(name)
+        for name in (
+            "key",
+            "name",
+            "segment",
+            "kind",
+            "name_en",
+            "problem_class",
+            "domestic_status",
+            "import_dependence",
+            "source",
+            "note",
+        )
+    }
+    return NodeSpec(
+        **values,
+        **{name: fields.get(name) or [] for name in lists},
+        illustrative=_or_true(fields.get("illustrative")),
+        origin=origin,
+    )
 
 
 def technology_from_record(fields: dict, origin: Origin) -> TechnologySpec:
-    return TechnologySpec(name=fields["name"], name_en=fields.get("name_en"),
-                          control=fields.get("control"), maturity=fields.get("maturity"),
-                          illustrative=_or_true(fields.get("illustrative")),
-                          note=fields.get("note"), origin=origin)  # fmt: skip
+    return TechnologySpec(
+        name=fields["name"],
+        name_en=fields.get("name_en"),
+        control=fields.get("control"),
+        maturity=fields.get("maturity"),
+        illustrative=_or_true(fields.get("illustrative")),
+        note=fields.get("note"),
+        origin=origin,
+    )
 
 
 def link_from_record(fields: dict, origin: Origin) -> LinkSpec:
-    return LinkSpec(enterprise_name=fields["enterprise_name"], credit_code=fields.get("credit_code"),
-                    capability=fields.get("capability"), role=fields.get("role"),
-                    illustrative=_or_true(fields.get("illustrative")), note=fields.get("note"),
-                    origin=origin)  # fmt: skip
+    return LinkSpec(
+        enterprise_name=fields["enterprise_name"],
+        credit_code=fields.get("credit_code"),
+        capability=fields.get("capability"),
+        role=fields.get("role"),
+        illustrative=_or_true(fields.get("illustrative")),
+        note=fields.get("note"),
+        origin=origin,
+    )
 
 
-def assemble(chain: ChainSpec, nodes: list[NodeSpec], edges: list[EdgeSpec],
-             technologies: list[tuple[str, TechnologySpec]], links: list[tuple[str, LinkSpec]],
-             problems: Problems, *, node_label: str = "node") -> ChainSpec:  # fmt: skip
+def assemble(
+    chain: ChainSpec,
+    nodes: list[NodeSpec],
+    edges: list[EdgeSpec],
+    technologies: list[tuple[str, TechnologySpec]],
+    links: list[tuple[str, LinkSpec]],
+    problems: Problems,
+    *,
+    node_label: str = "node",
+) -> ChainSpec:
     """Put the records together (technologies and links name their node by key) and check
     the whole; problems are added to ``problems``, the caller raises them."""
     by_key: dict[str, NodeSpec] = {}
     for node in nodes:
         if node.key in by_key:
             first = by_key[node.key].origin
-            problems.add(node.origin, "key", node.key,
-                         f"节点代号重复（首次出现于{first.zh()}）",
-                         f"duplicate node key (first at {first.en()})", "duplicate_node")  # fmt: skip
+            problems.add(
+                node.origin,
+                "key",
+                node.key,
+                f"节点代号重复（首次出现于{first.zh()}）",
+                f"duplicate node key (first at {first.en()})",
+                "duplicate_node",
+            )
             continue
         by_key[node.key] = node
     for node_key, technology in technologies:
@@ -63,9 +101,14 @@ def assemble(chain: ChainSpec, nodes: list[NodeSpec], edges: list[EdgeSpec],
         if node is None:
             continue
         if any(t.name == technology.name for t in node.technologies):
-            problems.add(technology.origin, "name", technology.name,
-                         f"节点“{node_key}”的关键技术重复", f"technology repeated at node '{node_key}'",
-                         "duplicate_technology")  # fmt: skip
+            problems.add(
+                technology.origin,
+                "name",
+                technology.name,
+                f"节点“{node_key}”的关键技术重复",
+                f"technology repeated at node '{node_key}'",
+                "duplicate_technology",
+            )
             continue
         node.technologies.append(technology)
     for node_key, link in links:
@@ -74,27 +117,45 @@ def assemble(chain: ChainSpec, nodes: list[NodeSpec], edges: list[EdgeSpec],
             continue
         same = [other for other in node.enterprises if _same_enterprise(other, link)]
         if same:
-            problems.add(link.origin, "enterprise_name", link.enterprise_name,
-                         f"企业在节点“{node_key}”重复关联", f"enterprise linked twice to node '{node_key}'",
-                         "duplicate_link")  # fmt: skip
+            problems.add(
+                link.origin,
+                "enterprise_name",
+                link.enterprise_name,
+                f"企业在节点“{node_key}”重复关联",
+                f"enterprise linked twice to node '{node_key}'",
+                "duplicate_link",
+            )
             continue
         node.enterprises.append(link)
     seen_edges: dict[tuple[str, str], Origin] = {}
     kept: list[EdgeSpec] = []
     for edge in edges:
-        ends = [_find(by_key, key, edge.origin, problems, name)
-                for key, name in ((edge.source, "source"), (edge.target, "target"))]  # fmt: skip
+        ends = [
+            _find(by_key, key, edge.origin, problems, name)
+            for key, name in ((edge.source, "source"), (edge.target, "target"))
+        ]
         if None in ends:
             continue
         if edge.source == edge.target:
-            problems.add(edge.origin, "target", edge.target, "节点不能作为自身的投入",
-                         "a node cannot be an input to itself", "self_loop")  # fmt: skip
+            problems.add(
+                edge.origin,
+                "target",
+                edge.target,
+                "节点不能作为自身的投入",
+                "a node cannot be an input to itself",
+                "self_loop",
+            )
             continue
         pair = (edge.source, edge.target)
         if pair in seen_edges:
-            problems.add(edge.origin, "target", f"{edge.source} → {edge.target}",
-                         f"连接重复（首次出现于{seen_edges[pair].zh()}）",
-                         f"duplicate edge (first at {seen_edges[pair].en()})", "duplicate_edge")  # fmt: skip
+            problems.add(
+                edge.origin,
+                "target",
+                f"{edge.source} → {edge.target}",
+                f"连接重复（首次出现于{seen_edges[pair].zh()}）",
+                f"duplicate edge (first at {seen_edges[pair].en()})",
+                "duplicate_edge",
+            )
             continue
         seen_edges[pair] = edge.origin
         kept.append(edge)
@@ -111,12 +172,19 @@ def _same_enterprise(a: LinkSpec, b: LinkSpec) -> bool:
     return a.enterprise_name == b.enterprise_name
 
 
-def _find(by_key: dict[str, NodeSpec], key: str, origin: Origin, problems: Problems,
-          field_name: str) -> NodeSpec | None:  # fmt: skip
+def _find(
+    by_key: dict[str, NodeSpec], key: str, origin: Origin, problems: Problems, field_name: str
+) -> NodeSpec | None:
     node = by_key.get(key)
     if node is None:
-        problems.add(origin, field_name, key, f"未定义的节点代号“{key}”",
-                     f"unknown node key '{key}'", "unknown_node")  # fmt: skip
+        problems.add(
+            origin,
+            field_name,
+            key,
+            f"未定义的节点代号“{key}”",
+            f"unknown node key '{key}'",
+            "unknown_node",
+        )
     return node
 
 
@@ -130,6 +198,11 @@ def report_cycles(chain: ChainSpec, problems: Problems) -> None:
         keys = [chain.nodes[i].key for i in cycle]
         path = " → ".join(keys)
         origin = edge_origin.get((keys[-2], keys[-1]), chain.origin)
-        problems.add(origin, "edges", path, f"连接构成环路：{path}（产业链中的投入关系不能循环）",
-                     f"the edges form a cycle: {path} (inputs along a chain cannot loop)",
-                     "cycle")  # fmt: skip
+        problems.add(
+            origin,
+            "edges",
+            path,
+            f"连接构成环路：{path}（产业链中的投入关系不能循环）",
+            f"the edges form a cycle: {path} (inputs along a chain cannot loop)",
+            "cycle",
+        )

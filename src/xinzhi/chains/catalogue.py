@@ -17,8 +17,16 @@ from .spec import ChainSpec
 from .yamlio import parse_yaml
 
 # In the order the seeds name them (沈阳日报 2023-08-29; 国际在线 2023-03-04).
-SHIPPED = ("aviation", "robot", "compressor", "transmission", "heavy_machinery", "medical", "ic",
-           "high_end_equipment")  # fmt: skip
+SHIPPED = (
+    "aviation",
+    "robot",
+    "compressor",
+    "transmission",
+    "heavy_machinery",
+    "medical",
+    "ic",
+    "high_end_equipment",
+)
 
 
 class ChainNotFound(LookupError):

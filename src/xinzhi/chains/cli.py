@@ -17,14 +17,28 @@ from ..commandline import (
     parse_date_option,
 )
 
-app = typer.Typer(help="产业链图谱与卡脖子分析 / industry chains and chokepoints", no_args_is_help=True)
+app = typer.Typer(
+    help="产业链图谱与卡脖子分析 / industry chains and chokepoints", no_args_is_help=True
+)
 
-ChainArgument = Annotated[str, typer.Argument(help="产业链代号，见 `xinzhi chain list` / chain key")]
-VersionOption = Annotated[int | None, typer.Option(
-    "--version", help="历史版本号（默认当前版本） / a past version (default: current)")]  # fmt: skip
-RulesOption = Annotated[Path | None, typer.Option(
-    "--rules", exists=True, dir_okay=False,
-    help="分析规则文件（默认内置 analysis.yaml） / rule file (default: the shipped analysis.yaml)")]  # fmt: skip
+ChainArgument = Annotated[
+    str, typer.Argument(help="产业链代号，见 `xinzhi chain list` / chain key")
+]
+VersionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--version", help="历史版本号（默认当前版本） / a past version (default: current)"
+    ),
+]
+RulesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        exists=True,
+        dir_okay=False,
+        help="分析规则文件（默认内置 analysis.yaml） / rule file (default: the shipped analysis.yaml)",
+    ),
+]
 
 
 def _fail_on_problems(error, report: Path | None = None) -> None:
@@ -75,9 +89,18 @@ def read_chain_file(path: Path):
         return read_xlsx(path)
     if suffix in (".yaml", ".yml"):
         return read_yaml(path)
-    raise ChainFileError([Problem(Origin(file=path.name), None, suffix,
-                                  f"不支持的文件类型“{suffix}”：请使用 .xlsx 或 .yaml",
-                                  f"unsupported file type '{suffix}': use .xlsx or .yaml", "file_type")])  # fmt: skip
+    raise ChainFileError(
+        [
+            Problem(
+                Origin(file=path.name),
+                None,
+                suffix,
+                f"不支持的文件类型“{suffix}”：请使用 .xlsx 或 .yaml",
+                f"unsupported file type '{suffix}': use .xlsx or .yaml",
+                "file_type",
+            )
+        ]
+    )
 
 
 @app.command("list")
@@ -90,16 +113,37 @@ def list_() -> None:
 
     engine = open_engine()
     stored = {row["key"]: row for row in list_chains(engine)}
-    table = Table("代号 key", "名称 name", "节点 nodes", "连接 edges", "版本 version", "数据日期 as of",
-                  "来源 where")  # fmt: skip
+    table = Table(
+        "代号 key",
+        "名称 name",
+        "节点 nodes",
+        "连接 edges",
+        "版本 version",
+        "数据日期 as of",
+        "来源 where",
+    )
     for key, row in stored.items():
-        table.add_row(key, row["name"], str(row["node_count"]), str(row["edge_count"]),
-                      str(row["version"]), str(row["as_of"]), "数据库 database")  # fmt: skip
+        table.add_row(
+            key,
+            row["name"],
+            str(row["node_count"]),
+            str(row["edge_count"]),
+            str(row["version"]),
+            str(row["as_of"]),
+            "数据库 database",
+        )
     for key in SHIPPED:
         if key not in stored:
             chain = load_shipped(key)
-            table.add_row(key, chain.name, str(len(chain.nodes)), str(len(chain.edges)), "—",
-                          str(chain.as_of), "内置示意 shipped (illustrative)")  # fmt: skip
+            table.add_row(
+                key,
+                chain.name,
+                str(len(chain.nodes)),
+                str(len(chain.edges)),
+                "—",
+                str(chain.as_of),
+                "内置示意 shipped (illustrative)",
+            )
     console.print(table)
 
 
@@ -111,26 +155,44 @@ def show(chain_key: ChainArgument, version: VersionOption = None) -> None:
     from .vocab import Segment
 
     chain = _resolve(open_engine(), chain_key, version)
-    console.print(f"[bold]{chain.name}[/] {chain.name_en or ''} ({chain.key}) — "
-                  f"{len(chain.nodes)} 节点 nodes, {len(chain.edges)} 连接 edges, "
-                  f"{chain.technology_count} 关键技术 technologies; 数据日期 as of {chain.as_of}")  # fmt: skip
+    console.print(
+        f"[bold]{chain.name}[/] {chain.name_en or ''} ({chain.key}) — "
+        f"{len(chain.nodes)} 节点 nodes, {len(chain.edges)} 连接 edges, "
+        f"{chain.technology_count} 关键技术 technologies; 数据日期 as of {chain.as_of}"
+    )
     if chain.illustrative_share:
-        console.print(f"[yellow]示意数据 illustrative:[/] {chain.illustrative_share:.0%} 的节点待主管部门确认 "
-                      "of the nodes await a bureau's confirmation")  # fmt: skip
+        console.print(
+            f"[yellow]示意数据 illustrative:[/] {chain.illustrative_share:.0%} 的节点待主管部门确认 "
+            "of the nodes await a bureau's confirmation"
+        )
     inputs: dict[str, list[str]] = {}
     for edge in chain.edges:
         inputs.setdefault(edge.target, []).append(edge.source)
     for segment in Segment:
-        table = Table("代号 key", "节点 node", "类别 class", "国内状态 status", "进口依赖 import",
-                      "国外供应商 foreign", "投入 inputs", "本地企业 local", title=f"{segment.zh} {segment.en}")  # fmt: skip
+        table = Table(
+            "代号 key",
+            "节点 node",
+            "类别 class",
+            "国内状态 status",
+            "进口依赖 import",
+            "国外供应商 foreign",
+            "投入 inputs",
+            "本地企业 local",
+            title=f"{segment.zh} {segment.en}",
+        )
         for node in (n for n in chain.nodes if n.segment is segment):
             table.add_row(
-                node.key, node.name, node.effective_class.zh,
+                node.key,
+                node.name,
+                node.effective_class.zh,
                 node.domestic_status.zh if node.domestic_status else "未知",
-                f"{float(node.import_dependence):.0%}" if node.import_dependence is not None else "未知",
-                "、".join(node.foreign_suppliers[:3]), "、".join(inputs.get(node.key, [])),
+                f"{float(node.import_dependence):.0%}"
+                if node.import_dependence is not None
+                else "未知",
+                "、".join(node.foreign_suppliers[:3]),
+                "、".join(inputs.get(node.key, [])),
                 "、".join(link.enterprise_name for link in node.enterprises),
-            )  # fmt: skip
+            )
         console.print(table)
 
 
@@ -147,11 +209,16 @@ def template(
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="图谱所描述的日期（文件未填写时） / the date the map describes")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="图谱所描述的日期（文件未填写时） / the date the map describes"
+        ),
+    ] = None,
     note: Annotated[str | None, typer.Option("--note", help="版本说明 / version note")] = None,
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="错误报告路径 / where to write the error report")] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="错误报告路径 / where to write the error report")
+    ] = None,
     actor: ActorOption = None,
 ) -> None:
     """Import a chain map (.xlsx or .yaml) as a new version: all or nothing / 导入产业链图谱."""
@@ -162,14 +229,22 @@ def import_(
     report = report or file.with_name(f"{file.stem}.errors.xlsx")
     try:
         chain = read_chain_file(file)
-        result = save_chain(open_engine(), chain, actor=actor_name(actor), source=file.name,
-                            as_of=parse_date_option(as_of), note=note,
-                            file_sha256=file_sha256(file))  # fmt: skip
+        result = save_chain(
+            open_engine(),
+            chain,
+            actor=actor_name(actor),
+            source=file.name,
+            as_of=parse_date_option(as_of),
+            note=note,
+            file_sha256=file_sha256(file),
+        )
     except ChainFileError as error:
         _fail_on_problems(error, report)
     if not result.changed:
-        console.print(f"[green]✓[/] {result.chain_key}: 与当前版本 v{result.version} 相同，未改变 / "
-                      "identical to the current version, nothing changed")  # fmt: skip
+        console.print(
+            f"[green]✓[/] {result.chain_key}: 与当前版本 v{result.version} 相同，未改变 / "
+            "identical to the current version, nothing changed"
+        )
         return
     console.print(
         f"[green]✓[/] {result.chain_key} v{result.version}: 节点 nodes 新增 inserted "
@@ -186,8 +261,13 @@ def seed(actor: ActorOption = None) -> None:
 
     engine = open_engine()
     for chain in shipped_chains():
-        result = save_chain(engine, chain, actor=actor_name(actor), source=f"shipped:{chain.key}.yaml",
-                            note="内置示意图谱 shipped illustrative map")  # fmt: skip
+        result = save_chain(
+            engine,
+            chain,
+            actor=actor_name(actor),
+            source=f"shipped:{chain.key}.yaml",
+            note="内置示意图谱 shipped illustrative map",
+        )
         state = f"v{result.version}" + ("" if result.changed else " 未变 unchanged")
         console.print(f"[green]✓[/] {chain.key} {chain.name}: {state}")
 
@@ -209,8 +289,10 @@ def export(
     elif suffix in (".yaml", ".yml"):
         write_yaml(chain, output)
     else:
-        err.print(f"[red]✗[/] 不支持的文件类型“{suffix}”：请使用 .xlsx 或 .yaml / unsupported "
-                  f"type '{suffix}': use .xlsx or .yaml")  # fmt: skip
+        err.print(
+            f"[red]✗[/] 不支持的文件类型“{suffix}”：请使用 .xlsx 或 .yaml / unsupported "
+            f"type '{suffix}': use .xlsx or .yaml"
+        )
         raise typer.Exit(2)
     console.print(f"[green]✓[/] {output}")
 
@@ -224,15 +306,32 @@ def versions_(chain_key: ChainArgument) -> None:
 
     rows = versions(open_engine(), chain_key)
     if not rows:
-        console.print(f"{chain_key}: 数据库中没有版本（内置图谱可用 `xinzhi chain seed` 导入） / no "
-                      "versions in the database (import the shipped maps with `xinzhi chain seed`)")  # fmt: skip
+        console.print(
+            f"{chain_key}: 数据库中没有版本（内置图谱可用 `xinzhi chain seed` 导入） / no "
+            "versions in the database (import the shipped maps with `xinzhi chain seed`)"
+        )
         return
-    table = Table("版本 version", "时间 at", "操作人 actor", "来源 source", "节点 nodes", "连接 edges",
-                  "数据日期 as of", "说明 note")  # fmt: skip
+    table = Table(
+        "版本 version",
+        "时间 at",
+        "操作人 actor",
+        "来源 source",
+        "节点 nodes",
+        "连接 edges",
+        "数据日期 as of",
+        "说明 note",
+    )
     for row in rows:
-        table.add_row(f"v{row.version}" + (" *" if row.current else ""), str(row.imported_at)[:19],
-                      row.actor, row.source, str(row.node_count), str(row.edge_count),
-                      str(row.as_of), row.note or "")  # fmt: skip
+        table.add_row(
+            f"v{row.version}" + (" *" if row.current else ""),
+            str(row.imported_at)[:19],
+            row.actor,
+            row.source,
+            str(row.node_count),
+            str(row.edge_count),
+            str(row.as_of),
+            row.note or "",
+        )
     console.print(table)
 
 
@@ -240,7 +339,9 @@ def versions_(chain_key: ChainArgument) -> None:
 def edit(
     chain_key: ChainArgument,
     node: Annotated[str, typer.Argument(help="节点代号 / node key")],
-    changes: Annotated[list[str], typer.Argument(help="字段=值，如 import_dependence=60% / field=value")],
+    changes: Annotated[
+        list[str], typer.Argument(help="字段=值，如 import_dependence=60% / field=value")
+    ],
     note: Annotated[str | None, typer.Option("--note", help="版本说明 / version note")] = None,
     actor: ActorOption = None,
 ) -> None:
@@ -257,7 +358,9 @@ def edit(
             raise typer.Exit(2)
         values[name.strip()] = value
     try:
-        result = edit_node(open_engine(), chain_key, node, values, actor=actor_name(actor), note=note)
+        result = edit_node(
+            open_engine(), chain_key, node, values, actor=actor_name(actor), note=note
+        )
     except ChainNotFound as error:
         err.print(f"[red]✗[/] {error.zh}\n  {error.en}（内置图谱请先 `xinzhi chain seed`）")
         raise typer.Exit(2) from None
@@ -270,8 +373,12 @@ def edit(
 @app.command("analyse")
 def analyse(
     chain_key: ChainArgument,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="写出 .xlsx（问题清单、技术清单、节点评分） / write an .xlsx")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="写出 .xlsx（问题清单、技术清单、节点评分） / write an .xlsx"
+        ),
+    ] = None,
     rules: RulesOption = None,
     version: VersionOption = None,
     top: Annotated[int, typer.Option("--top", help="各清单显示前几项 / rows shown per list")] = 20,
@@ -295,30 +402,73 @@ def analyse(
         paths = ["→".join(chain.nodes[i].key for i in cycle) for cycle in error.cycles]
         err.print(f"[red]✗[/] 图谱有环路，无法分析 / the chain has cycles: {'; '.join(paths)}")
         raise typer.Exit(1) from None
-    problems = Table("#", "节点 node", "类别", "指数 score", "维度 dimensions", "方式 mode", "理由 reason",
-                     title=f"问题清单 {chain.name} ({len(result.problems)})")  # fmt: skip
+    problems = Table(
+        "#",
+        "节点 node",
+        "类别",
+        "指数 score",
+        "维度 dimensions",
+        "方式 mode",
+        "理由 reason",
+        title=f"问题清单 {chain.name} ({len(result.problems)})",
+    )
     for p in result.problems[:top]:
-        problems.add_row(str(p.rank), p.node_name, p.problem_class, f"{p.score:.2f}",
-                         "、".join(p.dimensions), p.mode, p.reason_zh)  # fmt: skip
+        problems.add_row(
+            str(p.rank),
+            p.node_name,
+            p.problem_class,
+            f"{p.score:.2f}",
+            "、".join(p.dimensions),
+            p.mode,
+            p.reason_zh,
+        )
     console.print(problems)
-    technologies = Table("#", "关键技术 technology", "节点 node", "得分", "TRL", "方式 mode", "理由 reason",
-                         title=f"技术清单 {chain.name} ({len(result.technologies)})")  # fmt: skip
+    technologies = Table(
+        "#",
+        "关键技术 technology",
+        "节点 node",
+        "得分",
+        "TRL",
+        "方式 mode",
+        "理由 reason",
+        title=f"技术清单 {chain.name} ({len(result.technologies)})",
+    )
     for t in result.technologies[:top]:
-        technologies.add_row(str(t.rank), t.technology_name, t.node_name, f"{t.score:.2f}",
-                             str(t.maturity or "?"), t.mode, t.reason_zh)  # fmt: skip
+        technologies.add_row(
+            str(t.rank),
+            t.technology_name,
+            t.node_name,
+            f"{t.score:.2f}",
+            str(t.maturity or "?"),
+            t.mode,
+            t.reason_zh,
+        )
     console.print(technologies)
-    console.print(f"[dim]规则 rules: {rule_set.label} ({rule_set.source}, sha256 {rule_set.sha256[:12]}); "
-                  "示意数据，待主管部门确认 / illustrative data[/]")  # fmt: skip
+    console.print(
+        f"[dim]规则 rules: {rule_set.label} ({rule_set.source}, sha256 {rule_set.sha256[:12]}); "
+        "示意数据，待主管部门确认 / illustrative data[/]"
+    )
     if output is not None:
-        write_analysis(result, output, chain_name=chain.name, version=f"v{version}" if version else "")
+        write_analysis(
+            result, output, chain_name=chain.name, version=f"v{version}" if version else ""
+        )
         console.print(f"[green]✓[/] {output}")
     with session_scope(engine) as session:
-        session.add(models.AuditEntry(
-            actor=actor_name(actor), action="chain.analyse", subject=f"chain:{chain.key}",
-            detail={"version": version, "rules": rule_set.source, "rules_sha256": rule_set.sha256,
-                    "problems": len(result.problems), "technologies": len(result.technologies),
-                    "output": str(output) if output else None},
-        ))  # fmt: skip
+        session.add(
+            models.AuditEntry(
+                actor=actor_name(actor),
+                action="chain.analyse",
+                subject=f"chain:{chain.key}",
+                detail={
+                    "version": version,
+                    "rules": rule_set.source,
+                    "rules_sha256": rule_set.sha256,
+                    "problems": len(result.problems),
+                    "technologies": len(result.technologies),
+                    "output": str(output) if output else None,
+                },
+            )
+        )
 
 
 @app.command("render")

@@ -95,7 +95,9 @@ def heights(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     while len(frontier):
         height[frontier] = level
         counts = starts[frontier + 1] - starts[frontier]
-        picks = np.repeat(starts[frontier] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        picks = np.repeat(starts[frontier] - np.cumsum(counts) + counts, counts) + np.arange(
+            counts.sum()
+        )
         predecessors = by_target_src[picks]
         if len(predecessors) == 0:
             break
@@ -108,8 +110,9 @@ def heights(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return height
 
 
-def descendant_counts(n: int, src: np.ndarray, dst: np.ndarray, *,
-                      height: np.ndarray | None = None, block: int = 8192) -> np.ndarray:  # fmt: skip
+def descendant_counts(
+    n: int, src: np.ndarray, dst: np.ndarray, *, height: np.ndarray | None = None, block: int = 8192
+) -> np.ndarray:
     """How many nodes each node reaches downstream (itself excluded), exactly.
 
     Each node's set of descendants is a bitset; going up level by level, a node's set is the
@@ -137,8 +140,11 @@ def descendant_counts(n: int, src: np.ndarray, dst: np.ndarray, *,
             contribution = bits[d]  # a copy: the successors' sets
             inside = np.flatnonzero((d >= first) & (d < last))
             offset = d[inside] - first
-            np.bitwise_or.at(contribution, (inside, offset >> 6),
-                             np.left_shift(np.uint64(1), (offset & 63).astype(np.uint64)))  # fmt: skip
+            np.bitwise_or.at(
+                contribution,
+                (inside, offset >> 6),
+                np.left_shift(np.uint64(1), (offset & 63).astype(np.uint64)),
+            )
             group_starts = np.r_[0, np.flatnonzero(np.diff(s)) + 1]
             bits[s[group_starts]] = np.bitwise_or.reduceat(contribution, group_starts, axis=0)
         counts += np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
@@ -149,7 +155,9 @@ def components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The weakly connected part each node belongs to (0, 1, …): disconnected sub-chains."""
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    _, labels = connected_components(_adjacency(n, np.asarray(src, dtype=np.int64),
-                                                np.asarray(dst, dtype=np.int64)),
-                                     directed=True, connection="weak")  # fmt: skip
+    _, labels = connected_components(
+        _adjacency(n, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)),
+        directed=True,
+        connection="weak",
+    )
     return labels.astype(np.int64)

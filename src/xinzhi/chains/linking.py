@@ -50,8 +50,11 @@ class LinkTable:
         return np.flatnonzero(self.node == node).tolist()
 
 
-def explicit_links(chain: ChainSpec, ids_by_code: dict[str, int] | None = None,
-                   ids_by_name: dict[str, int] | None = None) -> LinkTable:  # fmt: skip
+def explicit_links(
+    chain: ChainSpec,
+    ids_by_code: dict[str, int] | None = None,
+    ids_by_name: dict[str, int] | None = None,
+) -> LinkTable:
     """The links the chain names itself, with the registry ids when they are known."""
     ids_by_code = ids_by_code or {}
     ids_by_name = ids_by_name or {}
@@ -71,9 +74,14 @@ def explicit_links(chain: ChainSpec, ids_by_code: dict[str, int] | None = None,
     return table
 
 
-def match_terms(conn: Connection, columns: Sequence[sa.ColumnElement], text: sa.ColumnElement,
-                terms: list[list[str]], code: sa.ColumnElement | None = None,
-                prefixes: list[list[str]] | None = None):  # fmt: skip
+def match_terms(
+    conn: Connection,
+    columns: Sequence[sa.ColumnElement],
+    text: sa.ColumnElement,
+    terms: list[list[str]],
+    code: sa.ColumnElement | None = None,
+    prefixes: list[list[str]] | None = None,
+):
     """Rows whose ``text`` contains one of node i's ``terms[i]`` (or whose ``code`` starts with
     one of ``prefixes[i]``), as (rows, node index array, row index array, length of the longest
     term matched — 0 when only the code matched).
@@ -108,8 +116,7 @@ def match_terms(conn: Connection, columns: Sequence[sa.ColumnElement], text: sa.
         node_parts.append(np.full(len(hit), i, dtype=np.int64))
         row_parts.append(hit)
         term_parts.append(longest[hit])
-    return (rows, np.concatenate(node_parts), np.concatenate(row_parts),
-            np.concatenate(term_parts))  # fmt: skip
+    return (rows, np.concatenate(node_parts), np.concatenate(row_parts), np.concatenate(term_parts))
 
 
 def most_specific(rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -126,20 +133,42 @@ def resolve_links(engine: Engine | None, chain: ChainSpec, rules: AnalysisRules)
         return explicit_links(chain)
     enterprises = models.Enterprise.__table__.c
     with engine.connect() as conn:
-        codes = [link.credit_code for node in chain.nodes for link in node.enterprises
-                 if link.credit_code]  # fmt: skip
+        codes = [
+            link.credit_code
+            for node in chain.nodes
+            for link in node.enterprises
+            if link.credit_code
+        ]
         names = [link.enterprise_name for node in chain.nodes for link in node.enterprises]
-        ids_by_code = dict(conn.execute(sa.select(enterprises.credit_code, enterprises.id)
-                                        .where(enterprises.credit_code.in_(codes))).all()) if codes else {}  # fmt: skip
-        ids_by_name = dict(conn.execute(sa.select(enterprises.name, enterprises.id)
-                                        .where(enterprises.name.in_(names))).all()) if names else {}  # fmt: skip
+        ids_by_code = (
+            dict(
+                conn.execute(
+                    sa.select(enterprises.credit_code, enterprises.id).where(
+                        enterprises.credit_code.in_(codes)
+                    )
+                ).all()
+            )
+            if codes
+            else {}
+        )
+        ids_by_name = (
+            dict(
+                conn.execute(
+                    sa.select(enterprises.name, enterprises.id).where(enterprises.name.in_(names))
+                ).all()
+            )
+            if names
+            else {}
+        )
         table = explicit_links(chain, ids_by_code, ids_by_name)
         rows, node, row, length = match_terms(
-            conn, [enterprises.id, enterprises.credit_code,
-                   enterprises.hnte_certificate_no.is_not(None)],
-            enterprises.name, [n.keywords for n in chain.nodes], enterprises.industry_code,
+            conn,
+            [enterprises.id, enterprises.credit_code, enterprises.hnte_certificate_no.is_not(None)],
+            enterprises.name,
+            [n.keywords for n in chain.nodes],
+            enterprises.industry_code,
             [n.industry_codes for n in chain.nodes],
-        )  # fmt: skip
+        )
     keep = most_specific(row, length)
     node, row, length = node[keep], row[keep], length[keep]
     explicit = {(n, e) for n, e in zip(table.node.tolist(), table.enterprise_ids) if e is not None}

@@ -46,11 +46,17 @@ def load_located(text: str, file: str) -> Located:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        raise _error(file, line, f"YAML 格式错误：{error.problem}", f"YAML syntax error: "
-                     f"{error.problem}", "yaml_syntax") from None  # fmt: skip
+        raise _error(
+            file,
+            line,
+            f"YAML 格式错误：{error.problem}",
+            f"YAML syntax error: {error.problem}",
+            "yaml_syntax",
+        ) from None
     except yaml.YAMLError as error:
-        raise _error(file, 1, f"YAML 格式错误：{error}", f"YAML syntax error: {error}",
-                     "yaml_syntax") from None  # fmt: skip
+        raise _error(
+            file, 1, f"YAML 格式错误：{error}", f"YAML syntax error: {error}", "yaml_syntax"
+        ) from None
     if root is None:
         raise _error(file, 1, "文件为空", "the file is empty", "empty")
     located = Located(None, file)
@@ -63,11 +69,21 @@ def load_located(text: str, file: str) -> Located:
             for key_node, value_node in node.value:
                 key = constructor.construct_object(key_node, deep=True)
                 if isinstance(key, list | dict):
-                    raise _error(file, key_node.start_mark.line + 1, "键必须是文字",
-                                 "a key must be text", "yaml_key")  # fmt: skip
+                    raise _error(
+                        file,
+                        key_node.start_mark.line + 1,
+                        "键必须是文字",
+                        "a key must be text",
+                        "yaml_key",
+                    )
                 if key in out:
-                    raise _error(file, key_node.start_mark.line + 1, f"键“{key}”重复",
-                                 f"key '{key}' appears twice", "duplicate_key")  # fmt: skip
+                    raise _error(
+                        file,
+                        key_node.start_mark.line + 1,
+                        f"键“{key}”重复",
+                        f"key '{key}' appears twice",
+                        "duplicate_key",
+                    )
                 out[key] = walk(value_node, (*path, key))
             return out
         if isinstance(node, yaml.SequenceNode):
@@ -75,9 +91,13 @@ def load_located(text: str, file: str) -> Located:
         try:
             return constructor.construct_object(node, deep=True)
         except yaml.YAMLError as error:
-            raise _error(file, node.start_mark.line + 1, f"无法读取的值：{error}",
-                         f"unreadable value: {error}", "yaml_value") from None  # fmt: skip
+            raise _error(
+                file,
+                node.start_mark.line + 1,
+                f"无法读取的值：{error}",
+                f"unreadable value: {error}",
+                "yaml_value",
+            ) from None
 
     located.data = walk(root, ())
     return located
-

@@ -52,9 +52,16 @@ class Problem:
     def describe(self) -> str:
         """One line for a terminal: where, field, value, reason in Chinese then English."""
         o = self.origin
-        where = " ".join(part for part in (
-            o.file, o.sheet and f"[{o.sheet}]", (o.row or o.line) and f"第{o.row or o.line}行 "
-            f"{'row' if o.row else 'line'} {o.row or o.line}") if part)  # fmt: skip
+        where = " ".join(
+            part
+            for part in (
+                o.file,
+                o.sheet and f"[{o.sheet}]",
+                (o.row or o.line)
+                and f"第{o.row or o.line}行 {'row' if o.row else 'line'} {o.row or o.line}",
+            )
+            if part
+        )
         what = f" [{self.field}]" if self.field else ""
         shown = f" “{self.value}”" if self.value not in (None, "") else ""
         return f"{where}{what}{shown}: {self.zh} / {self.en}"
@@ -73,8 +80,9 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, origin: Origin, field_name: str | None, value, zh: str, en: str,
-            code: str = "invalid") -> None:  # fmt: skip
+    def add(
+        self, origin: Origin, field_name: str | None, value, zh: str, en: str, code: str = "invalid"
+    ) -> None:
         self.items.append(problem(origin, field_name, value, InvalidValue(code, zh, en)))
 
     def add_error(self, origin: Origin, field_name: str | None, value, error: InvalidValue) -> None:
@@ -104,9 +112,15 @@ class ChainFileError(Exception):
 
 
 REPORT_COLUMNS = (
-    ("文件 File", 24), ("工作表 Sheet", 16), ("行号 Row/Line", 12), ("字段 Field", 22),
-    ("值 Value", 28), ("原因", 60), ("Reason", 60), ("错误代码 Code", 22),
-)  # fmt: skip
+    ("文件 File", 24),
+    ("工作表 Sheet", 16),
+    ("行号 Row/Line", 12),
+    ("字段 Field", 22),
+    ("值 Value", 28),
+    ("原因", 60),
+    ("Reason", 60),
+    ("错误代码 Code", 22),
+)
 
 
 def write_problem_report(problems: list[Problem], path: Path) -> Path:
@@ -125,8 +139,21 @@ def write_problem_report(problems: list[Problem], path: Path) -> Path:
     sheet.freeze_panes = "A2"
     for item in problems:
         where = item.origin.row or item.origin.line
-        sheet.append([safe_value(v) for v in (item.origin.file, item.origin.sheet, where,
-                      item.field, item.value, item.zh, item.en, item.code)])  # fmt: skip
+        sheet.append(
+            [
+                safe_value(v)
+                for v in (
+                    item.origin.file,
+                    item.origin.sheet,
+                    where,
+                    item.field,
+                    item.value,
+                    item.zh,
+                    item.en,
+                    item.code,
+                )
+            ]
+        )
     summary = workbook.create_sheet("摘要 Summary")
     summary.append(["错误数 Errors", len(problems)])
     summary.append(["结果 Outcome", "未导入任何数据 / nothing was imported"])

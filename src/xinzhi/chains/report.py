@@ -9,31 +9,53 @@ from .analysis import ChainAnalysis
 from .rules import WEIGHTS
 
 PROBLEM_COLUMNS = (
-    ("序号 Rank", "rank", 8), ("节点 Node", "node_name", 26), ("类别 Class", "problem_class", 10),
-    ("卡脖子指数 Score", "score", 14), ("维度 Dimensions", "dimensions", 22),
-    ("攻关方式 Mode", "mode", 12), ("理由", "reason_zh", 60), ("Reason", "reason_en", 60),
-    ("依据", "basis_zh", 60), ("Basis", "basis_en", 60), ("主要国外供应商 Foreign suppliers",
-    "foreign_suppliers", 40), ("本地龙头 Local leader", "leader", 30),
-    ("未知数据 Unknown", "unknown", 20), ("节点代号 Key", "node_key", 18),
-)  # fmt: skip
+    ("序号 Rank", "rank", 8),
+    ("节点 Node", "node_name", 26),
+    ("类别 Class", "problem_class", 10),
+    ("卡脖子指数 Score", "score", 14),
+    ("维度 Dimensions", "dimensions", 22),
+    ("攻关方式 Mode", "mode", 12),
+    ("理由", "reason_zh", 60),
+    ("Reason", "reason_en", 60),
+    ("依据", "basis_zh", 60),
+    ("Basis", "basis_en", 60),
+    ("主要国外供应商 Foreign suppliers", "foreign_suppliers", 40),
+    ("本地龙头 Local leader", "leader", 30),
+    ("未知数据 Unknown", "unknown", 20),
+    ("节点代号 Key", "node_key", 18),
+)
 TECHNOLOGY_COLUMNS = (
-    ("序号 Rank", "rank", 8), ("关键技术 Technology", "technology_name", 36),
-    ("Technology (en)", "technology_name_en", 36), ("节点 Node", "node_name", 26),
-    ("得分 Score", "score", 10), ("受制程度 Control", "control", 12),
-    ("成熟度 TRL", "maturity", 10), ("攻关方式 Mode", "mode", 12), ("理由", "reason_zh", 60),
-    ("Reason", "reason_en", 60), ("节点代号 Key", "node_key", 18),
-)  # fmt: skip
+    ("序号 Rank", "rank", 8),
+    ("关键技术 Technology", "technology_name", 36),
+    ("Technology (en)", "technology_name_en", 36),
+    ("节点 Node", "node_name", 26),
+    ("得分 Score", "score", 10),
+    ("受制程度 Control", "control", 12),
+    ("成熟度 TRL", "maturity", 10),
+    ("攻关方式 Mode", "mode", 12),
+    ("理由", "reason_zh", 60),
+    ("Reason", "reason_en", 60),
+    ("节点代号 Key", "node_key", 18),
+)
 NODE_COLUMNS = (
-    ("节点代号 Key", "key", 18), ("节点 Node", "name", 26), ("环节 Segment", "segment", 10),
-    ("类别 Class", "problem_class", 10), ("卡脖子指数 Score", "score", 14),
-    ("数据完整度 Completeness", "completeness", 14), ("技术受制 Technology control",
-    "technology_control", 14), ("进口依赖 Import dependence", "import_dependence", 14),
-    ("下游依赖 Criticality", "criticality", 12), ("下游节点数 Downstream nodes", "descendants", 12),
-    ("本地企业 Local firms", "local_firms", 12), ("有能力 Capable", "capable_local_firms", 10),
-    ("本地龙头 Leader", "leader", 30), ("国内能力 Domestic", "domestic_capability", 12),
-    ("成熟度 TRL", "maturity", 10), ("问题清单 In list", "in_problem_list", 10),
+    ("节点代号 Key", "key", 18),
+    ("节点 Node", "name", 26),
+    ("环节 Segment", "segment", 10),
+    ("类别 Class", "problem_class", 10),
+    ("卡脖子指数 Score", "score", 14),
+    ("数据完整度 Completeness", "completeness", 14),
+    ("技术受制 Technology control", "technology_control", 14),
+    ("进口依赖 Import dependence", "import_dependence", 14),
+    ("下游依赖 Criticality", "criticality", 12),
+    ("下游节点数 Downstream nodes", "descendants", 12),
+    ("本地企业 Local firms", "local_firms", 12),
+    ("有能力 Capable", "capable_local_firms", 10),
+    ("本地龙头 Leader", "leader", 30),
+    ("国内能力 Domestic", "domestic_capability", 12),
+    ("成熟度 TRL", "maturity", 10),
+    ("问题清单 In list", "in_problem_list", 10),
     ("建议方式 Mode", "mode", 12),
-)  # fmt: skip
+)
 
 
 def _cell(value):
@@ -46,8 +68,9 @@ def _cell(value):
     return safe_value(value)
 
 
-def write_analysis(analysis: ChainAnalysis, path: Path | BinaryIO, *, chain_name: str = "",
-                   version: str = "") -> Path | BinaryIO:  # fmt: skip
+def write_analysis(
+    analysis: ChainAnalysis, path: Path | BinaryIO, *, chain_name: str = "", version: str = ""
+) -> Path | BinaryIO:
     """Write the workbook to ``path`` (a file name, or a binary stream for a download)."""
     from dataclasses import asdict
 
@@ -81,9 +104,14 @@ def write_analysis(analysis: ChainAnalysis, path: Path | BinaryIO, *, chain_name
         ("问题清单阈值 Problem-list threshold", rules.problem_min_score),
         ("技术清单阈值 Technology-list threshold", rules.technology_min_score),
         ("说明", "图谱节点为据公开资料整理的示意数据，结果仅供研究讨论，待主管部门论证确认。"),
-        ("Note", ("The map is illustrative (written from public sources); the results are for "
-                 "discussion until a bureau confirms the data.")),
-    ]  # fmt: skip
+        (
+            "Note",
+            (
+                "The map is illustrative (written from public sources); the results are for "
+                "discussion until a bureau confirms the data."
+            ),
+        ),
+    ]
     for key, value in lines:
         about.append([key, _cell(value)])
     about.column_dimensions["A"].width = 34

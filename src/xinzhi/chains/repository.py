@@ -33,8 +33,14 @@ from .problems import ChainFileError, Origin, Problems
 from .spec import ChainSpec
 from .yamlio import chain_from_data, snapshot
 
-MY_TABLES = {"chains", "chain_versions", "chain_nodes", "chain_edges", "chain_technologies",
-             "chain_enterprise_links"}  # fmt: skip
+MY_TABLES = {
+    "chains",
+    "chain_versions",
+    "chain_nodes",
+    "chain_edges",
+    "chain_technologies",
+    "chain_enterprise_links",
+}
 
 
 @dataclass
@@ -71,17 +77,29 @@ def _has_tables(engine: Engine) -> bool:
     return sa.inspect(engine).has_table("chains")
 
 
-def save_chain(engine: Engine, chain: ChainSpec, *, actor: str, source: str,
-               as_of: dt.date | None = None, note: str | None = None,
-               file_sha256: str | None = None, action: str = "chain.import") -> SaveResult:  # fmt: skip
+def save_chain(
+    engine: Engine,
+    chain: ChainSpec,
+    *,
+    actor: str,
+    source: str,
+    as_of: dt.date | None = None,
+    note: str | None = None,
+    file_sha256: str | None = None,
+    action: str = "chain.import",
+) -> SaveResult:
     """Store ``chain`` as its new current version (``ChainFileError`` if it cannot be)."""
     problems = Problems()
     if chain.as_of is None:
         if as_of is None:
-            problems.add(chain.origin, "as_of", None,
-                         "图谱所描述的日期未知：请在文件中填写“数据日期”或使用 --as-of 指定",
-                         "the date the map describes is unknown: fill in as_of or pass --as-of",
-                         "as_of_unknown")  # fmt: skip
+            problems.add(
+                chain.origin,
+                "as_of",
+                None,
+                "图谱所描述的日期未知：请在文件中填写“数据日期”或使用 --as-of 指定",
+                "the date the map describes is unknown: fill in as_of or pass --as-of",
+                "as_of_unknown",
+            )
             raise ChainFileError(problems.items)
         chain.as_of = as_of
     started = models.utcnow()
@@ -95,11 +113,16 @@ def save_chain(engine: Engine, chain: ChainSpec, *, actor: str, source: str,
         if record is not None:
             current = _version_row(session, record.id, record.version)
             if current is not None and current.sha256 == digest:
-                return SaveResult(chain.key, record.version, changed=False,
-                                  nodes_unchanged=len(chain.nodes))  # fmt: skip
+                return SaveResult(
+                    chain.key, record.version, changed=False, nodes_unchanged=len(chain.nodes)
+                )
             old_content = current.content if current is not None else {}
-            old_nodes = {n.key: n for n in session.scalars(
-                sa.select(ChainNode).where(ChainNode.chain_id == record.id))}  # fmt: skip
+            old_nodes = {
+                n.key: n
+                for n in session.scalars(
+                    sa.select(ChainNode).where(ChainNode.chain_id == record.id)
+                )
+            }
         keep = {node.key for node in chain.nodes}
         dropped = [node for key, node in old_nodes.items() if key not in keep]
         _check_not_referenced(session, chain, dropped, problems)
@@ -108,7 +131,11 @@ def save_chain(engine: Engine, chain: ChainSpec, *, actor: str, source: str,
         if record is None:
             record = Chain(key=chain.key, name=chain.name, version=0)
             session.add(record)
-        record.name, record.name_en, record.description = chain.name, chain.name_en, chain.description
+        record.name, record.name_en, record.description = (
+            chain.name,
+            chain.name_en,
+            chain.description,
+        )
         record.version += 1
         record.updated_at = models.utcnow()
         session.flush()
@@ -117,59 +144,121 @@ def save_chain(engine: Engine, chain: ChainSpec, *, actor: str, source: str,
         new_by_key = {n["key"]: n for n in content["nodes"]}
         inserted = sum(key not in old_by_key for key in new_by_key)
         unchanged = sum(old_by_key.get(key) == data for key, data in new_by_key.items())
-        result = SaveResult(chain.key, record.version, changed=True, nodes_inserted=inserted,
-                            nodes_updated=len(new_by_key) - inserted - unchanged,
-                            nodes_unchanged=unchanged, nodes_deleted=len(dropped))  # fmt: skip
+        result = SaveResult(
+            chain.key,
+            record.version,
+            changed=True,
+            nodes_inserted=inserted,
+            nodes_updated=len(new_by_key) - inserted - unchanged,
+            nodes_unchanged=unchanged,
+            nodes_deleted=len(dropped),
+        )
         batch = models.ImportBatch(
-            kind="chain", source=source, sha256=file_sha256, actor=actor, started_at=started,
-            finished_at=models.utcnow(), as_of=chain.as_of, rows_total=len(chain.nodes),
-            rows_inserted=inserted, rows_updated=result.nodes_updated, rows_unchanged=unchanged,
-        )  # fmt: skip
+            kind="chain",
+            source=source,
+            sha256=file_sha256,
+            actor=actor,
+            started_at=started,
+            finished_at=models.utcnow(),
+            as_of=chain.as_of,
+            rows_total=len(chain.nodes),
+            rows_inserted=inserted,
+            rows_updated=result.nodes_updated,
+            rows_unchanged=unchanged,
+        )
         session.add(batch)
         session.flush()
         result.batch_id = batch.id
-        session.add(ChainVersion(
-            chain_id=record.id, version=record.version, actor=actor, note=note, sha256=digest,
-            node_count=len(chain.nodes), edge_count=len(chain.edges), content=content,
-            source=source, as_of=chain.as_of, import_batch_id=batch.id,
-        ))  # fmt: skip
+        session.add(
+            ChainVersion(
+                chain_id=record.id,
+                version=record.version,
+                actor=actor,
+                note=note,
+                sha256=digest,
+                node_count=len(chain.nodes),
+                edge_count=len(chain.edges),
+                content=content,
+                source=source,
+                as_of=chain.as_of,
+                import_batch_id=batch.id,
+            )
+        )
         _write_current(session, record, chain, old_nodes, dropped, ids_by_code, ids_by_name)
-        session.add(models.AuditEntry(
-            actor=actor, action=action, subject=f"chain:{chain.key}",
-            detail={"version": record.version, "sha256": digest, "source": source,
-                    "nodes": len(chain.nodes), "edges": len(chain.edges), "batch_id": batch.id,
-                    "inserted": inserted, "updated": result.nodes_updated,
-                    "deleted": len(dropped), "note": note},
-        ))  # fmt: skip
+        session.add(
+            models.AuditEntry(
+                actor=actor,
+                action=action,
+                subject=f"chain:{chain.key}",
+                detail={
+                    "version": record.version,
+                    "sha256": digest,
+                    "source": source,
+                    "nodes": len(chain.nodes),
+                    "edges": len(chain.edges),
+                    "batch_id": batch.id,
+                    "inserted": inserted,
+                    "updated": result.nodes_updated,
+                    "deleted": len(dropped),
+                    "note": note,
+                },
+            )
+        )
     return result
 
 
 def _version_row(session: Session, chain_id: int, version: int) -> ChainVersion | None:
-    return session.scalar(sa.select(ChainVersion).where(ChainVersion.chain_id == chain_id,
-                                                        ChainVersion.version == version))  # fmt: skip
+    return session.scalar(
+        sa.select(ChainVersion).where(
+            ChainVersion.chain_id == chain_id, ChainVersion.version == version
+        )
+    )
 
 
-def _resolve_enterprises(session: Session, chain: ChainSpec,
-                         problems: Problems) -> tuple[dict[str, int], dict[str, int]]:  # fmt: skip
+def _resolve_enterprises(
+    session: Session, chain: ChainSpec, problems: Problems
+) -> tuple[dict[str, int], dict[str, int]]:
     enterprises = models.Enterprise.__table__.c
     links = [link for node in chain.nodes for link in node.enterprises]
     codes = sorted({link.credit_code for link in links if link.credit_code})
     names = sorted({link.enterprise_name for link in links})
-    by_code = dict(session.execute(sa.select(enterprises.credit_code, enterprises.id)
-                                   .where(enterprises.credit_code.in_(codes))).all()) if codes else {}  # fmt: skip
-    by_name = dict(session.execute(sa.select(enterprises.name, enterprises.id)
-                                   .where(enterprises.name.in_(names))).all()) if names else {}  # fmt: skip
+    by_code = (
+        dict(
+            session.execute(
+                sa.select(enterprises.credit_code, enterprises.id).where(
+                    enterprises.credit_code.in_(codes)
+                )
+            ).all()
+        )
+        if codes
+        else {}
+    )
+    by_name = (
+        dict(
+            session.execute(
+                sa.select(enterprises.name, enterprises.id).where(enterprises.name.in_(names))
+            ).all()
+        )
+        if names
+        else {}
+    )
     for link in links:
         if link.credit_code and link.credit_code not in by_code:
-            problems.add(link.origin, "credit_code", link.credit_code,
-                         "未登记的企业（请先导入企业名录，或留空信用代码按名称关联）",
-                         "unknown enterprise (import it in the registry first, or leave the "
-                         "credit code blank to link by name)", "unknown_enterprise")  # fmt: skip
+            problems.add(
+                link.origin,
+                "credit_code",
+                link.credit_code,
+                "未登记的企业（请先导入企业名录，或留空信用代码按名称关联）",
+                "unknown enterprise (import it in the registry first, or leave the "
+                "credit code blank to link by name)",
+                "unknown_enterprise",
+            )
     return by_code, by_name
 
 
-def _check_not_referenced(session: Session, chain: ChainSpec, dropped: list[ChainNode],
-                          problems: Problems) -> None:  # fmt: skip
+def _check_not_referenced(
+    session: Session, chain: ChainSpec, dropped: list[ChainNode], problems: Problems
+) -> None:
     """A node dropped from the map must not be referred to by another area's records."""
     if not dropped:
         return
@@ -181,20 +270,31 @@ def _check_not_referenced(session: Session, chain: ChainSpec, dropped: list[Chai
         for fk in table.foreign_keys:
             if fk.column.table.name != "chain_nodes":
                 continue
-            rows = session.execute(sa.select(fk.parent, sa.func.count()).where(fk.parent.in_(ids))
-                                   .group_by(fk.parent)).all()  # fmt: skip
+            rows = session.execute(
+                sa.select(fk.parent, sa.func.count()).where(fk.parent.in_(ids)).group_by(fk.parent)
+            ).all()
             for node_id, count in rows:
-                problems.add(chain.origin, "nodes", key_of[node_id],
-                             f"节点“{key_of[node_id]}”被删除，但仍有{count}条“{table.name}”记录引用它："
-                             "请保留该节点，或先修改这些记录",
-                             f"node '{key_of[node_id]}' is dropped but {count} record(s) of "
-                             f"'{table.name}' refer to it: keep the node or change them first",
-                             "node_referenced")  # fmt: skip
+                problems.add(
+                    chain.origin,
+                    "nodes",
+                    key_of[node_id],
+                    f"节点“{key_of[node_id]}”被删除，但仍有{count}条“{table.name}”记录引用它："
+                    "请保留该节点，或先修改这些记录",
+                    f"node '{key_of[node_id]}' is dropped but {count} record(s) of "
+                    f"'{table.name}' refer to it: keep the node or change them first",
+                    "node_referenced",
+                )
 
 
-def _write_current(session: Session, record: Chain, chain: ChainSpec, old_nodes: dict[str, ChainNode],
-                   dropped: list[ChainNode], ids_by_code: dict[str, int],
-                   ids_by_name: dict[str, int]) -> None:  # fmt: skip
+def _write_current(
+    session: Session,
+    record: Chain,
+    chain: ChainSpec,
+    old_nodes: dict[str, ChainNode],
+    dropped: list[ChainNode],
+    ids_by_code: dict[str, int],
+    ids_by_name: dict[str, int],
+) -> None:
     """Rewrite the current map; nodes keep their ids when their key is kept."""
     for node in dropped:
         session.delete(node)
@@ -202,8 +302,9 @@ def _write_current(session: Session, record: Chain, chain: ChainSpec, old_nodes:
     if node_ids:
         session.execute(sa.delete(ChainEdge).where(ChainEdge.chain_id == record.id))
         session.execute(sa.delete(ChainTechnology).where(ChainTechnology.node_id.in_(node_ids)))
-        session.execute(sa.delete(ChainEnterpriseLink).where(
-            ChainEnterpriseLink.node_id.in_(node_ids)))  # fmt: skip
+        session.execute(
+            sa.delete(ChainEnterpriseLink).where(ChainEnterpriseLink.node_id.in_(node_ids))
+        )
     session.flush()
     rows: dict[str, ChainNode] = {}
     for position, node in enumerate(chain.nodes):
@@ -213,27 +314,53 @@ def _write_current(session: Session, record: Chain, chain: ChainSpec, old_nodes:
         row.problem_class = node.effective_class.value
         row.domestic_status = node.domestic_status.value if node.domestic_status else None
         row.import_dependence = node.import_dependence
-        row.foreign_suppliers, row.domestic_suppliers = node.foreign_suppliers, node.domestic_suppliers
+        row.foreign_suppliers, row.domestic_suppliers = (
+            node.foreign_suppliers,
+            node.domestic_suppliers,
+        )
         row.keywords, row.industry_codes = node.keywords, node.industry_codes
         row.platforms, row.illustrative = node.platforms, node.illustrative
         row.source, row.note, row.position = node.source, node.note, position
         session.add(row)
         rows[node.key] = row
     session.flush()
-    session.add_all(ChainEdge(chain_id=record.id, source_node_id=rows[e.source].id,
-                              target_node_id=rows[e.target].id) for e in chain.edges)  # fmt: skip
+    session.add_all(
+        ChainEdge(
+            chain_id=record.id, source_node_id=rows[e.source].id, target_node_id=rows[e.target].id
+        )
+        for e in chain.edges
+    )
     for node in chain.nodes:
         node_id = rows[node.key].id
-        session.add_all(ChainTechnology(node_id=node_id, name=t.name, name_en=t.name_en,
-                                        control=t.control, maturity=t.maturity,
-                                        illustrative=t.illustrative, note=t.note)
-                        for t in node.technologies)  # fmt: skip
-        session.add_all(ChainEnterpriseLink(
-            node_id=node_id, enterprise_id=(ids_by_code.get(link.credit_code) if link.credit_code
-                                            else ids_by_name.get(link.enterprise_name)),
-            credit_code=link.credit_code, enterprise_name=link.enterprise_name,
-            capability=link.capability, role=link.role, illustrative=link.illustrative,
-            note=link.note) for link in node.enterprises)  # fmt: skip
+        session.add_all(
+            ChainTechnology(
+                node_id=node_id,
+                name=t.name,
+                name_en=t.name_en,
+                control=t.control,
+                maturity=t.maturity,
+                illustrative=t.illustrative,
+                note=t.note,
+            )
+            for t in node.technologies
+        )
+        session.add_all(
+            ChainEnterpriseLink(
+                node_id=node_id,
+                enterprise_id=(
+                    ids_by_code.get(link.credit_code)
+                    if link.credit_code
+                    else ids_by_name.get(link.enterprise_name)
+                ),
+                credit_code=link.credit_code,
+                enterprise_name=link.enterprise_name,
+                capability=link.capability,
+                role=link.role,
+                illustrative=link.illustrative,
+                note=link.note,
+            )
+            for link in node.enterprises
+        )
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -258,12 +385,21 @@ def list_chains(engine: Engine) -> list[dict]:
         return []
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(Chain.key, Chain.name, Chain.version, Chain.updated_at,
-                      ChainVersion.node_count, ChainVersion.edge_count, ChainVersion.as_of)
-            .join(ChainVersion, sa.and_(ChainVersion.chain_id == Chain.id,
-                                        ChainVersion.version == Chain.version))
+            sa.select(
+                Chain.key,
+                Chain.name,
+                Chain.version,
+                Chain.updated_at,
+                ChainVersion.node_count,
+                ChainVersion.edge_count,
+                ChainVersion.as_of,
+            )
+            .join(
+                ChainVersion,
+                sa.and_(ChainVersion.chain_id == Chain.id, ChainVersion.version == Chain.version),
+            )
             .order_by(Chain.key)
-        ).all()  # fmt: skip
+        ).all()
     return [row._asdict() for row in rows]
 
 
@@ -273,11 +409,25 @@ def versions(engine: Engine, key: str) -> list[VersionInfo]:
     with session_scope(engine) as session:
         current = session.scalar(sa.select(Chain.version).where(Chain.key == key))
         rows = session.scalars(
-            sa.select(ChainVersion).join(Chain, Chain.id == ChainVersion.chain_id)
-            .where(Chain.key == key).order_by(ChainVersion.version)
-        ).all()  # fmt: skip
-    return [VersionInfo(r.version, r.actor, r.source, r.imported_at, r.as_of, r.note,
-                        r.node_count, r.edge_count, r.version == current) for r in rows]  # fmt: skip
+            sa.select(ChainVersion)
+            .join(Chain, Chain.id == ChainVersion.chain_id)
+            .where(Chain.key == key)
+            .order_by(ChainVersion.version)
+        ).all()
+    return [
+        VersionInfo(
+            r.version,
+            r.actor,
+            r.source,
+            r.imported_at,
+            r.as_of,
+            r.note,
+            r.node_count,
+            r.edge_count,
+            r.version == current,
+        )
+        for r in rows
+    ]
 
 
 def node_ids(engine: Engine, key: str) -> dict[str, int]:
@@ -285,16 +435,27 @@ def node_ids(engine: Engine, key: str) -> dict[str, int]:
     if not _has_tables(engine):
         return {}
     with engine.connect() as conn:
-        return dict(conn.execute(
-            sa.select(ChainNode.key, ChainNode.id).join(Chain, Chain.id == ChainNode.chain_id)
-            .where(Chain.key == key)).all())  # fmt: skip
+        return dict(
+            conn.execute(
+                sa.select(ChainNode.key, ChainNode.id)
+                .join(Chain, Chain.id == ChainNode.chain_id)
+                .where(Chain.key == key)
+            ).all()
+        )
 
 
 EDITABLE = tuple(column for column in NODE_FIELDS if column.name != "key")
 
 
-def edit_node(engine: Engine, key: str, node_key: str, changes: dict[str, object], *,
-              actor: str, note: str | None = None) -> SaveResult:  # fmt: skip
+def edit_node(
+    engine: Engine,
+    key: str,
+    node_key: str,
+    changes: dict[str, object],
+    *,
+    actor: str,
+    note: str | None = None,
+) -> SaveResult:
     """Change fields of one node (raw values, parsed like a file's) as a new version."""
     from .catalogue import ChainNotFound
 
@@ -306,14 +467,26 @@ def edit_node(engine: Engine, key: str, node_key: str, changes: dict[str, object
     try:
         node = chain.node(node_key)
     except KeyError:
-        problems.add(origin, "node", node_key, f"没有节点“{node_key}”", f"no node '{node_key}'",
-                     "unknown_node")  # fmt: skip
+        problems.add(
+            origin,
+            "node",
+            node_key,
+            f"没有节点“{node_key}”",
+            f"no node '{node_key}'",
+            "unknown_node",
+        )
         raise ChainFileError(problems.items) from None
     allowed = {column.name: column for column in EDITABLE}
     for name in changes:
         if name not in allowed:
-            problems.add(origin, name, None, f"不可修改或未知的字段“{name}”",
-                         f"unknown or read-only field '{name}'", "unknown_field")  # fmt: skip
+            problems.add(
+                origin,
+                name,
+                None,
+                f"不可修改或未知的字段“{name}”",
+                f"unknown or read-only field '{name}'",
+                "unknown_field",
+            )
     problems.raise_if_any()
     columns = tuple(allowed[name] for name in changes)
     parsed = parse_fields(columns, changes, origin, problems)
@@ -321,6 +494,9 @@ def edit_node(engine: Engine, key: str, node_key: str, changes: dict[str, object
     for name, value in (parsed or {}).items():
         if name == "illustrative" and value is None:
             value = True
-        setattr(node, name, [] if value is None and isinstance(getattr(node, name), list) else value)
-    return save_chain(engine, chain, actor=actor, source=f"edit:{actor}", note=note,
-                      action="chain.edit")  # fmt: skip
+        setattr(
+            node, name, [] if value is None and isinstance(getattr(node, name), list) else value
+        )
+    return save_chain(
+        engine, chain, actor=actor, source=f"edit:{actor}", note=note, action="chain.edit"
+    )

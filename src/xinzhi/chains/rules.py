@@ -39,8 +39,14 @@ VARIABLES = {
     "domestic_suppliers": ("国内其他地区供应商数", "capable firms elsewhere in China"),
 }
 # Text a reason may quote besides the variables.
-NAMES = {"node", "technology", "leader", "leader_level_name", "domestic_supplier_names",
-         "foreign_supplier_names"}  # fmt: skip
+NAMES = {
+    "node",
+    "technology",
+    "leader",
+    "leader_level_name",
+    "domestic_supplier_names",
+    "foreign_supplier_names",
+}
 WEIGHTS = {
     "technology_control": ("技术受制于人", "technology controlled by others"),
     "import_dependence": ("进口替代（进口依赖度）", "import dependence"),
@@ -117,13 +123,20 @@ class _Reader:
         self.problems = problems
 
     def fail(self, path: tuple, zh: str, en: str, code: str = "rules") -> None:
-        self.problems.add(self.located.origin(path), ".".join(map(str, path)) or None, None, zh,
-                          en, code)  # fmt: skip
+        self.problems.add(
+            self.located.origin(path), ".".join(map(str, path)) or None, None, zh, en, code
+        )
 
     def get(self, path: tuple):
         value = self.located.data
         for part in path:
-            if isinstance(value, dict) and part in value or isinstance(value, list) and isinstance(part, int) and part < len(value):
+            if (
+                isinstance(value, dict)
+                and part in value
+                or isinstance(value, list)
+                and isinstance(part, int)
+                and part < len(value)
+            ):
                 value = value[part]
             else:
                 return _MISSING
@@ -133,29 +146,44 @@ class _Reader:
         value = self.get(path)
         if value is _MISSING or not isinstance(value, dict):
             name = ".".join(map(str, path))
-            self.fail(path, f"缺少“{name}”或其不是键值映射", f"'{name}' is missing or not a mapping")
+            self.fail(
+                path, f"缺少“{name}”或其不是键值映射", f"'{name}' is missing or not a mapping"
+            )
             return {}
         for key in value:
             if allowed is not None and key not in allowed:
-                self.fail((*path, key), f"未知项“{key}”；可用：{'、'.join(sorted(allowed))}",
-                          f"unknown entry '{key}'; expected one of: {', '.join(sorted(allowed))}")  # fmt: skip
+                self.fail(
+                    (*path, key),
+                    f"未知项“{key}”；可用：{'、'.join(sorted(allowed))}",
+                    f"unknown entry '{key}'; expected one of: {', '.join(sorted(allowed))}",
+                )
         return value
 
     def number(self, path: tuple, low: float, high: float) -> float:
         value = self.get(path)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
             shown = "缺失" if value is _MISSING else value
-            self.fail(path, f"“{'.'.join(map(str, path))}”应为{low:g}到{high:g}之间的数，而不是“{shown}”",
-                      f"'{'.'.join(map(str, path))}' must be a number from {low:g} to {high:g}, "
-                      f"not '{'missing' if value is _MISSING else value}'")  # fmt: skip
+            self.fail(
+                path,
+                f"“{'.'.join(map(str, path))}”应为{low:g}到{high:g}之间的数，而不是“{shown}”",
+                f"'{'.'.join(map(str, path))}' must be a number from {low:g} to {high:g}, "
+                f"not '{'missing' if value is _MISSING else value}'",
+            )
             return 0.0
         return float(value)
 
     def integer(self, path: tuple, low: int, high: int) -> int:
         number = self.number(path, low, high)
         if number != int(number):
-            self.fail(path, f"“{'.'.join(map(str, path))}”应为整数", f"'{'.'.join(map(str, path))}' "
-                      "must be a whole number")  # fmt: skip
+            self.fail(
+                path,
+                f"“{'.'.join(map(str, path))}”应为整数",
+                f"'{'.'.join(map(str, path))}' must be a whole number",
+            )
         return int(number)
 
 
@@ -169,14 +197,27 @@ def parse_rules(text: str, file: str) -> AnalysisRules:
     if not isinstance(located.data, dict):
         r.fail((), "规则文件应为键值映射", "the rule file must be a mapping")
         problems.raise_if_any()
-    top = {"label", "weights", "domestic_capability", "capability", "problem_list",
-           "technology_list", "modes", "notes"}  # fmt: skip
+    top = {
+        "label",
+        "weights",
+        "domestic_capability",
+        "capability",
+        "problem_list",
+        "technology_list",
+        "modes",
+        "notes",
+    }
     r.mapping((), top)
-    weights = {name: r.number(("weights", name), 0, 100) for name in r.mapping(("weights",), set(WEIGHTS))}
+    weights = {
+        name: r.number(("weights", name), 0, 100) for name in r.mapping(("weights",), set(WEIGHTS))
+    }
     for name in WEIGHTS:
         if name not in weights:
-            r.fail(("weights",), f"缺少权重“{name}”（{WEIGHTS[name][0]}）",
-                   f"missing weight '{name}' ({WEIGHTS[name][1]})")  # fmt: skip
+            r.fail(
+                ("weights",),
+                f"缺少权重“{name}”（{WEIGHTS[name][0]}）",
+                f"missing weight '{name}' ({WEIGHTS[name][1]})",
+            )
     if weights and sum(weights.values()) <= 0:
         r.fail(("weights",), "权重之和须大于0", "the weights must add up to more than 0")
 
@@ -190,8 +231,11 @@ def parse_rules(text: str, file: str) -> AnalysisRules:
         domestic[status] = r.number(("domestic_capability", label), 0, 1)
     for status in DomesticStatus:
         if status not in domestic:
-            r.fail(("domestic_capability",), f"缺少“{status.zh}”的国内能力值",
-                   f"missing the domestic capability of '{status.value}'")  # fmt: skip
+            r.fail(
+                ("domestic_capability",),
+                f"缺少“{status.zh}”的国内能力值",
+                f"missing the domestic capability of '{status.value}'",
+            )
 
     r.mapping(("capability",), {"capable_min", "inferred"})
     r.mapping(("capability", "inferred"), {"hnte", "other"})
@@ -203,8 +247,11 @@ def parse_rules(text: str, file: str) -> AnalysisRules:
     classes: set[ProblemClass] = set()
     raw_classes = r.get(("problem_list", "classes"))
     if not isinstance(raw_classes, list) or not raw_classes:
-        r.fail(("problem_list", "classes"), "“problem_list.classes”应为非空列表",
-               "'problem_list.classes' must be a non-empty list")  # fmt: skip
+        r.fail(
+            ("problem_list", "classes"),
+            "“problem_list.classes”应为非空列表",
+            "'problem_list.classes' must be a non-empty list",
+        )
     else:
         for i, label in enumerate(raw_classes):
             try:
@@ -216,10 +263,15 @@ def parse_rules(text: str, file: str) -> AnalysisRules:
 
     r.mapping(("technology_list",), {"weights", "min_score", "min_control"})
     r.mapping(("technology_list", "weights"), set(TECH_WEIGHTS))
-    tech_weights = {name: r.number(("technology_list", "weights", name), 0, 100)
-                    for name in TECH_WEIGHTS}  # fmt: skip
+    tech_weights = {
+        name: r.number(("technology_list", "weights", name), 0, 100) for name in TECH_WEIGHTS
+    }
     if sum(tech_weights.values()) <= 0:
-        r.fail(("technology_list", "weights"), "权重之和须大于0", "the weights must add up to more than 0")
+        r.fail(
+            ("technology_list", "weights"),
+            "权重之和须大于0",
+            "the weights must add up to more than 0",
+        )
     tech_min_score = r.number(("technology_list", "min_score"), 0, 1)
     tech_min_control = r.number(("technology_list", "min_control"), 0, 1)
 
@@ -227,14 +279,23 @@ def parse_rules(text: str, file: str) -> AnalysisRules:
     problems.raise_if_any()
     notes = located.data.get("notes") if isinstance(located.data.get("notes"), dict) else {}
     return AnalysisRules(
-        weights=weights, domestic_capability=domestic, capable_min=capable_min,
-        inferred_hnte=inferred_hnte, inferred_other=inferred_other,
-        problem_classes=frozenset(classes), problem_min_score=problem_min_score,
-        problem_min_dimension=problem_min_dimension, technology_weights=tech_weights,
-        technology_min_score=tech_min_score, technology_min_control=tech_min_control,
-        modes=modes, source=file, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        label=str(located.data.get("label") or ""), notes={str(k): str(v) for k, v in notes.items()},
-    )  # fmt: skip
+        weights=weights,
+        domestic_capability=domestic,
+        capable_min=capable_min,
+        inferred_hnte=inferred_hnte,
+        inferred_other=inferred_other,
+        problem_classes=frozenset(classes),
+        problem_min_score=problem_min_score,
+        problem_min_dimension=problem_min_dimension,
+        technology_weights=tech_weights,
+        technology_min_score=tech_min_score,
+        technology_min_control=tech_min_control,
+        modes=modes,
+        source=file,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        label=str(located.data.get("label") or ""),
+        notes={str(k): str(v) for k, v in notes.items()},
+    )
 
 
 def _modes(r: _Reader) -> list[ModeRule]:
@@ -256,8 +317,11 @@ def _modes(r: _Reader) -> list[ModeRule]:
         when = entry.get("when") or {}
         conditions: list[Condition] = []
         if not isinstance(when, dict):
-            r.fail((*path, "when"), "“when”应为键值映射（变量: 条件）",
-                   "'when' must be a mapping (variable: condition)")  # fmt: skip
+            r.fail(
+                (*path, "when"),
+                "“when”应为键值映射（变量: 条件）",
+                "'when' must be a mapping (variable: condition)",
+            )
             when = {}
         for variable, test in when.items():
             condition = _condition(r, (*path, "when", variable), str(variable), test)
@@ -269,26 +333,38 @@ def _modes(r: _Reader) -> list[ModeRule]:
         for language in ("zh", "en"):
             text = entry.get(f"reason_{language}")
             if not isinstance(text, str) or not text.strip():
-                r.fail((*path, f"reason_{language}"), f"缺少理由“reason_{language}”",
-                       f"missing the reason 'reason_{language}'")  # fmt: skip
+                r.fail(
+                    (*path, f"reason_{language}"),
+                    f"缺少理由“reason_{language}”",
+                    f"missing the reason 'reason_{language}'",
+                )
                 text = ""
             _check_template(r, (*path, f"reason_{language}"), text)
             reasons.append(text.strip())
         rules.append(ModeRule(mode, tuple(conditions), reasons[0], reasons[1], line))
     if rules and (rules[-1].conditions or rules[-1].line in unreadable):
-        r.fail(("modes", len(raw) - 1), "最后一条方式规则不能有条件（作为其余情形的默认方式）",
-               "the last mode rule must have no conditions (it is the default for the rest)")  # fmt: skip
+        r.fail(
+            ("modes", len(raw) - 1),
+            "最后一条方式规则不能有条件（作为其余情形的默认方式）",
+            "the last mode rule must have no conditions (it is the default for the rest)",
+        )
     for rule in rules[:-1]:
         if not rule.conditions and rule.line not in unreadable:
-            r.fail(("modes",), f"第{rule.line}行的规则没有条件，其后的规则永远不会生效",
-                   f"the rule at line {rule.line} has no conditions: the rules after it never apply")  # fmt: skip
+            r.fail(
+                ("modes",),
+                f"第{rule.line}行的规则没有条件，其后的规则永远不会生效",
+                f"the rule at line {rule.line} has no conditions: the rules after it never apply",
+            )
     return rules
 
 
 def _condition(r: _Reader, path: tuple, variable: str, test) -> Condition | None:
     if variable not in VARIABLES:
-        r.fail(path, f"未知变量“{variable}”；可用：{'、'.join(VARIABLES)}",
-               f"unknown variable '{variable}'; expected one of: {', '.join(VARIABLES)}")  # fmt: skip
+        r.fail(
+            path,
+            f"未知变量“{variable}”；可用：{'、'.join(VARIABLES)}",
+            f"unknown variable '{variable}'; expected one of: {', '.join(VARIABLES)}",
+        )
         return None
     if isinstance(test, bool):
         test = str(test)
@@ -299,9 +375,12 @@ def _condition(r: _Reader, path: tuple, variable: str, test) -> Condition | None
         return Condition(variable, "unknown" if text in ("unknown", "未知") else "known")
     match = _CONDITION.fullmatch(text)
     if match is None:
-        r.fail(path, f"条件“{text}”无法识别：应为 比较符 数值（如 \"<= 4\"、\">= 2\"），或 unknown / known",
-               f"cannot read the condition '{text}': write an operator and a number (e.g. "
-               "\"<= 4\", \">= 2\"), or unknown / known")  # fmt: skip
+        r.fail(
+            path,
+            f'条件“{text}”无法识别：应为 比较符 数值（如 "<= 4"、">= 2"），或 unknown / known',
+            f"cannot read the condition '{text}': write an operator and a number (e.g. "
+            '"<= 4", ">= 2"), or unknown / known',
+        )
         return None
     return Condition(variable, match[1], float(match[2]))
 
@@ -315,13 +394,19 @@ def _check_template(r: _Reader, path: tuple, text: str) -> None:
         return
     unknown = [name for name in fields if name not in allowed]
     for name in unknown:
-        r.fail(path, f"理由中的占位符“{{{name}}}”未知；可用：{'、'.join(sorted(allowed))}",
-               f"unknown placeholder '{{{name}}}' in the reason; expected one of: "
-               f"{', '.join(sorted(allowed))}")  # fmt: skip
+        r.fail(
+            path,
+            f"理由中的占位符“{{{name}}}”未知；可用：{'、'.join(sorted(allowed))}",
+            f"unknown placeholder '{{{name}}}' in the reason; expected one of: "
+            f"{', '.join(sorted(allowed))}",
+        )
     if not unknown:
         try:  # values reach the template as text: a number format such as {x:.0%} cannot apply
             text.format(**dict.fromkeys(allowed, "x"))
         except (ValueError, IndexError, KeyError) as error:
-            r.fail(path, f"理由模板无法填写：{error}（占位符只写名称，如 {{maturity}}）",
-                   f"the reason template cannot be filled: {error} (write placeholders by name "
-                   "only, e.g. {maturity})")  # fmt: skip
+            r.fail(
+                path,
+                f"理由模板无法填写：{error}（占位符只写名称，如 {{maturity}}）",
+                f"the reason template cannot be filled: {error} (write placeholders by name "
+                "only, e.g. {maturity})",
+            )

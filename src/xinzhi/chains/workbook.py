@@ -92,8 +92,14 @@ def read_xlsx(path: Path) -> ChainSpec:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a bad file
-        problems.add(file_origin, None, None, f"无法读取 Excel 文件：{error}",
-                     f"cannot read the Excel file: {error}", "unreadable")  # fmt: skip
+        problems.add(
+            file_origin,
+            None,
+            None,
+            f"无法读取 Excel 文件：{error}",
+            f"cannot read the Excel file: {error}",
+            "unreadable",
+        )
         raise ChainFileError(problems.items) from None
     records: dict[str, list[tuple[dict, Origin]]] = {sheet.name: [] for sheet in SHEETS}
     try:
@@ -102,43 +108,70 @@ def read_xlsx(path: Path) -> ChainSpec:
             sheet = _sheet_for(worksheet.title)
             if sheet is None:
                 if not worksheet.title.strip().lower().startswith(_IGNORED_PREFIXES):
-                    problems.add(Origin(path.name, worksheet.title), None, None,
-                                 "无法识别的工作表；可用：" + "、".join(s.title for s in SHEETS),
-                                 "unknown sheet; expected: " + ", ".join(s.title for s in SHEETS),
-                                 "unknown_sheet")  # fmt: skip
+                    problems.add(
+                        Origin(path.name, worksheet.title),
+                        None,
+                        None,
+                        "无法识别的工作表；可用：" + "、".join(s.title for s in SHEETS),
+                        "unknown sheet; expected: " + ", ".join(s.title for s in SHEETS),
+                        "unknown_sheet",
+                    )
                 continue
             if sheet.name in found:
-                problems.add(Origin(path.name, worksheet.title), None, None,
-                             f"与工作表“{found[sheet.name]}”重复", f"repeats sheet '{found[sheet.name]}'",
-                             "duplicate_sheet")  # fmt: skip
+                problems.add(
+                    Origin(path.name, worksheet.title),
+                    None,
+                    None,
+                    f"与工作表“{found[sheet.name]}”重复",
+                    f"repeats sheet '{found[sheet.name]}'",
+                    "duplicate_sheet",
+                )
                 continue
             found[sheet.name] = worksheet.title
             records[sheet.name] = _read_sheet(worksheet, sheet, path.name, problems)
         for sheet in SHEETS:
             if sheet.required and sheet.name not in found:
-                problems.add(file_origin, None, None, f"缺少工作表“{sheet.title}”",
-                             f"missing sheet '{sheet.title}'", "missing_sheet")  # fmt: skip
+                problems.add(
+                    file_origin,
+                    None,
+                    None,
+                    f"缺少工作表“{sheet.title}”",
+                    f"missing sheet '{sheet.title}'",
+                    "missing_sheet",
+                )
     finally:
         workbook.close()
     problems.raise_if_any()
     return _assemble(records, path.name, problems)
 
 
-def _read_sheet(worksheet, sheet: Sheet, file: str, problems: Problems) -> list[tuple[dict, Origin]]:
-    rows = ((number, list(cells)) for number, cells in
-            enumerate(worksheet.iter_rows(values_only=True), start=1) if _filled(cells))  # fmt: skip
+def _read_sheet(
+    worksheet, sheet: Sheet, file: str, problems: Problems
+) -> list[tuple[dict, Origin]]:
+    rows = (
+        (number, list(cells))
+        for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1)
+        if _filled(cells)
+    )
     header_row = next(rows, None)
     if header_row is None:
         if sheet.required:
-            problems.add(Origin(file, worksheet.title), None, None, "工作表为空",
-                         "the sheet is empty", "empty_sheet")  # fmt: skip
+            problems.add(
+                Origin(file, worksheet.title),
+                None,
+                None,
+                "工作表为空",
+                "the sheet is empty",
+                "empty_sheet",
+            )
         return []
     number, header = header_row
     try:
         bound = bind_header(sheet, ["" if cell is None else str(cell) for cell in header])
     except ImportFileError as error:
-        problems.add(Origin(file, worksheet.title, number), None, None, error.zh, error.en,
-                     "header")  # fmt: skip
+        problems.add(
+            Origin(file, worksheet.title, number), None, None, error.zh, error.en, "header"
+        )
         return []
     header_of = {b.column.name: b.header for b in bound}
     out = []
@@ -148,8 +181,10 @@ def _read_sheet(worksheet, sheet: Sheet, file: str, problems: Problems) -> list[
             first = False
             if is_header_row(sheet, cells):
                 continue  # the template's English header row
-        raw = {b.column.name: _unguarded(cells[b.index]) if b.index < len(cells) else None
-               for b in bound}  # fmt: skip
+        raw = {
+            b.column.name: _unguarded(cells[b.index]) if b.index < len(cells) else None
+            for b in bound
+        }
         origin = Origin(file, worksheet.title, number)
         parsed = parse_fields(sheet.columns, raw, origin, problems, header_of)
         if parsed is not None:
@@ -157,20 +192,33 @@ def _read_sheet(worksheet, sheet: Sheet, file: str, problems: Problems) -> list[
     return out
 
 
-def _assemble(records: dict[str, list[tuple[dict, Origin]]], file: str,
-              problems: Problems) -> ChainSpec:  # fmt: skip
+def _assemble(
+    records: dict[str, list[tuple[dict, Origin]]], file: str, problems: Problems
+) -> ChainSpec:
     chain_rows = records["chain"]
     if len(chain_rows) != 1:
         origin = chain_rows[1][1] if len(chain_rows) > 1 else Origin(file, "产业链 chain")
-        problems.add(origin, None, None, "“产业链”工作表应恰好有一行数据",
-                     "the chain sheet must have exactly one data row", "chain_rows")  # fmt: skip
+        problems.add(
+            origin,
+            None,
+            None,
+            "“产业链”工作表应恰好有一行数据",
+            "the chain sheet must have exactly one data row",
+            "chain_rows",
+        )
         raise ChainFileError(problems.items)
     fields, origin = chain_rows[0]
     chain = ChainSpec(**fields, origin=origin)
     nodes = [node_from_record(f, o) for f, o in records["nodes"]]
     if not nodes:
-        problems.add(Origin(file, "节点 nodes"), None, None, "产业链没有节点",
-                     "the chain has no nodes", "no_nodes")  # fmt: skip
+        problems.add(
+            Origin(file, "节点 nodes"),
+            None,
+            None,
+            "产业链没有节点",
+            "the chain has no nodes",
+            "no_nodes",
+        )
     edges = [EdgeSpec(f["source"], f["target"], o) for f, o in records["edges"]]
     technologies = [(f["node"], technology_from_record(f, o)) for f, o in records["technologies"]]
     links = [(f["node"], link_from_record(f, o)) for f, o in records["enterprises"]]
@@ -198,21 +246,55 @@ def _cell(value):
 
 def _rows(chain: ChainSpec) -> dict[str, list[list]]:
     rows: dict[str, list[list]] = {sheet.name: [] for sheet in SHEETS}
-    rows["chain"].append([chain.key, chain.name, chain.name_en, chain.description, chain.as_of,
-                          chain.source])  # fmt: skip
+    rows["chain"].append(
+        [chain.key, chain.name, chain.name_en, chain.description, chain.as_of, chain.source]
+    )
     for node in chain.nodes:
-        rows["nodes"].append([node.key, node.name, node.segment, node.kind, node.name_en,
-                              node.problem_class, node.domestic_status, node.import_dependence,
-                              node.foreign_suppliers, node.domestic_suppliers, node.keywords,
-                              node.industry_codes, node.platforms, node.illustrative, node.source,
-                              node.note])  # fmt: skip
+        rows["nodes"].append(
+            [
+                node.key,
+                node.name,
+                node.segment,
+                node.kind,
+                node.name_en,
+                node.problem_class,
+                node.domestic_status,
+                node.import_dependence,
+                node.foreign_suppliers,
+                node.domestic_suppliers,
+                node.keywords,
+                node.industry_codes,
+                node.platforms,
+                node.illustrative,
+                node.source,
+                node.note,
+            ]
+        )
         for t in node.technologies:
-            rows["technologies"].append([node.key, t.name, t.name_en, control_label(t.control),
-                                         t.maturity, t.illustrative, t.note])  # fmt: skip
+            rows["technologies"].append(
+                [
+                    node.key,
+                    t.name,
+                    t.name_en,
+                    control_label(t.control),
+                    t.maturity,
+                    t.illustrative,
+                    t.note,
+                ]
+            )
         for link in node.enterprises:
             capability = Capability.of(link.capability).zh if link.capability else None
-            rows["enterprises"].append([node.key, link.enterprise_name, link.credit_code,
-                                        capability, link.role, link.illustrative, link.note])  # fmt: skip
+            rows["enterprises"].append(
+                [
+                    node.key,
+                    link.enterprise_name,
+                    link.credit_code,
+                    capability,
+                    link.role,
+                    link.illustrative,
+                    link.note,
+                ]
+            )
     rows["edges"] = [[edge.source, edge.target] for edge in chain.edges]
     return rows
 
@@ -243,23 +325,51 @@ def write_xlsx(chain: ChainSpec | None, path: Path) -> Path:
 
 
 def _write_guide(ws) -> None:
-    ws.append(("工作表 Sheet", "中文列名", "English column", "必填 Required", "类型", "Type", "说明",
-               "Description", "示例 Example"))  # fmt: skip
+    ws.append(
+        (
+            "工作表 Sheet",
+            "中文列名",
+            "English column",
+            "必填 Required",
+            "类型",
+            "Type",
+            "说明",
+            "Description",
+            "示例 Example",
+        )
+    )
     for cell in ws[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
     for sheet in SHEETS:
         for column in sheet.columns:
-            ws.append([safe_value(v) for v in (
-                sheet.title, column.zh, column.name, "是 yes" if column.required else "否 no",
-                column.type_zh, column.type_en, column.doc_zh, column.doc_en, column.example)])  # fmt: skip
+            ws.append(
+                [
+                    safe_value(v)
+                    for v in (
+                        sheet.title,
+                        column.zh,
+                        column.name,
+                        "是 yes" if column.required else "否 no",
+                        column.type_zh,
+                        column.type_en,
+                        column.doc_zh,
+                        column.doc_en,
+                        column.example,
+                    )
+                ]
+            )
     for letter, width in zip("ABCDEFGHI", (16, 18, 20, 12, 14, 18, 50, 50, 24), strict=True):
         ws.column_dimensions[letter].width = width
     ws.append([])
     for line in (
-        ("先填“产业链”（一行）和“节点”，再在“连接”中写明哪个节点是哪个节点的投入（上游节点 → 下游节点），"
-        "连接不能构成环路。"),
-        ("Fill in the chain sheet (one row) and the nodes, then the edges: which node is an input "
-        "to which (source → target); edges must not form a cycle."),
+        (
+            "先填“产业链”（一行）和“节点”，再在“连接”中写明哪个节点是哪个节点的投入（上游节点 → 下游节点），"
+            "连接不能构成环路。"
+        ),
+        (
+            "Fill in the chain sheet (one row) and the nodes, then the edges: which node is an input "
+            "to which (source → target); edges must not form a cycle."
+        ),
         "空白单元格表示“未知”，不会按 0 处理。 A blank cell means unknown, never zero.",
         "导入：xinzhi chain import 文件.xlsx（有任何错误则不导入，并生成错误报告）。",
         "Import with `xinzhi chain import FILE.xlsx`: any error and nothing is imported.",
@@ -271,12 +381,21 @@ def fields_markdown() -> str:
     """The sheets and their columns as Markdown tables (docs/chains.md includes it verbatim)."""
     lines = []
     for sheet in SHEETS:
-        lines += [f"### {sheet.title}" + ("" if sheet.required else "（可选 optional）"), "",
-                  "| 中文列名 | column | required | 说明 | description | 示例 example |",
-                  "|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            f"### {sheet.title}" + ("" if sheet.required else "（可选 optional）"),
+            "",
+            "| 中文列名 | column | required | 说明 | description | 示例 example |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in sheet.columns:
-            cells = (c.zh, f"`{c.name}`", "yes" if c.required else "no", c.doc_zh, c.doc_en,
-                     c.example)  # fmt: skip
+            cells = (
+                c.zh,
+                f"`{c.name}`",
+                "yes" if c.required else "no",
+                c.doc_zh,
+                c.doc_en,
+                c.example,
+            )
             lines.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")
         lines.append("")
     return "\n".join(lines)

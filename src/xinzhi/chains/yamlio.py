@@ -41,8 +41,14 @@ def read_yaml(path: Path) -> ChainSpec:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         problems = Problems()
-        problems.add(Origin(file=path.name), None, None, "文件不是 UTF-8 编码",
-                     "the file is not UTF-8", "encoding")  # fmt: skip
+        problems.add(
+            Origin(file=path.name),
+            None,
+            None,
+            "文件不是 UTF-8 编码",
+            "the file is not UTF-8",
+            "encoding",
+        )
         raise ChainFileError(problems.items) from None
     return parse_yaml(text, path.name)
 
@@ -56,19 +62,32 @@ def chain_from_data(data: dict, file: str) -> ChainSpec:
     return chain_from_located(Located(data, file))
 
 
-def _known_keys(raw: dict, allowed: set[str], located: Located, path: tuple,
-                problems: Problems) -> None:  # fmt: skip
+def _known_keys(
+    raw: dict, allowed: set[str], located: Located, path: tuple, problems: Problems
+) -> None:
     for key in raw:
         if key not in allowed:
-            problems.add(located.origin((*path, key)), str(key), None, f"未知字段“{key}”",
-                         f"unknown field '{key}'", "unknown_field")  # fmt: skip
+            problems.add(
+                located.origin((*path, key)),
+                str(key),
+                None,
+                f"未知字段“{key}”",
+                f"unknown field '{key}'",
+                "unknown_field",
+            )
 
 
 def _mapping(value, located: Located, path: tuple, what: str, problems: Problems) -> dict | None:
     if isinstance(value, dict):
         return value
-    problems.add(located.origin(path), what, None, f"“{what}”应为键值映射",
-                 f"'{what}' must be a mapping", "yaml_shape")  # fmt: skip
+    problems.add(
+        located.origin(path),
+        what,
+        None,
+        f"“{what}”应为键值映射",
+        f"'{what}' must be a mapping",
+        "yaml_shape",
+    )
     return None
 
 
@@ -77,8 +96,14 @@ def _sequence(value, located: Located, path: tuple, what: str, problems: Problem
         return []
     if isinstance(value, list):
         return value
-    problems.add(located.origin(path), what, None, f"“{what}”应为列表", f"'{what}' must be a list",
-                 "yaml_shape")  # fmt: skip
+    problems.add(
+        located.origin(path),
+        what,
+        None,
+        f"“{what}”应为列表",
+        f"'{what}' must be a list",
+        "yaml_shape",
+    )
     return []
 
 
@@ -106,8 +131,9 @@ def chain_from_located(located: Located) -> ChainSpec:
             continue
         node = node_from_record(parsed, origin)
         nodes.append(node)
-        for j, target in enumerate(_sequence(raw.get("input_to"), located, (*path, "input_to"),
-                                             "input_to", problems)):  # fmt: skip
+        for j, target in enumerate(
+            _sequence(raw.get("input_to"), located, (*path, "input_to"), "input_to", problems)
+        ):
             edge_origin = located.origin((*path, "input_to", j))
             try:
                 edges.append(EdgeSpec(node.key, _node_key(target), edge_origin))
@@ -117,8 +143,9 @@ def chain_from_located(located: Located) -> ChainSpec:
             ("technologies", _TECH_FIELDS, technology_from_record, technologies),
             ("enterprises", _LINK_FIELDS, link_from_record, links),
         ):
-            for j, item in enumerate(_sequence(raw.get(kind), located, (*path, kind), kind,
-                                               problems)):  # fmt: skip
+            for j, item in enumerate(
+                _sequence(raw.get(kind), located, (*path, kind), kind, problems)
+            ):
                 item_path = (*path, kind, j)
                 item = _mapping(item, located, item_path, kind, problems)
                 if item is None:
@@ -129,8 +156,14 @@ def chain_from_located(located: Located) -> ChainSpec:
                 if parsed_item is not None:
                     out.append((node.key, make(parsed_item, item_origin)))
     if not nodes and not problems:
-        problems.add(located.origin(("nodes",)), "nodes", None, "产业链没有节点",
-                     "the chain has no nodes", "no_nodes")  # fmt: skip
+        problems.add(
+            located.origin(("nodes",)),
+            "nodes",
+            None,
+            "产业链没有节点",
+            "the chain has no nodes",
+            "no_nodes",
+        )
     problems.raise_if_any()
     chain = assemble(chain, nodes, edges, technologies, links, problems, node_label="input_to")
     problems.raise_if_any()
@@ -153,16 +186,30 @@ def _compact(pairs: list[tuple[str, object]], keep: tuple[str, ...] = ()) -> dic
 
 
 def technology_to_dict(t: TechnologySpec) -> dict:
-    return _compact([("name", t.name), ("name_en", t.name_en), ("control", control_label(t.control)),
-                     ("maturity", t.maturity), ("illustrative", None if t.illustrative else False),
-                     ("note", t.note)])  # fmt: skip
+    return _compact(
+        [
+            ("name", t.name),
+            ("name_en", t.name_en),
+            ("control", control_label(t.control)),
+            ("maturity", t.maturity),
+            ("illustrative", None if t.illustrative else False),
+            ("note", t.note),
+        ]
+    )
 
 
 def link_to_dict(link: LinkSpec) -> dict:
     capability = Capability.of(link.capability).zh if link.capability else None
-    return _compact([("enterprise_name", link.enterprise_name), ("credit_code", link.credit_code),
-                     ("capability", capability), ("role", link.role),
-                     ("illustrative", None if link.illustrative else False), ("note", link.note)])  # fmt: skip
+    return _compact(
+        [
+            ("enterprise_name", link.enterprise_name),
+            ("credit_code", link.credit_code),
+            ("capability", capability),
+            ("role", link.role),
+            ("illustrative", None if link.illustrative else False),
+            ("note", link.note),
+        ]
+    )
 
 
 def chain_to_dict(chain: ChainSpec) -> dict:
@@ -172,24 +219,43 @@ def chain_to_dict(chain: ChainSpec) -> dict:
         targets.setdefault(edge.source, []).append(edge.target)
     nodes = []
     for node in chain.nodes:
-        data = _compact([
-            ("key", node.key), ("name", node.name), ("name_en", node.name_en),
-            ("segment", node.segment), ("kind", node.kind), ("problem_class", node.problem_class),
-            ("domestic_status", node.domestic_status), ("import_dependence", node.import_dependence),
-            ("foreign_suppliers", node.foreign_suppliers),
-            ("domestic_suppliers", node.domestic_suppliers), ("keywords", node.keywords),
-            ("industry_codes", node.industry_codes), ("platforms", node.platforms),
-            ("illustrative", node.illustrative), ("source", node.source), ("note", node.note),
-            ("input_to", targets.get(node.key, [])),
-        ], keep=("illustrative",))  # fmt: skip
+        data = _compact(
+            [
+                ("key", node.key),
+                ("name", node.name),
+                ("name_en", node.name_en),
+                ("segment", node.segment),
+                ("kind", node.kind),
+                ("problem_class", node.problem_class),
+                ("domestic_status", node.domestic_status),
+                ("import_dependence", node.import_dependence),
+                ("foreign_suppliers", node.foreign_suppliers),
+                ("domestic_suppliers", node.domestic_suppliers),
+                ("keywords", node.keywords),
+                ("industry_codes", node.industry_codes),
+                ("platforms", node.platforms),
+                ("illustrative", node.illustrative),
+                ("source", node.source),
+                ("note", node.note),
+                ("input_to", targets.get(node.key, [])),
+            ],
+            keep=("illustrative",),
+        )
         if node.technologies:
             data["technologies"] = [technology_to_dict(t) for t in node.technologies]
         if node.enterprises:
             data["enterprises"] = [link_to_dict(link) for link in node.enterprises]
         nodes.append(data)
-    head = _compact([("key", chain.key), ("name", chain.name), ("name_en", chain.name_en),
-                     ("description", chain.description), ("as_of", chain.as_of),
-                     ("source", chain.source)])  # fmt: skip
+    head = _compact(
+        [
+            ("key", chain.key),
+            ("name", chain.name),
+            ("name_en", chain.name_en),
+            ("description", chain.description),
+            ("as_of", chain.as_of),
+            ("source", chain.source),
+        ]
+    )
     return head | {"nodes": nodes}
 
 
@@ -214,8 +280,9 @@ _Dumper.add_representer(list, _represent_list)
 
 
 def dump_yaml(chain: ChainSpec) -> str:
-    return yaml.dump(chain_to_dict(chain), Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     width=100)  # fmt: skip
+    return yaml.dump(
+        chain_to_dict(chain), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
+    )
 
 
 def write_yaml(chain: ChainSpec, path: Path) -> Path:

@@ -23,13 +23,23 @@ SHARE = {
     Level.MUNICIPAL: {"hnte_large": 0.06, "hnte": 0.05, "other": 0.008},
 }
 NAMES = {
-    Level.NATIONAL: {"国家科学技术进步奖二等奖": 0.75, "国家技术发明奖二等奖": 0.2,
-                     "国家科学技术进步奖一等奖": 0.05},
-    Level.PROVINCIAL: {"辽宁省科学技术进步奖一等奖": 0.2, "辽宁省科学技术进步奖二等奖": 0.4,
-                       "辽宁省科学技术进步奖三等奖": 0.3, "辽宁省技术发明奖二等奖": 0.1},
-    Level.MUNICIPAL: {"沈阳市科学技术进步奖一等奖": 0.25, "沈阳市科学技术进步奖二等奖": 0.45,
-                      "沈阳市科学技术进步奖三等奖": 0.3},
-}  # fmt: skip
+    Level.NATIONAL: {
+        "国家科学技术进步奖二等奖": 0.75,
+        "国家技术发明奖二等奖": 0.2,
+        "国家科学技术进步奖一等奖": 0.05,
+    },
+    Level.PROVINCIAL: {
+        "辽宁省科学技术进步奖一等奖": 0.2,
+        "辽宁省科学技术进步奖二等奖": 0.4,
+        "辽宁省科学技术进步奖三等奖": 0.3,
+        "辽宁省技术发明奖二等奖": 0.1,
+    },
+    Level.MUNICIPAL: {
+        "沈阳市科学技术进步奖一等奖": 0.25,
+        "沈阳市科学技术进步奖二等奖": 0.45,
+        "沈阳市科学技术进步奖三等奖": 0.3,
+    },
+}
 RANK_WEIGHTS = np.array([0.2, 0.15, 0.15, 0.12, 0.1, 0.08, 0.08, 0.06, 0.06])  # ranks 1–9
 DIRECT_ROUTE_FROM = 2017  # five years before the earliest evaluation the demo checks (2022)
 DIRECT_ROUTE_RANKS = 3
@@ -54,9 +64,11 @@ def draw_awards(rng: np.random.Generator, arch: Archetypes, founded: np.ndarray)
     may_qualify = arch.sme | arch.large  # a national top-3 award changes nothing for them
     parts = []
     for level, shares in SHARE.items():
-        share = np.where(arch.hnte_like & arch.large, shares["hnte_large"],
-                         np.where(arch.hnte_like | (arch.tier != Tier.NONE), shares["hnte"],
-                                  shares["other"]))  # fmt: skip
+        share = np.where(
+            arch.hnte_like & arch.large,
+            shares["hnte_large"],
+            np.where(arch.hnte_like | (arch.tier != Tier.NONE), shares["hnte"], shares["other"]),
+        )
         firm = np.flatnonzero(able & (rng.random(n) < share))
         year = first_year[firm] + np.floor(
             rng.random(len(firm)) * (LAST_YEAR - first_year[firm] + 1)
@@ -71,5 +83,10 @@ def draw_awards(rng: np.random.Generator, arch: Archetypes, founded: np.ndarray)
         parts.append((firm, name, np.full(len(firm), level.value), rank, year))
     firm, name, level, rank, year = (np.concatenate(x) for x in zip(*parts))
     order = np.argsort(firm, kind="stable")
-    return Awards(firm[order], name[order].tolist(), level[order].tolist(),
-                  rank[order].tolist(), year[order].tolist())  # fmt: skip
+    return Awards(
+        firm[order],
+        name[order].tolist(),
+        level[order].tolist(),
+        rank[order].tolist(),
+        year[order].tolist(),
+    )

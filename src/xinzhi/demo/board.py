@@ -56,9 +56,11 @@ PLANS = (
     Plan("medical", "demand", board.FAILED.value, 0),
     Plan("heavy_machinery", "technology_list", board.DRAFT.value, 0),
 )
-_PROPOSALS = ("组建产学研联合团队，18个月内完成样机研制并在揭榜企业现场验证。",
-              "以已有成果为基础开展工程化开发，12个月内完成中试，24个月内实现批量应用。",
-              "联合上下游企业攻关，分三个阶段完成关键技术突破、样机验证和示范应用。")  # fmt: skip
+_PROPOSALS = (
+    "组建产学研联合团队，18个月内完成样机研制并在揭榜企业现场验证。",
+    "以已有成果为基础开展工程化开发，12个月内完成中试，24个月内实现批量应用。",
+    "联合上下游企业攻关，分三个阶段完成关键技术突破、样机验证和示范应用。",
+)
 
 
 def stage_board(engine: Engine, rng: np.random.Generator, *, actor: str) -> dict[str, int]:
@@ -83,28 +85,40 @@ def _create(session: Session, rng: np.random.Generator, plan: Plan, actor: str):
             return None
         bounty = max(Decimal(2_000_000), 2 * (demand.budget or 0))
         return board.create_from_demand(
-            session, demand.id, bounty=bounty, deadline=deadline, actor=actor,
+            session,
+            demand.id,
+            bounty=bounty,
+            deadline=deadline,
+            actor=actor,
             requirements=f"{demand.title}：关键指标达到进口产品水平，并在{demand.enterprise.name}完成验证。",
-        )  # fmt: skip
+        )
     items = technology_items(session.get_bind(), plan.chain)
     item = next((i for i in items if i.mode == "揭榜挂帅"), items[0] if items else None)
     if item is None:
         return None
     bounty = Decimal(int(rng.integers(5, 31)) * 1_000_000)
     return board.create_from_technology_list(
-        session, chain_key=plan.chain, node_key=item.node_key, technology=item.technology_name,
-        bounty=bounty, deadline=deadline, actor=actor,
+        session,
+        chain_key=plan.chain,
+        node_key=item.node_key,
+        technology=item.technology_name,
+        bounty=bounty,
+        deadline=deadline,
+        actor=actor,
         requirements=f"{item.technology_name}达到国际先进水平，三年内完成工程化验证并在本地企业应用。",
-    )  # fmt: skip
+    )
 
 
 def _demand(session: Session, chain: str) -> TechnicalDemand | None:
     """The demand of the chain with the largest budget (any demand when the chain has none)."""
     d = TechnicalDemand
-    query = (sa.select(d).outerjoin(ChainNode, ChainNode.id == d.chain_node_id)
-             .outerjoin(Chain, Chain.id == ChainNode.chain_id)
-             .order_by(sa.func.coalesce(Chain.key, "") != chain, d.budget.desc().nulls_last(), d.id)
-             .limit(1))  # fmt: skip
+    query = (
+        sa.select(d)
+        .outerjoin(ChainNode, ChainNode.id == d.chain_node_id)
+        .outerjoin(Chain, Chain.id == ChainNode.chain_id)
+        .order_by(sa.func.coalesce(Chain.key, "") != chain, d.budget.desc().nulls_last(), d.id)
+        .limit(1)
+    )
     return session.scalar(query)
 
 
@@ -116,8 +130,16 @@ def _advance(session: Session, rng: np.random.Generator, challenge, plan: Plan, 
     field = challenge.field or Field.parse(chain_name).value
     teams = _teams(session, challenge, field, plan.applications)
     for (expert_id, result_id, applicant), proposal in zip(teams, rng.permutation(_PROPOSALS)):
-        board.apply(session, challenge.id, applicant=applicant, proposal=str(proposal), actor=actor,
-                    expert_id=expert_id, result_id=result_id, on=APPLIED_ON)  # fmt: skip
+        board.apply(
+            session,
+            challenge.id,
+            applicant=applicant,
+            proposal=str(proposal),
+            actor=actor,
+            expert_id=expert_id,
+            result_id=result_id,
+            on=APPLIED_ON,
+        )
     if plan.state == board.PUBLISHED.value:
         return
     board.close(session, challenge.id, actor=actor, on=CLOSED_ON)
@@ -125,7 +147,9 @@ def _advance(session: Session, rng: np.random.Generator, challenge, plan: Plan, 
         return
     board.start_review(session, challenge.id, actor=actor)
     if plan.state == board.FAILED.value:
-        board.fail(session, challenge.id, actor=actor, reason="截止日前无团队揭榜，建议转为联合攻关")
+        board.fail(
+            session, challenge.id, actor=actor, reason="截止日前无团队揭榜，建议转为联合攻关"
+        )
         return
     reviewers = _reviewers(session, {expert for expert, _, _ in teams})
     applications = list(challenge.applications)
@@ -134,8 +158,13 @@ def _advance(session: Session, rng: np.random.Generator, challenge, plan: Plan, 
         if plan.state == board.UNDER_REVIEW.value and k == len(applications) - 1:
             break
         for reviewer in reviewers:
-            board.score(session, application.id, reviewer=reviewer, actor=actor,
-                        points=int(rng.integers(62, 96)))  # fmt: skip
+            board.score(
+                session,
+                application.id,
+                reviewer=reviewer,
+                actor=actor,
+                points=int(rng.integers(62, 96)),
+            )
     if plan.state == board.AWARDED.value:
         best = board.ranking(challenge)[0][0]
         board.award(session, challenge.id, best.id, actor=actor)
@@ -150,9 +179,10 @@ def _teams(session: Session, challenge, field: str, count: int) -> list[tuple[in
         sa.select(r.id, ResultExpert.expert_id, Expert.name, Expert.institution)
         .join(ResultExpert, (ResultExpert.result_id == r.id) & (ResultExpert.position == 0))
         .join(Expert, Expert.id == ResultExpert.expert_id)
-        .order_by(sa.func.coalesce(r.chain_node_id, 0) != node, r.field != field, r.trl.desc(),
-                  r.id)
-    ).all()  # fmt: skip
+        .order_by(
+            sa.func.coalesce(r.chain_node_id, 0) != node, r.field != field, r.trl.desc(), r.id
+        )
+    ).all()
     teams, leads = [], set()
     for result_id, expert_id, name, institution in rows:
         if expert_id not in leads and len(teams) < count:
@@ -162,6 +192,10 @@ def _teams(session: Session, challenge, field: str, count: int) -> list[tuple[in
 
 
 def _reviewers(session: Session, applicants: set[int]) -> list[str]:
-    names = session.scalars(sa.select(Expert.name).where(Expert.id.not_in(applicants or {0}))
-                            .order_by(Expert.id).limit(REVIEWERS)).all()  # fmt: skip
+    names = session.scalars(
+        sa.select(Expert.name)
+        .where(Expert.id.not_in(applicants or {0}))
+        .order_by(Expert.id)
+        .limit(REVIEWERS)
+    ).all()
     return [f"{name}（评审专家）" for name in names]

@@ -479,21 +479,56 @@ def _write_assessment_inputs(
     inputs = city.inputs
     s, r, a, i, f = inputs.standards, inputs.reviews, inputs.awards, inputs.incidents, inputs.rounds
     lists = (
-        (models.Incident, "事故与失信 incidents", i.firm,
-         {"occurred_on": i.occurred_on, "kind": i.kind, "description": i.description}),
-        (models.Standard, "标准 standards", s.firm,
-         {"number": s.number, "name": s.name, "level": s.level, "role": s.role,
-          "published_on": s.published_on}),
-        (models.Award, "科技奖励 awards", a.firm,
-         {"name": a.name, "level": a.level, "rank": a.rank, "year": a.year}),
-        (models.FinancingRound, "融资 financing rounds", f.firm,
-         {"closed_on": f.closed_on, "round": f.round, "amount": f.amount_fen,
-          "investor": f.investor, "post_money_valuation": f.post_money_fen}),
-        (models.InnovationReview, "创新能力评分 innovation reviews", r.firm,
-         {"year": [REVIEW_YEAR] * len(r), "review_source": r.source,
-          "advancement": r.advancement, "core_support": r.core_support,
-          "rd_management": r.rd_management, "reviewed_on": r.reviewed_on}),
-    )  # fmt: skip
+        (
+            models.Incident,
+            "事故与失信 incidents",
+            i.firm,
+            {"occurred_on": i.occurred_on, "kind": i.kind, "description": i.description},
+        ),
+        (
+            models.Standard,
+            "标准 standards",
+            s.firm,
+            {
+                "number": s.number,
+                "name": s.name,
+                "level": s.level,
+                "role": s.role,
+                "published_on": s.published_on,
+            },
+        ),
+        (
+            models.Award,
+            "科技奖励 awards",
+            a.firm,
+            {"name": a.name, "level": a.level, "rank": a.rank, "year": a.year},
+        ),
+        (
+            models.FinancingRound,
+            "融资 financing rounds",
+            f.firm,
+            {
+                "closed_on": f.closed_on,
+                "round": f.round,
+                "amount": f.amount_fen,
+                "investor": f.investor,
+                "post_money_valuation": f.post_money_fen,
+            },
+        ),
+        (
+            models.InnovationReview,
+            "创新能力评分 innovation reviews",
+            r.firm,
+            {
+                "year": [REVIEW_YEAR] * len(r),
+                "review_source": r.source,
+                "advancement": r.advancement,
+                "core_support": r.core_support,
+                "rd_management": r.rd_management,
+                "reviewed_on": r.reviewed_on,
+            },
+        ),
+    )
     for model, label, firm, columns in lists:
         writer.write(
             model.__table__,

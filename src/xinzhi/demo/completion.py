@@ -49,7 +49,9 @@ class Completion:
         return sum(step.seconds for step in self.steps)
 
     def as_table(self) -> Table:
-        table = Table("步骤 step", "内容 what", "用时 s", title="演示城市的其余部分 the rest of the city")
+        table = Table(
+            "步骤 step", "内容 what", "用时 s", title="演示城市的其余部分 the rest of the city"
+        )
         for step in self.steps:
             table.add_row(f"{step.zh} {step.en}", step.what, f"{step.seconds:.1f}")
         table.add_row("合计 total", "", f"{self.seconds:.1f}")
@@ -85,10 +87,14 @@ def complete_demo_city(
             progress.update(task, total=1, completed=1)
 
     step("产业链图谱", "chain maps", lambda: _seed_chains(engine, actor, done.counts))
-    step("专家、成果与需求", "experts, results, demands",
-         lambda: _matching_lists(engine, rng["matching"], actor, seed, done.counts))  # fmt: skip
-    step("揭榜挂帅榜单", "challenge board",
-         lambda: _board(engine, rng["board"], actor, done.counts))  # fmt: skip
+    step(
+        "专家、成果与需求",
+        "experts, results, demands",
+        lambda: _matching_lists(engine, rng["matching"], actor, seed, done.counts),
+    )
+    step(
+        "揭榜挂帅榜单", "challenge board", lambda: _board(engine, rng["board"], actor, done.counts)
+    )
     step("匹配索引", "matching index", lambda: _index(engine))
     if assess:
         step("评价并记录", "assessment run", lambda: _assess(engine, actor, done))
@@ -102,27 +108,37 @@ def _seed_chains(engine: Engine, actor: str, counts: dict[str, int]) -> str:
 
     chains = shipped_chains()
     for chain in chains:
-        save_chain(engine, chain, actor=actor, source=f"shipped:{chain.key}.yaml",
-                   note="内置示意图谱 shipped illustrative map")  # fmt: skip
+        save_chain(
+            engine,
+            chain,
+            actor=actor,
+            source=f"shipped:{chain.key}.yaml",
+            note="内置示意图谱 shipped illustrative map",
+        )
     counts["chains"] = len(chains)
     counts["chain_nodes"] = sum(len(chain.nodes) for chain in chains)
     return f"{counts['chains']} 条 chains, {counts['chain_nodes']} 个节点 nodes"
 
 
-def _matching_lists(engine: Engine, rng: np.random.Generator, actor: str, seed: int,
-                    counts: dict[str, int]) -> str:  # fmt: skip
+def _matching_lists(
+    engine: Engine, rng: np.random.Generator, actor: str, seed: int, counts: dict[str, int]
+) -> str:
     from ..chains.catalogue import shipped_chains
     from .matching import Firms, ListSizes, draw_lists, import_lists
     from .reference import shenyang
 
     firms = Firms.read(engine)
-    lists = draw_lists(rng, shipped_chains(), firms, shenyang(),
-                       ListSizes.at(len(firms.credit_code)))  # fmt: skip
-    written = import_lists(engine, lists, actor=actor, as_of=REGISTRY_AS_OF,
-                           source=f"demo:seed={seed}")  # fmt: skip
+    lists = draw_lists(
+        rng, shipped_chains(), firms, shenyang(), ListSizes.at(len(firms.credit_code))
+    )
+    written = import_lists(
+        engine, lists, actor=actor, as_of=REGISTRY_AS_OF, source=f"demo:seed={seed}"
+    )
     counts.update(written)
-    return (f"专家 {written['experts']:,} experts, 成果 {written['results']:,} results, "
-            f"需求 {written['demands']:,} demands")  # fmt: skip
+    return (
+        f"专家 {written['experts']:,} experts, 成果 {written['results']:,} results, "
+        f"需求 {written['demands']:,} demands"
+    )
 
 
 def _board(engine: Engine, rng: np.random.Generator, actor: str, counts: dict[str, int]) -> str:

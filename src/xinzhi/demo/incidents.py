@@ -28,8 +28,15 @@ RECENT_FROM = dt.date(2019, 1, 1)
 RECENT_SHARE = 0.01  # of the firms that qualify for nothing
 OLD_FROM, OLD_UNTIL = dt.date(2012, 1, 1), dt.date(2018, 12, 31)
 OLD_SHARE = 0.005  # of qualifying firms
-KIND_MIX = {K.ABNORMAL_OPERATION: 0.5, K.QUALITY: 0.12, K.SAFETY: 0.1, K.ENVIRONMENT: 0.1,
-            K.SERIOUS_VIOLATION: 0.1, K.RESEARCH_MISCONDUCT: 0.04, K.FRAUD: 0.04}  # fmt: skip
+KIND_MIX = {
+    K.ABNORMAL_OPERATION: 0.5,
+    K.QUALITY: 0.12,
+    K.SAFETY: 0.1,
+    K.ENVIRONMENT: 0.1,
+    K.SERIOUS_VIOLATION: 0.1,
+    K.RESEARCH_MISCONDUCT: 0.04,
+    K.FRAUD: 0.04,
+}
 DESCRIPTIONS = {
     K.SAFETY: "生产安全事故，沈应急罚〔{year}〕{n}号",
     K.QUALITY: "产品质量事故，沈市监罚〔{year}〕{n}号",
@@ -61,11 +68,19 @@ def draw_incidents(
     n = len(arch)
     qualifying = arch.hnte | arch.sme | (arch.tier != Tier.NONE)
     vetoed = np.flatnonzero(arch.hnte_gap == HnteGap.INCIDENT)
-    recent = np.flatnonzero(~qualifying & ~arch.hnte_like & (rng.random(n) < RECENT_SHARE)
-                            & (founded <= day(REGISTRY_AS_OF)))  # fmt: skip
+    recent = np.flatnonzero(
+        ~qualifying
+        & ~arch.hnte_like
+        & (rng.random(n) < RECENT_SHARE)
+        & (founded <= day(REGISTRY_AS_OF))
+    )
     # Long ago, and never in the year before an earlier HNTE application.
-    old = np.flatnonzero(qualifying & (previous_application < 0) & (founded < day(OLD_UNTIL))
-                         & (rng.random(n) < OLD_SHARE))  # fmt: skip
+    old = np.flatnonzero(
+        qualifying
+        & (previous_application < 0)
+        & (founded < day(OLD_UNTIL))
+        & (rng.random(n) < OLD_SHARE)
+    )
     parts = (
         (vetoed, VETO_KINDS, np.maximum(founded[vetoed], day(VETO_FROM)), day(REGISTRY_AS_OF)),
         (recent, KIND_MIX, np.maximum(founded[recent], day(RECENT_FROM)), day(REGISTRY_AS_OF)),

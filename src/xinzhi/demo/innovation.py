@@ -48,8 +48,13 @@ ASPIRANT_PARTIAL_SHARE = 0.1  # of aspirants: only 研究开发组织管理水�
 SURE_MIN_TOTAL = 15  # ≥ 5 a year over three years: band A, 25–30 points
 BORDERLINE_TOTAL = (12, 14)  # 4–4.7 a year: band B, 19–24
 UNREVIEWED_MIN_TOTAL = 9  # ≥ 3 a year: band C or better, so the ceiling reaches 71
-CONVERSION_MEAN = {"sure": (5.5, 9.0), "unreviewed": (3.0, 7.0), "tier": (0.5, 3.0),
-                   "sme": (0.2, 2.0), "other": (0.0, 1.0)}  # fmt: skip
+CONVERSION_MEAN = {
+    "sure": (5.5, 9.0),
+    "unreviewed": (3.0, 7.0),
+    "tier": (0.5, 3.0),
+    "sme": (0.2, 2.0),
+    "other": (0.0, 1.0),
+}
 
 # (annual average at least, floor, ceiling); an average between 0 and 1 scores 0 here.
 CONVERSION_BANDS = ((5, 25, 30), (4, 19, 24), (3, 13, 18), (2, 7, 12), (1, 1, 6))
@@ -219,8 +224,9 @@ def draw_reviews(
     """Self-assessments (and some expert reviews) fitted to each firm's group."""
     conv_lo, conv_hi = conversion_points(values["conversions"])
     growth_lo, growth_hi = growth_points(values, exists)
-    count_lo = np.where(ip_path == IPPath.CLASS_II, IP_COUNT[IPPath.CLASS_II][0],
-                        IP_COUNT[IPPath.CLASS_I][0])  # fmt: skip
+    count_lo = np.where(
+        ip_path == IPPath.CLASS_II, IP_COUNT[IPPath.CLASS_II][0], IP_COUNT[IPPath.CLASS_I][0]
+    )
     count_hi = count_lo + 1
     std_lo, std_hi = has_standard * STANDARD_BONUS[0], has_standard * STANDARD_BONUS[1]
     # Everything but the three reviewed items, at its lowest and at its highest.
@@ -229,8 +235,13 @@ def draw_reviews(
     gap = fixed_hi - fixed_lo  # ceiling − floor, whatever the reviewed scores
 
     reviewed = np.flatnonzero((group == Group.SURE) | (group == Group.BORDERLINE))
-    scores = _fit(rng, _self_scores(rng, len(reviewed)), fixed_lo[reviewed], gap[reviewed],
-                  group[reviewed] == Group.SURE)  # fmt: skip
+    scores = _fit(
+        rng,
+        _self_scores(rng, len(reviewed)),
+        fixed_lo[reviewed],
+        gap[reviewed],
+        group[reviewed] == Group.SURE,
+    )
     expert = reviewed[rng.random(len(reviewed)) < EXPERT_SHARE]
     at = np.searchsorted(reviewed, expert)
     opinion = scores[at] + rng.integers(-1, 1, (len(expert), 3)) * np.array([1, 1, 2])
@@ -238,20 +249,28 @@ def draw_reviews(
 
     aspirants = np.flatnonzero(group == Group.ASPIRANT)
     size = len(aspirants)
-    aspirant_scores = np.stack([rng.integers(3, 9, size), rng.integers(3, 9, size),
-                                rng.integers(6, 19, size)], axis=1)  # fmt: skip
+    aspirant_scores = np.stack(
+        [rng.integers(3, 9, size), rng.integers(3, 9, size), rng.integers(6, 19, size)], axis=1
+    )
     partial = rng.random(len(aspirants)) < ASPIRANT_PARTIAL_SHARE
 
     firm = np.concatenate([reviewed, expert, aspirants])
     all_scores = np.concatenate([scores, expert_scores, aspirant_scores]).tolist()
     unknown = np.concatenate([np.zeros(len(reviewed) + len(expert), bool), partial]).tolist()
-    sources = ([ReviewSource.SELF.value] * len(reviewed) + [ReviewSource.EXPERT.value] * len(expert)
-               + [ReviewSource.SELF.value] * len(aspirants))  # fmt: skip
-    days = np.concatenate([
-        random_days(rng, np.full(len(reviewed), day(SELF_REVIEWED[0])), day(SELF_REVIEWED[1])),
-        random_days(rng, np.full(len(expert), day(EXPERT_REVIEWED[0])), day(EXPERT_REVIEWED[1])),
-        random_days(rng, np.full(len(aspirants), day(SELF_REVIEWED[0])), day(SELF_REVIEWED[1])),
-    ])  # fmt: skip
+    sources = (
+        [ReviewSource.SELF.value] * len(reviewed)
+        + [ReviewSource.EXPERT.value] * len(expert)
+        + [ReviewSource.SELF.value] * len(aspirants)
+    )
+    days = np.concatenate(
+        [
+            random_days(rng, np.full(len(reviewed), day(SELF_REVIEWED[0])), day(SELF_REVIEWED[1])),
+            random_days(
+                rng, np.full(len(expert), day(EXPERT_REVIEWED[0])), day(EXPERT_REVIEWED[1])
+            ),
+            random_days(rng, np.full(len(aspirants), day(SELF_REVIEWED[0])), day(SELF_REVIEWED[1])),
+        ]
+    )
     order = np.argsort(firm, kind="stable")
     pick = order.tolist()
     # The score range each reviewed firm gets from the review an assessment prefers (the
@@ -279,8 +298,9 @@ def draw_reviews(
 
 def _self_scores(rng: np.random.Generator, size: int) -> np.ndarray:
     """What a firm confident of its HNTE status claims: 6–8, 6–8 and 14–19."""
-    return np.stack([rng.integers(6, 9, size), rng.integers(6, 9, size),
-                     rng.integers(14, 20, size)], axis=1)  # fmt: skip
+    return np.stack(
+        [rng.integers(6, 9, size), rng.integers(6, 9, size), rng.integers(14, 20, size)], axis=1
+    )
 
 
 def _fit(rng, scores, fixed_lo, gap, sure) -> np.ndarray:

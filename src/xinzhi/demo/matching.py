@@ -29,14 +29,28 @@ from .texts import Topic, chain_topics, demand_text, result_text, term_topics
 
 # What each host is known for (assumed from public descriptions; the demo's own choice).
 INSTITUTION_FIELDS: dict[str, tuple[Field, ...]] = {
-    "东北大学": (Field.HEAVY_MACHINERY, Field.NEW_MATERIALS, Field.ARTIFICIAL_INTELLIGENCE,
-             Field.ROBOTICS, Field.MEDICAL_DEVICES, Field.INTEGRATED_CIRCUITS,
-             Field.INFORMATION_TECHNOLOGY),
-    "中国科学院沈阳自动化研究所": (Field.ROBOTICS, Field.ARTIFICIAL_INTELLIGENCE,
-                        Field.HIGH_END_EQUIPMENT, Field.INTEGRATED_CIRCUITS),
+    "东北大学": (
+        Field.HEAVY_MACHINERY,
+        Field.NEW_MATERIALS,
+        Field.ARTIFICIAL_INTELLIGENCE,
+        Field.ROBOTICS,
+        Field.MEDICAL_DEVICES,
+        Field.INTEGRATED_CIRCUITS,
+        Field.INFORMATION_TECHNOLOGY,
+    ),
+    "中国科学院沈阳自动化研究所": (
+        Field.ROBOTICS,
+        Field.ARTIFICIAL_INTELLIGENCE,
+        Field.HIGH_END_EQUIPMENT,
+        Field.INTEGRATED_CIRCUITS,
+    ),
     "中国科学院金属研究所": (Field.NEW_MATERIALS, Field.AVIATION, Field.NEW_ENERGY),
-    "沈阳工业大学": (Field.POWER_TRANSMISSION, Field.HIGH_END_EQUIPMENT, Field.COMPRESSORS,
-               Field.NEW_ENERGY),
+    "沈阳工业大学": (
+        Field.POWER_TRANSMISSION,
+        Field.HIGH_END_EQUIPMENT,
+        Field.COMPRESSORS,
+        Field.NEW_ENERGY,
+    ),
     "沈阳航空航天大学": (Field.AVIATION, Field.NEW_MATERIALS, Field.HIGH_END_EQUIPMENT),
     "中国医科大学": (Field.MEDICAL_DEVICES, Field.BIOMEDICINE),
     "沈阳药科大学": (Field.BIOMEDICINE,),
@@ -48,10 +62,17 @@ INSTITUTION_FIELDS: dict[str, tuple[Field, ...]] = {
     "沈阳农业大学": (Field.AGRICULTURE,),
     "辽宁材料实验室": (Field.NEW_MATERIALS, Field.AVIATION),
     "辽宁辽河实验室": (Field.HIGH_END_EQUIPMENT, Field.ROBOTICS, Field.COMPRESSORS),
-}  # fmt: skip
+}
 # Relative number of experts on the list, by host (the large ones first).
-INSTITUTION_WEIGHT = {"东北大学": 5, "中国科学院沈阳自动化研究所": 4, "中国科学院金属研究所": 4,
-                      "沈阳工业大学": 3, "沈阳航空航天大学": 3, "中国医科大学": 2, "沈阳理工大学": 2}  # fmt: skip
+INSTITUTION_WEIGHT = {
+    "东北大学": 5,
+    "中国科学院沈阳自动化研究所": 4,
+    "中国科学院金属研究所": 4,
+    "沈阳工业大学": 3,
+    "沈阳航空航天大学": 3,
+    "中国医科大学": 2,
+    "沈阳理工大学": 2,
+}
 
 # The registry's industry chains (shenyang.json) outside the eight maps, as matching fields.
 INDUSTRY_FIELDS = {
@@ -65,10 +86,29 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 GIVEN = "志明建国立新红梅海涛晓东文博子涵宇航振华强丽娜佳慧永刚淑芬春雷秀英伟亚楠思远雪峰德胜玉兰凤岩松军平洪波敏静宏伟力"
 
 EXPERT_HEADER = ["专家编号", "姓名", "所在单位", "职称", "研究领域", "所在区县"]
-RESULT_HEADER = ["成果编号", "成果名称", "成果简介", "技术领域", "技术成熟度", "所属单位", "所在区县",
-                 "完成专家", "相关专利", "产业链节点"]  # fmt: skip
-DEMAND_HEADER = ["需求编号", "企业统一社会信用代码", "需求名称", "需求描述", "技术领域", "预算（万元）",
-                 "期望完成日期", "期望成熟度", "产业链节点"]  # fmt: skip
+RESULT_HEADER = [
+    "成果编号",
+    "成果名称",
+    "成果简介",
+    "技术领域",
+    "技术成熟度",
+    "所属单位",
+    "所在区县",
+    "完成专家",
+    "相关专利",
+    "产业链节点",
+]
+DEMAND_HEADER = [
+    "需求编号",
+    "企业统一社会信用代码",
+    "需求名称",
+    "需求描述",
+    "技术领域",
+    "预算（万元）",
+    "期望完成日期",
+    "期望成熟度",
+    "产业链节点",
+]
 DEADLINES = tuple(dt.date(y, m, d) for y in (2024, 2025, 2026) for m, d in ((6, 30), (12, 31)))
 
 
@@ -134,16 +174,26 @@ class Firms:
         return cls([r[0] for r in rows], [r[1] for r in rows], np.array([bool(r[2]) for r in rows]))
 
 
-def draw_lists(rng: np.random.Generator, chains: list[ChainSpec], firms: Firms,
-               ref: CityReference, sizes: ListSizes) -> MatchingLists:  # fmt: skip
+def draw_lists(
+    rng: np.random.Generator,
+    chains: list[ChainSpec],
+    firms: Firms,
+    ref: CityReference,
+    sizes: ListSizes,
+) -> MatchingLists:
     topics = _topics_by_field(chains)
     experts = _draw_experts(rng, ref, sizes.experts, topics)
     return MatchingLists(
-        Rows(EXPERT_HEADER, [[e.code, e.name, e.institution, title, "、".join(e.fields), e.district]
-                             for e, title in zip(experts, _titles(rng, experts), strict=True)]),
+        Rows(
+            EXPERT_HEADER,
+            [
+                [e.code, e.name, e.institution, title, "、".join(e.fields), e.district]
+                for e, title in zip(experts, _titles(rng, experts), strict=True)
+            ],
+        ),
         _draw_results(rng, experts, topics, sizes.results),
         _draw_demands(rng, firms, ref, chains, topics, sizes.demands),
-    )  # fmt: skip
+    )
 
 
 def _topics_by_field(chains: list[ChainSpec]) -> dict[str, list[Topic]]:
@@ -165,19 +215,24 @@ def _person_names(rng: np.random.Generator, size: int) -> list[str]:
         surname = rng.integers(0, len(SURNAMES), len(idx)).tolist()
         given = rng.integers(0, len(GIVEN), (len(idx), 2)).tolist()
         double = (rng.random(len(idx)) < 0.7).tolist()
-        return [SURNAMES[s] + GIVEN[g[0]] + (GIVEN[g[1]] if d else "")
-                for s, g, d in zip(surname, given, double)]  # fmt: skip
+        return [
+            SURNAMES[s] + GIVEN[g[0]] + (GIVEN[g[1]] if d else "")
+            for s, g, d in zip(surname, given, double)
+        ]
 
     return _unique(rng, compose, size)
 
 
-def _draw_experts(rng: np.random.Generator, ref: CityReference, count: int,
-                  topics: dict[str, list[Topic]]) -> list[_Expert]:  # fmt: skip
+def _draw_experts(
+    rng: np.random.Generator, ref: CityReference, count: int, topics: dict[str, list[Topic]]
+) -> list[_Expert]:
     hosts = [h for h in ref.research_hosts if h.name in INSTITUTION_FIELDS]
     weights = np.array([INSTITUTION_WEIGHT.get(h.name, 1) for h in hosts], dtype=float)
     # Every host has someone; the rest by weight.
-    picks = list(range(len(hosts))) + rng.choice(len(hosts), count - len(hosts),
-                                                 p=weights / weights.sum()).tolist()  # fmt: skip
+    picks = (
+        list(range(len(hosts)))
+        + rng.choice(len(hosts), count - len(hosts), p=weights / weights.sum()).tolist()
+    )
     picks = sorted(picks[:count])
     names = _person_names(rng, count)
     experts = []
@@ -188,8 +243,16 @@ def _draw_experts(rng: np.random.Generator, ref: CityReference, count: int,
         fields = [first]
         if len(known) > 1 and rng.random() < 0.4:
             fields.append(next(f for f in rng.permutation(known).tolist() if f != first))
-        experts.append(_Expert(f"EXP-{i + 1:04d}", name, host.name, host.short,
-                               host.district_code, [Field(f).zh for f in fields]))  # fmt: skip
+        experts.append(
+            _Expert(
+                f"EXP-{i + 1:04d}",
+                name,
+                host.name,
+                host.short,
+                host.district_code,
+                [Field(f).zh for f in fields],
+            )
+        )
     return experts
 
 
@@ -209,8 +272,9 @@ def _titles(rng: np.random.Generator, experts: list[_Expert]) -> list[str]:
 # --- research results ------------------------------------------------------------------------
 
 
-def _draw_results(rng: np.random.Generator, experts: list[_Expert],
-                  topics: dict[str, list[Topic]], count: int) -> Rows:  # fmt: skip
+def _draw_results(
+    rng: np.random.Generator, experts: list[_Expert], topics: dict[str, list[Topic]], count: int
+) -> Rows:
     """Each expert leads one result first; then every chain topic is covered once where some
     expert works in its field; the rest go to random experts on random topics of their fields."""
     by_field: dict[str, list[int]] = {}
@@ -234,19 +298,35 @@ def _draw_results(rng: np.random.Generator, experts: list[_Expert],
     rows, titles = Rows(RESULT_HEADER), set()
     for k, (lead, topic) in enumerate(plan):
         expert = experts[lead]
-        colleagues = [j for j in by_field.get(topic.field, []) if j != lead
-                      and experts[j].institution == expert.institution]  # fmt: skip
-        team = [lead] + ([colleagues[j] for j in rng.permutation(len(colleagues))[:2].tolist()]
-                         if colleagues and rng.random() < 0.5 else [])  # fmt: skip
+        colleagues = [
+            j
+            for j in by_field.get(topic.field, [])
+            if j != lead and experts[j].institution == expert.institution
+        ]
+        team = [lead] + (
+            [colleagues[j] for j in rng.permutation(len(colleagues))[:2].tolist()]
+            if colleagues and rng.random() < 0.5
+            else []
+        )
         base = topic.maturity or int(rng.integers(3, 8))
         trl = int(np.clip(base + rng.integers(-1, 2), 2, 9))
         title, abstract = result_text(rng, topic, trl, f"{expert.short}{expert.name}", titles)
         years = rng.integers(2018, 2024, int(rng.choice(3, p=[0.4, 0.4, 0.2])))
         numbers = _patent_numbers(patents, years)
-        rows.rows.append([f"R-2023-{k + 1:04d}", title, abstract, Field(topic.field).zh, str(trl),
-                          expert.institution, expert.district,
-                          "、".join(experts[j].code for j in team), "、".join(numbers),
-                          topic.node or ""])  # fmt: skip
+        rows.rows.append(
+            [
+                f"R-2023-{k + 1:04d}",
+                title,
+                abstract,
+                Field(topic.field).zh,
+                str(trl),
+                expert.institution,
+                expert.district,
+                "、".join(experts[j].code for j in team),
+                "、".join(numbers),
+                topic.node or "",
+            ]
+        )
     return rows
 
 
@@ -260,9 +340,14 @@ def _patent_numbers(counter: SerialCounter, years: np.ndarray) -> list[str]:
 # --- technical demands -----------------------------------------------------------------------
 
 
-def _draw_demands(rng: np.random.Generator, firms: Firms, ref: CityReference,
-                  chains: list[ChainSpec], topics: dict[str, list[Topic]],
-                  count: int) -> Rows:  # fmt: skip
+def _draw_demands(
+    rng: np.random.Generator,
+    firms: Firms,
+    ref: CityReference,
+    chains: list[ChainSpec],
+    topics: dict[str, list[Topic]],
+    count: int,
+) -> Rows:
     """Demands of firms in the chain industries (HNTE firms three times as likely), each on a
     topic of the firm's chain, chokepoints (high import dependence) more often."""
     industries = {i.code: i for i in ref.industries}
@@ -287,9 +372,19 @@ def _draw_demands(rng: np.random.Generator, firms: Firms, ref: CityReference,
         deadline = DEADLINES[int(rng.integers(len(DEADLINES)))].isoformat()
         deadline = deadline if rng.random() < 0.7 else ""
         min_trl = str(int(rng.integers(5, 9))) if rng.random() < 0.6 else ""
-        rows.rows.append([f"D-2023-{k + 1:04d}", firms.credit_code[firm], title, description,
-                          Field(topic.field).zh, budget, deadline, min_trl,
-                          topic.node or ""])  # fmt: skip
+        rows.rows.append(
+            [
+                f"D-2023-{k + 1:04d}",
+                firms.credit_code[firm],
+                title,
+                description,
+                Field(topic.field).zh,
+                budget,
+                deadline,
+                min_trl,
+                topic.node or "",
+            ]
+        )
     return rows
 
 
@@ -300,15 +395,23 @@ class DemoImportError(RuntimeError):
     """A generated list failed the import's checks: a bug in the demo, reported in full."""
 
 
-def import_lists(engine: Engine, lists: MatchingLists, *, actor: str, as_of: dt.date,
-                 source: str) -> dict[str, int]:  # fmt: skip
+def import_lists(
+    engine: Engine, lists: MatchingLists, *, actor: str, as_of: dt.date, source: str
+) -> dict[str, int]:
     """Import experts, then results (they name experts), then demands; rows written per list."""
     from ..matching.imports import import_rows
 
     written = {}
     for kind, rows in lists.items():
-        result = import_rows(engine, kind, rows.header, rows.rows, actor=actor, as_of=as_of,
-                             source=f"{source}:{kind}")  # fmt: skip
+        result = import_rows(
+            engine,
+            kind,
+            rows.header,
+            rows.rows,
+            actor=actor,
+            as_of=as_of,
+            source=f"{source}:{kind}",
+        )
         if not result.ok:
             shown = "; ".join(f"row {e.row} {e.column}: {e.en}" for e in result.errors[:5])
             raise DemoImportError(f"demo {kind} failed the import checks: {shown}")

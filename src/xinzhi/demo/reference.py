@@ -81,8 +81,15 @@ def shenyang() -> CityReference:
             Park(p["name"], p["district"], p["level"], p["share_of_district"]) for p in raw["parks"]
         ),
         industries=tuple(
-            Industry(i["code"], i["name"], i["chain"], i["sei"], i["hnte_field"], i["weight"],
-                     tuple(i["words"]))
+            Industry(
+                i["code"],
+                i["name"],
+                i["chain"],
+                i["sei"],
+                i["hnte_field"],
+                i["weight"],
+                tuple(i["words"]),
+            )
             for i in raw["industries"]
         ),
         research_hosts=tuple(

@@ -23,8 +23,13 @@ from .sampling import choose, day, random_days, to_dates, year_of
 
 SHARE = {"hnte": 0.12, "large": 0.10, "tier": 0.25, "sme": 0.04, "other": 0.02}
 MAX_PER_FIRM = 3
-LEVEL_MIX = {Level.NATIONAL: 0.35, Level.INDUSTRY: 0.35, Level.GROUP: 0.18, Level.LOCAL: 0.10,
-             Level.INTERNATIONAL: 0.02}  # fmt: skip
+LEVEL_MIX = {
+    Level.NATIONAL: 0.35,
+    Level.INDUSTRY: 0.35,
+    Level.GROUP: 0.18,
+    Level.LOCAL: 0.10,
+    Level.INTERNATIONAL: 0.02,
+}
 LEAD_SHARE = 0.35
 FIRST_PUBLISHED = dt.date(2012, 1, 1)
 # Five years before the earliest evaluation the demo is checked for (2022, RULES.md §2.4).
@@ -35,13 +40,36 @@ BONUS_LEVELS = (Level.NATIONAL, Level.INDUSTRY)  # §1.4.1 item 5: 国家标准�
 BONUS_FROM = dt.date(2021, 1, 1)
 DIRECT_ROUTE_LEVELS = (Level.INTERNATIONAL, Level.NATIONAL, Level.INDUSTRY)  # §2.4 item 4
 # Industry-standard and group-standard codes by HNTE field (1–8).
-INDUSTRY_CODE = {"1": "SJ/T", "2": "YY/T", "3": "HB", "4": "HG/T", "5": "RB/T", "6": "NB/T",
-                 "7": "HJ", "8": "JB/T"}  # fmt: skip
-GROUP_CODE = {"1": "T/CESA", "2": "T/CAMDI", "3": "T/CSAA", "4": "T/CSTM", "5": "T/CAS",
-              "6": "T/CEEIA", "7": "T/CAEPI", "8": "T/CMIF"}  # fmt: skip
+INDUSTRY_CODE = {
+    "1": "SJ/T",
+    "2": "YY/T",
+    "3": "HB",
+    "4": "HG/T",
+    "5": "RB/T",
+    "6": "NB/T",
+    "7": "HJ",
+    "8": "JB/T",
+}
+GROUP_CODE = {
+    "1": "T/CESA",
+    "2": "T/CAMDI",
+    "3": "T/CSAA",
+    "4": "T/CSTM",
+    "5": "T/CAS",
+    "6": "T/CEEIA",
+    "7": "T/CAEPI",
+    "8": "T/CMIF",
+}
 LOCAL_CODE = "DB21/T"  # 辽宁省地方标准
-NAME_SUFFIXES = ("通用技术条件", "试验方法", "技术规范", "检测方法", "安全要求", "性能评价方法",
-                 "术语和定义")  # fmt: skip
+NAME_SUFFIXES = (
+    "通用技术条件",
+    "试验方法",
+    "技术规范",
+    "检测方法",
+    "安全要求",
+    "性能评价方法",
+    "术语和定义",
+)
 
 
 @dataclass
@@ -89,13 +117,13 @@ def draw_standards(
     lead &= may_lead | ~direct | (published < day(DIRECT_ROUTE_FROM))
     role = np.where(lead, Role.LEAD.value, Role.PARTICIPANT.value)
 
-    field = [fields[f] or ref.industries[i].hnte_field
-             for f, i in zip(firm.tolist(), industry[firm].tolist())]  # fmt: skip
+    field = [
+        fields[f] or ref.industries[i].hnte_field
+        for f, i in zip(firm.tolist(), industry[firm].tolist())
+    ]
     years = year_of(published).tolist()
     serial = count(1)
-    numbers = [
-        _number(lv, fd, next(serial), y) for lv, fd, y in zip(level.tolist(), field, years)
-    ]
+    numbers = [_number(lv, fd, next(serial), y) for lv, fd, y in zip(level.tolist(), field, years)]
     suffix = rng.integers(0, len(NAME_SUFFIXES), len(firm))
     word = rng.integers(0, 1 << 30, len(firm))
     names = []
@@ -105,8 +133,9 @@ def draw_standards(
     bonus = np.zeros(n, bool)
     counted = np.isin(level, [lv.value for lv in BONUS_LEVELS]) & (published >= day(BONUS_FROM))
     bonus[firm[counted]] = True
-    return Standards(firm, numbers, names, level.tolist(), role.tolist(), to_dates(published),
-                     bonus)  # fmt: skip
+    return Standards(
+        firm, numbers, names, level.tolist(), role.tolist(), to_dates(published), bonus
+    )
 
 
 def _number(level: str, field: str, serial: int, year: int) -> str:

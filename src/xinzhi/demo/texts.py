@@ -24,7 +24,7 @@ _BRACKET = re.compile(r"[（(].*?[）)]")
 
 
 def short_name(name: str) -> str:
-    """"机载高可靠芯片（FPGA、处理器）" → "机载高可靠芯片": brackets read badly inside a sentence."""
+    """ "机载高可靠芯片（FPGA、处理器）" → "机载高可靠芯片": brackets read badly inside a sentence."""
     return _BRACKET.sub("", name).strip() or name
 
 
@@ -57,11 +57,20 @@ def chain_topics(chain: ChainSpec) -> list[Topic]:
         for technology, spec in zip(technologies, node.technologies, strict=True):
             words = [k for k in node.keywords if k not in subject]
             words += [t for t in technologies if t != technology]
-            topics.append(Topic(
-                field, subject, technology, tuple(words), node.kind.zh, f"{chain.key}/{node.key}",
-                spec.maturity, tuple(uses.get(node.key, ())[:3]), node.import_dependence,
-                node.foreign_suppliers[0] if node.foreign_suppliers else None,
-            ))  # fmt: skip
+            topics.append(
+                Topic(
+                    field,
+                    subject,
+                    technology,
+                    tuple(words),
+                    node.kind.zh,
+                    f"{chain.key}/{node.key}",
+                    spec.maturity,
+                    tuple(uses.get(node.key, ())[:3]),
+                    node.import_dependence,
+                    node.foreign_suppliers[0] if node.foreign_suppliers else None,
+                )
+            )
     return topics
 
 
@@ -91,16 +100,28 @@ def term_topics(field: str) -> list[Topic]:
     n = len(words)
     if n < 3:
         return []
-    return [Topic(field, words[i], words[(i + 1) % n], (words[(i + 2) % n], words[(i + 3) % n]),
-                  "技术") for i in range(n)]  # fmt: skip
+    return [
+        Topic(field, words[i], words[(i + 1) % n], (words[(i + 2) % n], words[(i + 3) % n]), "技术")
+        for i in range(n)
+    ]
 
 
 # --- research results ------------------------------------------------------------------------
 
-_RESULT_TITLES = ("{technology}", "{technology}关键技术及应用", "面向{subject}的{technology}",
-                  "{subject}{technology}研究", "{technology}工程化与产业化")  # fmt: skip
-_TERM_RESULT_TITLES = ("{subject}关键技术及应用", "高性能{subject}研制", "{subject}与{technology}集成技术",
-                       "基于{technology}的{subject}方法", "{subject}工程化应用技术")  # fmt: skip
+_RESULT_TITLES = (
+    "{technology}",
+    "{technology}关键技术及应用",
+    "面向{subject}的{technology}",
+    "{subject}{technology}研究",
+    "{technology}工程化与产业化",
+)
+_TERM_RESULT_TITLES = (
+    "{subject}关键技术及应用",
+    "高性能{subject}研制",
+    "{subject}与{technology}集成技术",
+    "基于{technology}的{subject}方法",
+    "{subject}工程化应用技术",
+)
 _SERIES = "二三四五六七八九"
 # Approaches by the kind of thing a node is (vocab.NodeKind labels; 技术 for term topics).
 _APPROACHES = {
@@ -111,8 +132,14 @@ _APPROACHES = {
     "产品": ("系统集成与验证方法", "整机优化设计方法", "智能运维方法"),
     "技术": ("新的制备与表征方法", "多尺度建模与优化方法", "工艺参数智能优化方法"),
 }
-_METRICS = ("主要性能指标达到国外同类产品水平", "使用寿命提高{n}%", "制造成本降低{n}%",
-            "能耗降低{n}%", "关键精度指标提高{n}%", "生产效率提高{n}%")  # fmt: skip
+_METRICS = (
+    "主要性能指标达到国外同类产品水平",
+    "使用寿命提高{n}%",
+    "制造成本降低{n}%",
+    "能耗降低{n}%",
+    "关键精度指标提高{n}%",
+    "生产效率提高{n}%",
+)
 
 
 def _stage(trl: int) -> str:
@@ -133,7 +160,7 @@ def _pick(rng: np.random.Generator, options):
 
 
 def _key_steps(rng: np.random.Generator, topic: Topic) -> str:
-    """"A、B等关键环节" with up to two further words of the topic."""
+    """ "A、B等关键环节" with up to two further words of the topic."""
     words = [w for w in dict.fromkeys(topic.terms) if w != topic.technology]
     if not words:
         return "关键工艺环节"
@@ -160,16 +187,19 @@ def _background(topic: Topic) -> str:
 def _title(rng: np.random.Generator, topic: Topic, taken: set[str]) -> str:
     """A title no other result has: the templates in random order, then "（二）", "（三）" …"""
     templates = _RESULT_TITLES if topic.node else _TERM_RESULT_TITLES
-    options = [templates[i].format(subject=topic.subject, technology=topic.technology)[:196]
-               for i in rng.permutation(len(templates)).tolist()]  # fmt: skip
+    options = [
+        templates[i].format(subject=topic.subject, technology=topic.technology)[:196]
+        for i in rng.permutation(len(templates)).tolist()
+    ]
     options += [f"{options[0]}（{n}）" for n in _SERIES]
     title = next((t for t in options if t not in taken), f"{options[0]}（{len(taken)}）")
     taken.add(title)
     return title
 
 
-def result_text(rng: np.random.Generator, topic: Topic, trl: int, team: str,
-                taken: set[str]) -> tuple[str, str]:  # fmt: skip
+def result_text(
+    rng: np.random.Generator, topic: Topic, trl: int, team: str, taken: set[str]
+) -> tuple[str, str]:
     """(title, abstract) of a research result on ``topic`` by ``team`` (an institution's short
     name and the lead expert); the title is new to ``taken``, and added to it."""
     title = _title(rng, topic, taken)
@@ -188,8 +218,12 @@ def result_text(rng: np.random.Generator, topic: Topic, trl: int, team: str,
 
 _ASPECTS = ("精度", "寿命", "一致性", "效率", "可靠性")
 _NEEDS = ("国产化替代", "性能提升", "寿命与可靠性提升", "关键工艺攻关", "降本增效")
-_GOALS = ("希望合作开发并实现国产化替代", "希望关键指标达到进口产品水平",
-          "希望两年内完成样机验证并批量应用", "愿以联合攻关或技术许可方式合作")  # fmt: skip
+_GOALS = (
+    "希望合作开发并实现国产化替代",
+    "希望关键指标达到进口产品水平",
+    "希望两年内完成样机验证并批量应用",
+    "愿以联合攻关或技术许可方式合作",
+)
 
 
 def demand_text(rng: np.random.Generator, topic: Topic, industry: str) -> tuple[str, str]:
@@ -206,6 +240,8 @@ def demand_text(rng: np.random.Generator, topic: Topic, industry: str) -> tuple[
         situation = f"所用{topic.subject}主要采购自{topic.foreign}，价格高、交货周期长"
     else:
         situation = f"现有{topic.subject}的{_pick(rng, _ASPECTS)}与国际先进水平仍有差距"
-    description = (f"我公司主营{industry}，{situation}。需要{topic.technology}方面的技术支持，"
-                   f"{_pick(rng, _GOALS)}。")  # fmt: skip
+    description = (
+        f"我公司主营{industry}，{situation}。需要{topic.technology}方面的技术支持，"
+        f"{_pick(rng, _GOALS)}。"
+    )
     return title[:200], description

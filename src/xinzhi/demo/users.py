@@ -37,8 +37,9 @@ def create_demo_users(engine: Engine, passwords: dict[str, str] | None = None) -
             sa.select(models.District.id, models.District.name)
             .join(models.Enterprise, models.Enterprise.district_id == models.District.id)
             .group_by(models.District.id, models.District.name)
-            .order_by(sa.func.count().desc(), models.District.id).limit(1)
-        ).one()  # fmt: skip
+            .order_by(sa.func.count().desc(), models.District.id)
+            .limit(1)
+        ).one()
         firm = models.Enterprise
         has_demand = sa.exists().where(TechnicalDemand.enterprise_id == firm.id)
         code, name = conn.execute(
@@ -46,21 +47,26 @@ def create_demo_users(engine: Engine, passwords: dict[str, str] | None = None) -
             .where(firm.district_id == district_id)
             .order_by(~has_demand, firm.hnte_certificate_no.is_(None), firm.id)
             .limit(1)
-        ).one()  # fmt: skip
+        ).one()
         expert = conn.execute(
             sa.select(Expert.id, Expert.name, Expert.institution)
             .outerjoin(ResultExpert, ResultExpert.expert_id == Expert.id)
             .group_by(Expert.id, Expert.name, Expert.institution)
-            .order_by(sa.func.count(ResultExpert.result_id).desc(), Expert.id).limit(1)
-        ).first()  # fmt: skip
+            .order_by(sa.func.count(ResultExpert.result_id).desc(), Expert.id)
+            .limit(1)
+        ).first()
     plan = [
         ("admin", "admin", {}, "全市 whole city"),
         ("analyst", "analyst", {}, "全市 whole city"),
         ("district", "district_analyst", {"district": district}, district),
         ("enterprise", "enterprise", {"enterprise": code}, name),
-        ("researcher", "researcher", {"expert": expert.id if expert else None},
-         f"{expert.institution} {expert.name}" if expert else "（暂无专家记录 no expert yet）"),
-    ]  # fmt: skip
+        (
+            "researcher",
+            "researcher",
+            {"expert": expert.id if expert else None},
+            f"{expert.institution} {expert.name}" if expert else "（暂无专家记录 no expert yet）",
+        ),
+    ]
     logins = []
     for username, role, scope, label in plan:
         password = passwords.get(username) or _password()

@@ -94,8 +94,10 @@ class DemoWriter:
         Decimal is scaled here); SQLite gets dates as the text SQLAlchemy writes."""
         connection = self.connection
         marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
-               f"VALUES ({', '.join([marker] * len(names))})")  # fmt: skip
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(names)}) "
+            f"VALUES ({', '.join([marker] * len(names))})"
+        )
         sqlite = connection.dialect.name == "sqlite"
         converters: dict[int, Callable] = {}
         for i, name in enumerate(names):

@@ -162,8 +162,11 @@ class IncidentKind(LabelledEnum):
     RESEARCH_MISCONDUCT = "research_misconduct", "科研严重失信行为", "科研严重失信"
     ABNORMAL_OPERATION = "abnormal_operation", "列入经营异常名录", "经营异常名录", "经营异常"
     SERIOUS_VIOLATION = (
-        "serious_violation", "列入严重违法失信企业名单", "严重违法失信企业名单", "严重违法失信",
-    )  # fmt: skip
+        "serious_violation",
+        "列入严重违法失信企业名单",
+        "严重违法失信企业名单",
+        "严重违法失信",
+    )
     FRAUD = "fraud", "严重弄虚作假", "弄虚作假"
 
 

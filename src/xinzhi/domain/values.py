@@ -156,9 +156,11 @@ def parse_money_fen(v: object, scale: Decimal = Decimal(1), *, signed: bool = Fa
     if v.__class__ is str and scale == 1:
         yuan, dot, cents = v.partition(".")
         if (
-            yuan.isascii() and yuan.isdigit() and len(yuan) <= 15
+            yuan.isascii()
+            and yuan.isdigit()
+            and len(yuan) <= 15
             and (not dot or (0 < len(cents) <= 2 and cents.isascii() and cents.isdigit()))
-        ):  # fmt: skip
+        ):
             return int(yuan + (cents + "0")[:2]) if dot else int(yuan) * 100
     return to_fen(_parse_amount(v, scale, signed=signed))
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from ..domain import values
@@ -91,7 +91,9 @@ def quantity(raw, _scale) -> int:
     if number is None or not number.is_finite():
         raise InvalidValue("quantity_format", f"“{raw}”不是数值", f"'{raw}' is not a number")
     if number < 0:
-        raise InvalidValue("quantity_negative", f"数值不能为负：{raw}", f"must not be negative: {raw}")
+        raise InvalidValue(
+            "quantity_negative", f"数值不能为负：{raw}", f"must not be negative: {raw}"
+        )
     if number != number.quantize(Decimal("0.0001")):
         raise InvalidValue(
             "quantity_precision", f"最多保留4位小数：{raw}", f"at most 4 decimal places: {raw}"

@@ -55,6 +55,8 @@ def render_markdown() -> str:
         parts.append("| 中文列名 | column | required | type | 说明 | description |")
         parts.append("|---|---|---|---|---|---|")
         for c in kind.columns:
-            parts.append(f"| {c.zh} | `{c.name}` | {'yes' if c.required else 'no'} | "
-                         f"{c.type_en} | {c.doc_zh} | {c.doc_en} |")  # fmt: skip
+            parts.append(
+                f"| {c.zh} | `{c.name}` | {'yes' if c.required else 'no'} | "
+                f"{c.type_en} | {c.doc_zh} | {c.doc_en} |"
+            )
     return "\n".join(parts) + "\n"

@@ -13,10 +13,15 @@ from .readers import ImportFileError
 
 # A money column may state its unit in the header: 销售收入（万元）, revenue (10k yuan).
 _UNITS = {
-    "元": Decimal(1), "yuan": Decimal(1), "cny": Decimal(1),
-    "万元": Decimal(10_000), "10kyuan": Decimal(10_000), "wanyuan": Decimal(10_000),
-    "亿元": Decimal(100_000_000), "100myuan": Decimal(100_000_000),
-}  # fmt: skip
+    "元": Decimal(1),
+    "yuan": Decimal(1),
+    "cny": Decimal(1),
+    "万元": Decimal(10_000),
+    "10kyuan": Decimal(10_000),
+    "wanyuan": Decimal(10_000),
+    "亿元": Decimal(100_000_000),
+    "100myuan": Decimal(100_000_000),
+}
 _UNIT_SUFFIX = re.compile(r"^(?P<name>.+?)\((?P<unit>[^()]+)\)$")
 
 

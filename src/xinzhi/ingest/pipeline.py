@@ -113,8 +113,9 @@ def import_file(
                 staging = _create_staging(conn, kind)
                 lookups = _Lookups.load(conn)
                 write = _staging_writer(conn, staging)
-                parse_chunk = _chunk_parser(kind, bound, lookups, as_of,
-                                            [column.name for column in staging.columns])  # fmt: skip
+                parse_chunk = _chunk_parser(
+                    kind, bound, lookups, as_of, [column.name for column in staging.columns]
+                )
                 for chunk in _chunks(kind, table.rows):
                     result.rows += len(chunk)
                     parsed = parse_chunk(chunk, errors)
@@ -128,8 +129,16 @@ def import_file(
                 if not result.ok:
                     transaction.rollback()
                     return result
-                _merge(conn, kind, staging, result, actor=actor, started=started,
-                       sha256=file_sha256(path), as_of=as_of)  # fmt: skip
+                _merge(
+                    conn,
+                    kind,
+                    staging,
+                    result,
+                    actor=actor,
+                    started=started,
+                    sha256=file_sha256(path),
+                    as_of=as_of,
+                )
                 if kind.name == "enterprises":  # the name search index commits with the import
                     refresh_enterprise_search(conn, import_batch_id=result.batch_id)
                 staging.drop(conn)
@@ -210,8 +219,9 @@ class _Lookups:
     @classmethod
     def load(cls, conn: Connection) -> _Lookups:
         districts = conn.execute(
-            sa.select(models.District.id, models.District.code, models.District.name,
-                      models.District.city)  # fmt: skip
+            sa.select(
+                models.District.id, models.District.code, models.District.name, models.District.city
+            )
         ).all()
         by_name: dict[str, list[int]] = {}
         for district in districts:
@@ -236,27 +246,31 @@ class _Lookups:
                 return ids[0]
             if len(ids) > 1:
                 raise InvalidValue(
-                    "district_ambiguous", f"区县名称“{value}”不唯一，请填写6位区划代码",
+                    "district_ambiguous",
+                    f"区县名称“{value}”不唯一，请填写6位区划代码",
                     f"district name '{value}' is ambiguous: give its 6-digit code",
-                )  # fmt: skip
+                )
             raise InvalidValue(
-                "unknown_district", f"未登记的区县“{value}”（请先导入区县）",
+                "unknown_district",
+                f"未登记的区县“{value}”（请先导入区县）",
                 f"unknown district '{value}' (import districts first)",
-            )  # fmt: skip
+            )
         if ref.lookup == "park":
             if value in self.park_by_name:
                 return self.park_by_name[value]
             raise InvalidValue(
-                "unknown_park", f"未登记的园区“{value}”（请先导入园区）",
+                "unknown_park",
+                f"未登记的园区“{value}”（请先导入园区）",
                 f"unknown park '{value}' (import parks first)",
-            )  # fmt: skip
+            )
         if ref.lookup == "region":
             if value in self.regions:
                 return value
             raise InvalidValue(
-                "unknown_region", f"地区“{value}”既不是已登记城市也不是已登记区县",
+                "unknown_region",
+                f"地区“{value}”既不是已登记城市也不是已登记区县",
                 f"'{value}' is neither a registered city nor a registered district",
-            )  # fmt: skip
+            )
         raise AssertionError(ref.lookup)
 
 
@@ -267,8 +281,9 @@ _MISSING_AS_OF = InvalidValue(
 )
 
 
-def _chunk_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.date | None,
-                  order: list[str]):  # fmt: skip
+def _chunk_parser(
+    kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.date | None, order: list[str]
+):
     """Build ``parse_chunk(chunk, errors)``: the chunk's staging tuples, errors reported.
 
     A row whose cells all have plain shapes is parsed vectorised (``fastpath``); any other
@@ -276,8 +291,10 @@ def _chunk_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.d
     checks, small references and as-of date.
     """
     checker = CreditCodeChecker(lookups.verified_codes)
-    cells = [(b.index, b.header, b.column.name, b.column.parse or checker, b.column.required,
-              b.scale) for b in bound]  # fmt: skip
+    cells = [
+        (b.index, b.header, b.column.name, b.column.parse or checker, b.column.required, b.scale)
+        for b in bound
+    ]
     absent = [c.name for c in kind.columns if c.name not in {b.column.name for b in bound}]
     header_of = {b.column.name: b.header for b in bound}
     python_refs = [ref for ref in kind.refs if ref.lookup != "enterprise"]
@@ -292,8 +309,9 @@ def _chunk_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.d
             # inline is_blank(): this loop runs once per cell of a million-row file
             if raw is None or (raw.__class__ is str and not raw.strip()):
                 if required:
-                    errors.add(number, header, None, "必填项为空", "required value is blank",
-                               "required")  # fmt: skip
+                    errors.add(
+                        number, header, None, "必填项为空", "required value is blank", "required"
+                    )
                     failed = True
                 row[name] = None
                 continue
@@ -308,8 +326,9 @@ def _chunk_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.d
         failed = False
         for check in kind.row_checks:
             for name, error in check(row):
-                errors.add(number, header_of.get(name, name), row.get(name), error.zh, error.en,
-                           error.code)  # fmt: skip
+                errors.add(
+                    number, header_of.get(name, name), row.get(name), error.zh, error.en, error.code
+                )
                 failed = True
         for ref in python_refs:
             value = row.get(ref.column)
@@ -328,8 +347,14 @@ def _chunk_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.d
         if row.get("as_of") is None:
             row["as_of"] = as_of or kind.default_as_of(row)
             if row["as_of"] is None:
-                errors.add(number, "数据日期 as_of", None, _MISSING_AS_OF.zh, _MISSING_AS_OF.en,
-                           _MISSING_AS_OF.code)  # fmt: skip
+                errors.add(
+                    number,
+                    "数据日期 as_of",
+                    None,
+                    _MISSING_AS_OF.zh,
+                    _MISSING_AS_OF.en,
+                    _MISSING_AS_OF.code,
+                )
                 failed = True
         if failed:
             return None
@@ -343,8 +368,11 @@ def _chunk_parser(kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.d
     padding = (None,) * len(absent)
 
     def parse_chunk(chunk: list[tuple[int, list]], errors: _Errors) -> list[tuple]:
-        plain = (fastpath.parse_plain([cells for _, cells in chunk], bound, checker)
-                 if vectorised else None)  # fmt: skip
+        plain = (
+            fastpath.parse_plain([cells for _, cells in chunk], bound, checker)
+            if vectorised
+            else None
+        )
         parsed = []
         for i, (number, cells) in enumerate(chunk):
             if plain is not None and plain.plain[i]:
@@ -378,8 +406,9 @@ def _chunks(kind: Kind, rows: Iterator[tuple[int, list]]) -> Iterator[list[tuple
 # --- checks over the whole file, in SQL ------------------------------------------------------
 
 
-def _check_in_sql(conn: Connection, kind: Kind, staging: sa.Table, bound: list[Bound],
-                  errors: _Errors) -> None:  # fmt: skip
+def _check_in_sql(
+    conn: Connection, kind: Kind, staging: sa.Table, bound: list[Bound], errors: _Errors
+) -> None:
     header_of = {b.column.name: b.header for b in bound}
     _check_duplicates(conn, kind, staging, header_of, errors)
     for ref in kind.refs:
@@ -405,10 +434,14 @@ def _check_duplicates(conn, kind: Kind, staging: sa.Table, header_of, errors: _E
             first_row[key] = row.source_row
             continue
         shown = " / ".join(str(part) for part in key)
-        errors.add(row.source_row, label, shown,
-                   f"与第{first_row[key]}行重复（同一{label}在文件中出现多次）",
-                   f"duplicates row {first_row[key]} (the same {label} appears twice in the file)",
-                   "duplicate_key")  # fmt: skip
+        errors.add(
+            row.source_row,
+            label,
+            shown,
+            f"与第{first_row[key]}行重复（同一{label}在文件中出现多次）",
+            f"duplicates row {first_row[key]} (the same {label} appears twice in the file)",
+            "duplicate_key",
+        )
 
 
 def _resolve_enterprises(conn, ref: Ref, staging: sa.Table, header_of, errors: _Errors) -> None:
@@ -417,9 +450,14 @@ def _resolve_enterprises(conn, ref: Ref, staging: sa.Table, header_of, errors: _
     conn.execute(
         staging.update()
         .where(code.is_not(None))
-        .values({ref.target: sa.select(enterprises.c.id)
-                 .where(enterprises.c.credit_code == code).scalar_subquery()})
-    )  # fmt: skip
+        .values(
+            {
+                ref.target: sa.select(enterprises.c.id)
+                .where(enterprises.c.credit_code == code)
+                .scalar_subquery()
+            }
+        )
+    )
     if not ref.must_exist:
         return
     unknown = conn.execute(
@@ -428,10 +466,14 @@ def _resolve_enterprises(conn, ref: Ref, staging: sa.Table, header_of, errors: _
         .order_by(staging.c.source_row)
     ).all()
     for row in unknown:
-        errors.add(row.source_row, header_of.get(ref.column), row[1],
-                   "未登记的企业（请先导入企业名录）",
-                   "unknown enterprise (import it in the enterprise registry first)",
-                   "unknown_enterprise")  # fmt: skip
+        errors.add(
+            row.source_row,
+            header_of.get(ref.column),
+            row[1],
+            "未登记的企业（请先导入企业名录）",
+            "unknown enterprise (import it in the enterprise registry first)",
+            "unknown_enterprise",
+        )
 
 
 def _year_not_before_founding(conn, staging, header_of, errors: _Errors) -> None:
@@ -443,10 +485,14 @@ def _year_not_before_founding(conn, staging, header_of, errors: _Errors) -> None
         .order_by(staging.c.source_row)
     ).all()
     for row in rows:
-        errors.add(row.source_row, header_of.get("year"), row.year,
-                   f"年度早于企业成立日期 {row.founded_on}",
-                   f"the year is before the enterprise was founded ({row.founded_on})",
-                   "year_before_founding")  # fmt: skip
+        errors.add(
+            row.source_row,
+            header_of.get("year"),
+            row.year,
+            f"年度早于企业成立日期 {row.founded_on}",
+            f"the year is before the enterprise was founded ({row.founded_on})",
+            "year_before_founding",
+        )
 
 
 def _one_party_registered(conn, staging, header_of, errors: _Errors) -> None:
@@ -456,12 +502,15 @@ def _one_party_registered(conn, staging, header_of, errors: _Errors) -> None:
         .order_by(staging.c.source_row)
     ).all()
     for row in rows:
-        errors.add(row.source_row, header_of.get("seller_code", "seller_code"),
-                   row.seller_code or row.buyer_code,
-                   "买卖双方均不是已登记企业：本市登记的技术合同至少一方须在企业名录中",
-                   "neither seller nor buyer is a registered enterprise: a contract registered "
-                   "in the city must have at least one party in the registry",
-                   "no_registered_party")  # fmt: skip
+        errors.add(
+            row.source_row,
+            header_of.get("seller_code", "seller_code"),
+            row.seller_code or row.buyer_code,
+            "买卖双方均不是已登记企业：本市登记的技术合同至少一方须在企业名录中",
+            "neither seller nor buyer is a registered enterprise: a contract registered "
+            "in the city must have at least one party in the registry",
+            "no_registered_party",
+        )
 
 
 SQL_CHECKS = {
@@ -481,8 +530,17 @@ def _upsert(dialect_name: str, table: sa.Table):
     raise NotImplementedError(f"imports into {dialect_name} are not supported")
 
 
-def _merge(conn: Connection, kind: Kind, staging: sa.Table, result: ImportResult, *, actor: str,
-           started: dt.datetime, sha256: str, as_of: dt.date | None) -> None:  # fmt: skip
+def _merge(
+    conn: Connection,
+    kind: Kind,
+    staging: sa.Table,
+    result: ImportResult,
+    *,
+    actor: str,
+    started: dt.datetime,
+    sha256: str,
+    as_of: dt.date | None,
+) -> None:
     table = kind.table
     data = list(kind.data_columns)
     compared = [name for name in data if name not in kind.key]
@@ -490,9 +548,8 @@ def _merge(conn: Connection, kind: Kind, staging: sa.Table, result: ImportResult
     differs = sa.or_(*[table.c[name].is_distinct_from(staging.c[name]) for name in compared])
 
     result.inserted = conn.scalar(
-        sa.select(sa.func.count()).select_from(staging)
-        .where(~sa.exists().where(on_key))
-    )  # fmt: skip
+        sa.select(sa.func.count()).select_from(staging).where(~sa.exists().where(on_key))
+    )
     result.updated = conn.scalar(
         sa.select(sa.func.count()).select_from(staging.join(table, on_key)).where(differs)
     )
@@ -500,11 +557,18 @@ def _merge(conn: Connection, kind: Kind, staging: sa.Table, result: ImportResult
 
     batch_id = conn.execute(
         sa.insert(models.ImportBatch).values(
-            kind=kind.name, source=result.source, sha256=sha256, actor=actor, started_at=started,
-            finished_at=utcnow(), as_of=as_of, rows_total=result.rows,
-            rows_inserted=result.inserted, rows_updated=result.updated,
+            kind=kind.name,
+            source=result.source,
+            sha256=sha256,
+            actor=actor,
+            started_at=started,
+            finished_at=utcnow(),
+            as_of=as_of,
+            rows_total=result.rows,
+            rows_inserted=result.inserted,
+            rows_updated=result.updated,
             rows_unchanged=result.unchanged,
-        )  # fmt: skip
+        )
     ).inserted_primary_key[0]
     result.batch_id = batch_id
 
@@ -517,7 +581,8 @@ def _merge(conn: Connection, kind: Kind, staging: sa.Table, result: ImportResult
     selected += [value.label(name) for name, value in provenance.items()]
     names = data + ["source_row", "as_of", *provenance]
     insert = _upsert(conn.dialect.name, table).from_select(
-        names, sa.select(*selected).where(sa.true())  # WHERE: SQLite's upsert-from-select rule
+        names,
+        sa.select(*selected).where(sa.true()),  # WHERE: SQLite's upsert-from-select rule
     )
     excluded = insert.excluded
     insert = insert.on_conflict_do_update(
@@ -528,9 +593,16 @@ def _merge(conn: Connection, kind: Kind, staging: sa.Table, result: ImportResult
     conn.execute(insert)
     conn.execute(
         sa.insert(models.AuditEntry).values(
-            actor=actor, action="import", subject=f"{kind.name}:{result.source}",
-            detail={"batch_id": batch_id, "sha256": sha256, "rows": result.rows,
-                    "inserted": result.inserted, "updated": result.updated,
-                    "unchanged": result.unchanged},
-        )  # fmt: skip
+            actor=actor,
+            action="import",
+            subject=f"{kind.name}:{result.source}",
+            detail={
+                "batch_id": batch_id,
+                "sha256": sha256,
+                "rows": result.rows,
+                "inserted": result.inserted,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            },
+        )
     )

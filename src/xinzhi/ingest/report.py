@@ -11,9 +11,13 @@ from ..excel import HEADER_FILL, HEADER_FONT, safe_value
 from .pipeline import MAX_ERRORS, ImportResult
 
 COLUMNS = (
-    ("行号 Row", 10), ("列 Column", 28), ("值 Value", 28), ("原因", 60), ("Reason", 60),
+    ("行号 Row", 10),
+    ("列 Column", 28),
+    ("值 Value", 28),
+    ("原因", 60),
+    ("Reason", 60),
     ("错误代码 Code", 22),
-)  # fmt: skip
+)
 
 
 def write_error_report(result: ImportResult, path: Path) -> Path:
@@ -29,8 +33,12 @@ def write_error_report(result: ImportResult, path: Path) -> Path:
         header.append(cell)
     sheet.append(header)
     for error in result.errors:
-        sheet.append([safe_value(v) for v in
-                      (error.row, error.column, error.value, error.zh, error.en, error.code)])  # fmt: skip
+        sheet.append(
+            [
+                safe_value(v)
+                for v in (error.row, error.column, error.value, error.zh, error.en, error.code)
+            ]
+        )
 
     summary = workbook.create_sheet("摘要 Summary")
     summary.column_dimensions["A"].width = 30
@@ -43,8 +51,12 @@ def write_error_report(result: ImportResult, path: Path) -> Path:
         ("结果 Outcome", "未导入任何数据（整体回滚） / nothing was imported (rolled back)"),
     ]
     if result.error_count > len(result.errors):
-        lines.append(("说明 Note", f"仅列出前 {MAX_ERRORS} 个错误 / only the first "
-                      f"{MAX_ERRORS} errors are listed"))  # fmt: skip
+        lines.append(
+            (
+                "说明 Note",
+                f"仅列出前 {MAX_ERRORS} 个错误 / only the first {MAX_ERRORS} errors are listed",
+            )
+        )
     for key, value in lines:
         summary.append([key, safe_value(value)])
     path = Path(path)

@@ -31,19 +31,41 @@ def write_template(kind_name: str, path: Path) -> Path:
     data.freeze_panes = "A3"
 
     fields = workbook.create_sheet("说明 Fields")
-    titles = ("中文列名", "English column", "必填 Required", "类型", "Type", "说明", "Description",
-              "示例 Example")  # fmt: skip
+    titles = (
+        "中文列名",
+        "English column",
+        "必填 Required",
+        "类型",
+        "Type",
+        "说明",
+        "Description",
+        "示例 Example",
+    )
     fields.append(titles)
     for cell in fields[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
     for column in kind.columns:
-        fields.append([safe_value(v) for v in (
-            column.zh, column.name, "是 yes" if column.required else "否 no", column.type_zh,
-            column.type_en, column.doc_zh, column.doc_en, column.example)])  # fmt: skip
+        fields.append(
+            [
+                safe_value(v)
+                for v in (
+                    column.zh,
+                    column.name,
+                    "是 yes" if column.required else "否 no",
+                    column.type_zh,
+                    column.type_en,
+                    column.doc_zh,
+                    column.doc_en,
+                    column.example,
+                )
+            ]
+        )
     for letter, width in zip("ABCDEFGH", (22, 22, 12, 16, 22, 50, 50, 22), strict=True):
         fields.column_dimensions[letter].width = width
     fields.append([])
-    fields.append(["所有金额单位为元，金额列的列名可写“（万元）”或“（亿元）”，如“销售收入（万元）”。"])
+    fields.append(
+        ["所有金额单位为元，金额列的列名可写“（万元）”或“（亿元）”，如“销售收入（万元）”。"]
+    )
     fields.append(["Money is in yuan; a money column's header may say (万元) or (亿元)."])
     fields.append(["空白单元格表示“未知”，不会按 0 处理。 A blank cell means unknown, never zero."])
 

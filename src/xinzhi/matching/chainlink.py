@@ -64,8 +64,9 @@ def load_chain_info(conn: Connection) -> ChainInfo:
     chains = conn.execute(sa.select(Chain.id, Chain.key, Chain.name)).all()
     keys = {row.id: row.key for row in chains}
     info.chain_names = {row.id: row.name for row in chains}
-    for row in conn.execute(sa.select(ChainNode.id, ChainNode.chain_id, ChainNode.key,
-                                      ChainNode.name)):  # fmt: skip
+    for row in conn.execute(
+        sa.select(ChainNode.id, ChainNode.chain_id, ChainNode.key, ChainNode.name)
+    ):
         info.node_chain[row.id] = row.chain_id
         info.node_names[row.id] = row.name
         info.node_keys[row.id] = (keys[row.chain_id], row.key)

@@ -25,8 +25,9 @@ challenge_app = typer.Typer(help="揭榜挂帅榜单 / open challenges", no_args
 app.add_typer(challenge_app, name="challenge")
 
 LISTS = ("experts", "results", "demands")
-TopOption = Annotated[int, typer.Option("--top", "-k", min=1, max=1000,
-                                        help="返回前 K 条 / how many matches")]  # fmt: skip
+TopOption = Annotated[
+    int, typer.Option("--top", "-k", min=1, max=1000, help="返回前 K 条 / how many matches")
+]
 
 
 def _fail(error, code: int = 1):
@@ -52,10 +53,12 @@ def _note_rebuilt(matcher) -> None:
 def import_(
     kind: Annotated[str, typer.Argument(help="experts | results | demands（专家/成果/需求）")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="数据所描述的日期 / the date the data describes")] = None,
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="错误报告路径 / where to write the error report")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="数据所描述的日期 / the date the data describes")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="错误报告路径 / where to write the error report")
+    ] = None,
     actor: ActorOption = None,
 ) -> None:
     """Import the experts, results or demands list: all rows or none / 导入清单."""
@@ -64,15 +67,18 @@ def import_(
     from .imports import import_list
 
     try:
-        result = import_list(open_engine(), kind, file, actor=actor_name(actor),
-                             as_of=parse_date_option(as_of))  # fmt: skip
+        result = import_list(
+            open_engine(), kind, file, actor=actor_name(actor), as_of=parse_date_option(as_of)
+        )
     except ImportFileError as error:
         err.print(f"[red]✗ 未导入 not imported:[/] {error.zh}\n  {error.en}")
         raise typer.Exit(2) from None
     if result.ok:
-        console.print(f"[green]✓[/] {kind}: {result.rows:,} 行 rows — 新增 inserted "
-                      f"{result.inserted:,}, 更新 updated {result.updated:,}, 未变 unchanged "
-                      f"{result.unchanged:,} (batch {result.batch_id})")  # fmt: skip
+        console.print(
+            f"[green]✓[/] {kind}: {result.rows:,} 行 rows — 新增 inserted "
+            f"{result.inserted:,}, 更新 updated {result.updated:,}, 未变 unchanged "
+            f"{result.unchanged:,} (batch {result.batch_id})"
+        )
         return
     from rich.table import Table
 
@@ -80,18 +86,25 @@ def import_(
     write_error_report(result, report_path)
     table = Table("行 row", "列 column", "值 value", "原因 reason", title="前 20 个错误 first 20")
     for error in result.errors[:20]:
-        table.add_row(str(error.row or ""), error.column or "", error.value or "",
-                      f"{error.zh}\n[dim]{error.en}[/]")  # fmt: skip
+        table.add_row(
+            str(error.row or ""),
+            error.column or "",
+            error.value or "",
+            f"{error.zh}\n[dim]{error.en}[/]",
+        )
     err.print(table)
-    err.print(f"[red]✗ 未导入任何数据 nothing imported:[/] {result.error_count:,} 个错误 errors in "
-              f"{result.rows:,} 行 rows. 错误报告 error report: {report_path}")  # fmt: skip
+    err.print(
+        f"[red]✗ 未导入任何数据 nothing imported:[/] {result.error_count:,} 个错误 errors in "
+        f"{result.rows:,} 行 rows. 错误报告 error report: {report_path}"
+    )
     raise typer.Exit(1)
 
 
 @app.command("index")
 def index(
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="强制重建 / rebuild even if fresh")]
-    = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="强制重建 / rebuild even if fresh")
+    ] = False,
     workers: Annotated[int, typer.Option(min=1, max=64, help="分词进程数 / processes")] = 1,
 ) -> None:
     """Build (or refresh) the persisted matching indexes / 建立匹配索引."""
@@ -99,8 +112,10 @@ def index(
     for side in ("results", "demands"):
         built = matcher.index(side, rebuild=rebuild)
         state = "重建 rebuilt" if side in matcher.rebuilt else "已是最新 up to date"
-        console.print(f"{side}: {len(built):,} 条 documents, {len(built.vocab):,} 词 tokens — "
-                      f"{state} ({matcher.index_dir / side})")  # fmt: skip
+        console.print(
+            f"{side}: {len(built):,} 条 documents, {len(built.vocab):,} 词 tokens — "
+            f"{state} ({matcher.index_dir / side})"
+        )
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -121,21 +136,47 @@ def _show_matches(matcher, side: str, key: str, top: int, as_json: bool) -> None
         _fail(error)
     other = TechnicalDemand if side == "results" else ResearchResult
     with matcher.engine.connect() as conn:
-        info = {r.id: r for r in conn.execute(
-            sa.select(other.id, other.code, other.title).where(
-                other.id.in_([m.id for m in matches])))}  # fmt: skip
+        info = {
+            r.id: r
+            for r in conn.execute(
+                sa.select(other.id, other.code, other.title).where(
+                    other.id.in_([m.id for m in matches])
+                )
+            )
+        }
     _note_rebuilt(matcher)
     if as_json:
-        print(json.dumps({"query": {"id": row.id, "title": row.title}, "matches": [
-            {"id": m.id, "code": info[m.id].code, "title": info[m.id].title, "score": m.score,
-             "reasons": [asdict(r) for r in m.reasons]} for m in matches]},
-            ensure_ascii=False, indent=2))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "query": {"id": row.id, "title": row.title},
+                    "matches": [
+                        {
+                            "id": m.id,
+                            "code": info[m.id].code,
+                            "title": info[m.id].title,
+                            "score": m.score,
+                            "reasons": [asdict(r) for r in m.reasons],
+                        }
+                        for m in matches
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     from rich.table import Table
 
     what = "成果 results" if side == "demands" else "需求 demands"
-    table = Table("#", "编号 code", "名称 title", "匹配度 score", "理由 reasons",
-                  title=f"{row.title} → {what}")  # fmt: skip
+    table = Table(
+        "#",
+        "编号 code",
+        "名称 title",
+        "匹配度 score",
+        "理由 reasons",
+        title=f"{row.title} → {what}",
+    )
     for rank, m in enumerate(matches, start=1):
         reasons = "\n".join(f"{r.zh} [dim]{r.en}[/] (+{r.points})" for r in m.reasons)
         table.add_row(str(rank), info[m.id].code, info[m.id].title, f"{m.score:.1f}", reasons)
@@ -191,8 +232,10 @@ def _read_exclusions(path: Path) -> set[tuple[str, str]]:
         _fail(error, 2)
     if problems:
         err.print("\n".join(problems[:20]))
-        err.print(f"[red]✗[/] 排除名单有 {len(problems)} 处错误，未进行配对 / the exclusion list "
-                  f"has {len(problems)} errors: nothing was paired")  # fmt: skip
+        err.print(
+            f"[red]✗[/] 排除名单有 {len(problems)} 处错误，未进行配对 / the exclusion list "
+            f"has {len(problems)} errors: nothing was paired"
+        )
         raise typer.Exit(1)
     return pairs
 
@@ -200,19 +243,25 @@ def _read_exclusions(path: Path) -> set[tuple[str, str]]:
 @app.command("event")
 def event(
     pairs: Annotated[int, typer.Option("--pairs", "-n", min=1, help="配对数 / number of pairs")],
-    capacity: Annotated[int, typer.Option(min=1, help="每位专家最多对接企业数 / firms per expert")]
-    = 1,
-    exclude: Annotated[Path | None, typer.Option(
-        exists=True, dir_okay=False, help="不安排见面的名单 / pairs that must not meet")] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="日程 .xlsx / schedule")]
-    = Path("对接日程.xlsx"),
-    start: Annotated[str, typer.Option(help="开始时间 / start, e.g. '2024-06-18 09:00'")]
-    = "",
+    capacity: Annotated[
+        int, typer.Option(min=1, help="每位专家最多对接企业数 / firms per expert")
+    ] = 1,
+    exclude: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="不安排见面的名单 / pairs that must not meet"
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="日程 .xlsx / schedule")] = Path(
+        "对接日程.xlsx"
+    ),
+    start: Annotated[str, typer.Option(help="开始时间 / start, e.g. '2024-06-18 09:00'")] = "",
     slot_minutes: Annotated[int, typer.Option(min=5, help="每轮分钟数 / minutes a meeting")] = 20,
     break_minutes: Annotated[int, typer.Option(min=0, help="轮间休息 / minutes between")] = 5,
     tables: Annotated[int | None, typer.Option(min=1, help="桌数 / tables in the room")] = None,
-    min_score: Annotated[float | None, typer.Option(
-        min=0, max=100, help="最低匹配度 / lowest score a pair may have")] = None,
+    min_score: Annotated[
+        float | None, typer.Option(min=0, max=100, help="最低匹配度 / lowest score a pair may have")
+    ] = None,
     actor: ActorOption = None,
 ) -> None:
     """Pair scientists with enterprises for a 双百链接 event and write its schedule / 对接活动."""
@@ -222,36 +271,61 @@ def event(
     from .pairing import PairingError
 
     try:
-        begin = (dt.datetime.strptime(start, "%Y-%m-%d %H:%M") if start else
-                 dt.datetime.combine(dt.date.today() + dt.timedelta(days=1), dt.time(9)))
+        begin = (
+            dt.datetime.strptime(start, "%Y-%m-%d %H:%M")
+            if start
+            else dt.datetime.combine(dt.date.today() + dt.timedelta(days=1), dt.time(9))
+        )
     except ValueError:
-        err.print("[red]✗[/] 开始时间格式应为 2024-06-18 09:00 / --start must look like "
-                  "2024-06-18 09:00")  # fmt: skip
+        err.print(
+            "[red]✗[/] 开始时间格式应为 2024-06-18 09:00 / --start must look like 2024-06-18 09:00"
+        )
         raise typer.Exit(2) from None
     excluded = _read_exclusions(exclude) if exclude else set()
     matcher = _matcher()
     try:
-        chosen = plan_pairs(matcher, pairs, capacity=capacity, excluded=excluded,
-                            min_score=min_score)  # fmt: skip
-        meetings = schedule(chosen, start=begin, slot_minutes=slot_minutes, tables=tables,
-                            break_minutes=break_minutes)  # fmt: skip
+        chosen = plan_pairs(
+            matcher, pairs, capacity=capacity, excluded=excluded, min_score=min_score
+        )
+        meetings = schedule(
+            chosen,
+            start=begin,
+            slot_minutes=slot_minutes,
+            tables=tables,
+            break_minutes=break_minutes,
+        )
     except PairingError as error:
         _fail(error)
     _note_rebuilt(matcher)
     total = sum(p.score for p in chosen)
-    about = [("配对数 Pairs", len(chosen)), ("每位专家上限 Capacity", capacity),
-             ("排除对数 Exclusions", len(excluded)), ("总匹配度 Total score", round(total, 1)),
-             ("轮次 Slots", max((m.slot for m in meetings), default=0)),
-             ("生成时间 Generated", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
-             ("权重 Weights", matcher.weights.describe(matcher.embedder is not None))]  # fmt: skip
+    about = [
+        ("配对数 Pairs", len(chosen)),
+        ("每位专家上限 Capacity", capacity),
+        ("排除对数 Exclusions", len(excluded)),
+        ("总匹配度 Total score", round(total, 1)),
+        ("轮次 Slots", max((m.slot for m in meetings), default=0)),
+        ("生成时间 Generated", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+        ("权重 Weights", matcher.weights.describe(matcher.embedder is not None)),
+    ]
     write_schedule(meetings, output, about=about)
     with session_scope(matcher.engine) as session:
-        session.add(AuditEntry(actor=actor_name(actor), action="match.event", subject=str(output),
-                               detail={"pairs": len(chosen), "capacity": capacity,
-                                       "exclusions": len(excluded),
-                                       "total_score": round(total, 1)}))  # fmt: skip
-    console.print(f"[green]✓[/] {len(chosen)} 对 pairs, 总匹配度 total score {total:.1f}, "
-                  f"{about[4][1]} 轮 slots → {output}")  # fmt: skip
+        session.add(
+            AuditEntry(
+                actor=actor_name(actor),
+                action="match.event",
+                subject=str(output),
+                detail={
+                    "pairs": len(chosen),
+                    "capacity": capacity,
+                    "exclusions": len(excluded),
+                    "total_score": round(total, 1),
+                },
+            )
+        )
+    console.print(
+        f"[green]✓[/] {len(chosen)} 对 pairs, 总匹配度 total score {total:.1f}, "
+        f"{about[4][1]} 轮 slots → {output}"
+    )
 
 
 # --- challenges ------------------------------------------------------------------------------
@@ -310,10 +384,20 @@ def challenge_create(
     from . import challenges
     from .fields import parse_field
 
-    made = _board(lambda s: challenges.create(
-        s, title=title, description=description, requirements=requirements,
-        bounty=_money(bounty), deadline=_deadline(deadline), actor=actor_name(actor),
-        field=parse_field(field) if field else None).id)  # fmt: skip
+    made = _board(
+        lambda s: (
+            challenges.create(
+                s,
+                title=title,
+                description=description,
+                requirements=requirements,
+                bounty=_money(bounty),
+                deadline=_deadline(deadline),
+                actor=actor_name(actor),
+                field=parse_field(field) if field else None,
+            ).id
+        )
+    )
     console.print(f"[green]✓[/] 榜单 challenge #{made} 草稿 draft")
 
 
@@ -330,9 +414,20 @@ def challenge_from_list(
     """A challenge from an item of a chain's technology list (技术清单) / 由技术清单生成榜单."""
     from . import challenges
 
-    made = _board(lambda s: challenges.create_from_technology_list(
-        s, chain_key=chain, node_key=node, technology=technology, bounty=_money(bounty),
-        deadline=_deadline(deadline), requirements=requirements, actor=actor_name(actor)).id)  # fmt: skip
+    made = _board(
+        lambda s: (
+            challenges.create_from_technology_list(
+                s,
+                chain_key=chain,
+                node_key=node,
+                technology=technology,
+                bounty=_money(bounty),
+                deadline=_deadline(deadline),
+                requirements=requirements,
+                actor=actor_name(actor),
+            ).id
+        )
+    )
     console.print(f"[green]✓[/] 榜单 challenge #{made} 草稿 draft")
 
 
@@ -353,9 +448,18 @@ def challenge_from_demand(
         row = matcher.row("demands", demand)
     except NotFound as error:
         _fail(error)
-    made = _board(lambda s: challenges.create_from_demand(
-        s, row.id, bounty=_money(bounty), deadline=_deadline(deadline),
-        requirements=requirements, actor=actor_name(actor)).id)  # fmt: skip
+    made = _board(
+        lambda s: (
+            challenges.create_from_demand(
+                s,
+                row.id,
+                bounty=_money(bounty),
+                deadline=_deadline(deadline),
+                requirements=requirements,
+                actor=actor_name(actor),
+            ).id
+        )
+    )
     console.print(f"[green]✓[/] 榜单 challenge #{made} 草稿 draft")
 
 
@@ -377,8 +481,14 @@ def challenge_list(
         if state:
             query = query.where(Challenge.state == state)
         for c in session.scalars(query):
-            table.add_row(str(c.id), c.title, f"{c.bounty:,.2f}", str(c.deadline),
-                          f"{STATES[c.state].zh} {c.state}", str(len(c.applications)))  # fmt: skip
+            table.add_row(
+                str(c.id),
+                c.title,
+                f"{c.bounty:,.2f}",
+                str(c.deadline),
+                f"{STATES[c.state].zh} {c.state}",
+                str(len(c.applications)),
+            )
     console.print(table)
 
 
@@ -390,17 +500,22 @@ def challenge_show(challenge_id: Annotated[int, typer.Argument(help="榜单编�
     def show(session):
         c = challenges.get(session, challenge_id, lock=False)
         console.print(f"[bold]#{c.id} {c.title}[/]  {challenges.STATES[c.state].zh} ({c.state})")
-        console.print(f"榜额 bounty {c.bounty:,.2f} 元 · 截止 deadline {c.deadline} · 来源 origin "
-                      f"{c.origin}")  # fmt: skip
+        console.print(
+            f"榜额 bounty {c.bounty:,.2f} 元 · 截止 deadline {c.deadline} · 来源 origin {c.origin}"
+        )
         console.print(f"内容 description: {c.description}\n要求 requirements: {c.requirements}")
         for application, mean in challenges.ranking(c):
             scores = ", ".join(f"{r.reviewer}:{r.score}" for r in application.reviews) or "—"
             shown = "—" if mean is None else f"{mean:.1f}"
-            console.print(f"  申请 application #{application.id} {application.applicant} "
-                          f"[{application.status}] 平均 mean {shown} ({scores})")  # fmt: skip
+            console.print(
+                f"  申请 application #{application.id} {application.applicant} "
+                f"[{application.status}] 平均 mean {shown} ({scores})"
+            )
         for entry in challenges.history(session, c.id):
-            console.print(f"  [dim]{entry.at:%Y-%m-%d %H:%M} {entry.actor} {entry.action} "
-                          f"{json.dumps(entry.detail, ensure_ascii=False)}[/]")  # fmt: skip
+            console.print(
+                f"  [dim]{entry.at:%Y-%m-%d %H:%M} {entry.actor} {entry.action} "
+                f"{json.dumps(entry.detail, ensure_ascii=False)}[/]"
+            )
 
     _board(show)
 
@@ -408,10 +523,11 @@ def challenge_show(challenge_id: Annotated[int, typer.Argument(help="榜单编�
 def _step(name: str, help_text: str, *, reason: bool = False):
     """A lifecycle command that takes the challenge id (and a reason where the step needs one)."""
 
-    def command(challenge_id: Annotated[int, typer.Argument(help="榜单编号 / id")],
-                reason_text: Annotated[str | None, typer.Option(
-                    "--reason", help="原因 / reason")] = None,
-                actor: ActorOption = None) -> None:  # fmt: skip
+    def command(
+        challenge_id: Annotated[int, typer.Argument(help="榜单编号 / id")],
+        reason_text: Annotated[str | None, typer.Option("--reason", help="原因 / reason")] = None,
+        actor: ActorOption = None,
+    ) -> None:
         from . import challenges
 
         def run(session):
@@ -439,8 +555,9 @@ def challenge_apply(
     applicant: Annotated[str, typer.Option(help="揭榜单位或团队 / applying team")],
     proposal: Annotated[str, typer.Option(help="技术方案 / proposal")],
     expert: Annotated[str | None, typer.Option(help="牵头专家编号 / lead expert code")] = None,
-    result_code: Annotated[str | None, typer.Option(
-        "--result", help="依托成果编号 / result it builds on")] = None,
+    result_code: Annotated[
+        str | None, typer.Option("--result", help="依托成果编号 / result it builds on")
+    ] = None,
     actor: ActorOption = None,
 ) -> None:
     """Apply to take up a challenge (揭榜) / 揭榜申请."""
@@ -454,17 +571,26 @@ def challenge_apply(
         if expert:
             expert_id = session.scalar(sa.select(Expert.id).where(Expert.code == expert.upper()))
             if expert_id is None:
-                raise challenges.ChallengeError("not_found", f"没有专家编号 {expert}",
-                                                f"no expert with code {expert}")  # fmt: skip
+                raise challenges.ChallengeError(
+                    "not_found", f"没有专家编号 {expert}", f"no expert with code {expert}"
+                )
         if result_code:
-            result_id = session.scalar(sa.select(ResearchResult.id).where(
-                ResearchResult.code == result_code.upper()))  # fmt: skip
+            result_id = session.scalar(
+                sa.select(ResearchResult.id).where(ResearchResult.code == result_code.upper())
+            )
             if result_id is None:
-                raise challenges.ChallengeError("not_found", f"没有成果编号 {result_code}",
-                                                f"no result with code {result_code}")  # fmt: skip
-        return challenges.apply(session, challenge_id, applicant=applicant, proposal=proposal,
-                                actor=actor_name(actor), expert_id=expert_id,
-                                result_id=result_id).id  # fmt: skip
+                raise challenges.ChallengeError(
+                    "not_found", f"没有成果编号 {result_code}", f"no result with code {result_code}"
+                )
+        return challenges.apply(
+            session,
+            challenge_id,
+            applicant=applicant,
+            proposal=proposal,
+            actor=actor_name(actor),
+            expert_id=expert_id,
+            result_id=result_id,
+        ).id
 
     made = _board(run)
     console.print(f"[green]✓[/] 申请 application #{made} → 榜单 challenge #{challenge_id}")
@@ -481,8 +607,16 @@ def challenge_score(
     """A reviewer scores an application / 评审打分."""
     from . import challenges
 
-    _board(lambda s: challenges.score(s, application_id, reviewer=reviewer, points=points,
-                                      comment=comment, actor=actor_name(actor)))  # fmt: skip
+    _board(
+        lambda s: challenges.score(
+            s,
+            application_id,
+            reviewer=reviewer,
+            points=points,
+            comment=comment,
+            actor=actor_name(actor),
+        )
+    )
     console.print(f"[green]✓[/] #{application_id}: {reviewer} → {points}")
 
 
@@ -490,13 +624,17 @@ def challenge_score(
 def challenge_award(
     challenge_id: Annotated[int, typer.Argument(help="榜单编号 / id")],
     application_id: Annotated[int, typer.Option("--application", help="授榜申请 / winning one")],
-    reason: Annotated[str | None, typer.Option(
-        help="不是最高分时须说明 / needed if it is not the best score")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="不是最高分时须说明 / needed if it is not the best score")
+    ] = None,
     actor: ActorOption = None,
 ) -> None:
     """Award the challenge to one application / 授榜."""
     from . import challenges
 
-    _board(lambda s: challenges.award(s, challenge_id, application_id, actor=actor_name(actor),
-                                      reason=reason))  # fmt: skip
+    _board(
+        lambda s: challenges.award(
+            s, challenge_id, application_id, actor=actor_name(actor), reason=reason
+        )
+    )
     console.print(f"[green]✓[/] #{challenge_id} → 已授榜 awarded (#{application_id})")

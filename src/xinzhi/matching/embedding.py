@@ -44,11 +44,14 @@ def configured_embedder() -> Embedder | None:
         factory = getattr(importlib.import_module(module_name), factory_name or "embedder")
         embedder = factory()
     except (ImportError, AttributeError) as error:
-        raise EmbedderError(f"无法加载嵌入模型 {spec}：{error}",
-                            f"cannot load the embedding model {spec}: {error}") from error  # fmt: skip
+        raise EmbedderError(
+            f"无法加载嵌入模型 {spec}：{error}", f"cannot load the embedding model {spec}: {error}"
+        ) from error
     if not isinstance(embedder, Embedder):
-        raise EmbedderError(f"{spec} 返回的对象没有 name 和 embed()",
-                            f"{spec} did not return an object with name and embed()")  # fmt: skip
+        raise EmbedderError(
+            f"{spec} 返回的对象没有 name 和 embed()",
+            f"{spec} did not return an object with name and embed()",
+        )
     return embedder
 
 

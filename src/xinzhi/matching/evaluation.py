@@ -50,12 +50,25 @@ def load_labelled_set(directory: Path) -> LabelledSet:
         content = yaml.safe_load(path.read_text(encoding="utf-8"))
         default = Field.parse(content["field"]).value
         for d in content.get("demands") or ():
-            data.demands.append(Item(d["id"], d["title"], d["text"],
-                                     Field.parse(d.get("field", default)).value,
-                                     d.get("min_trl") or 0))  # fmt: skip
+            data.demands.append(
+                Item(
+                    d["id"],
+                    d["title"],
+                    d["text"],
+                    Field.parse(d.get("field", default)).value,
+                    d.get("min_trl") or 0,
+                )
+            )
         for r in content.get("results") or ():
-            data.results.append(Item(r["id"], r["title"], r["text"],
-                                     Field.parse(r.get("field", default)).value, r.get("trl") or 0))  # fmt: skip
+            data.results.append(
+                Item(
+                    r["id"],
+                    r["title"],
+                    r["text"],
+                    Field.parse(r.get("field", default)).value,
+                    r.get("trl") or 0,
+                )
+            )
             for demand, grade in (r.get("labels") or {}).items():
                 data.labels.setdefault(demand, {})[r["id"]] = int(grade)
     return data
@@ -103,21 +116,29 @@ def evaluate(name: str, ranker: Ranker, data: LabelledSet, k: int = 10) -> Score
 # --- rankers --------------------------------------------------------------------------------
 
 
-def xinzhi_ranker(data: LabelledSet, segmenter: Segmenter, weights: Weights | None = None,
-                  k: int = 10) -> Ranker:  # fmt: skip
+def xinzhi_ranker(
+    data: LabelledSet, segmenter: Segmenter, weights: Weights | None = None, k: int = 10
+) -> Ranker:
     """Xinzhi's matcher: jieba + domain dictionary, BM25 (bm25s) and the features."""
     documents = Documents.build(
-        ids=range(len(data.results)), texts=[f"{r.title}\n{r.text}" for r in data.results],
-        field=[FIELD_INDEX[r.field] for r in data.results], node=[UNKNOWN] * len(data.results),
-        chain=[UNKNOWN] * len(data.results), trl=[r.trl for r in data.results],
-        district=[UNKNOWN] * len(data.results), city=[UNKNOWN] * len(data.results),
-    )  # fmt: skip
+        ids=range(len(data.results)),
+        texts=[f"{r.title}\n{r.text}" for r in data.results],
+        field=[FIELD_INDEX[r.field] for r in data.results],
+        node=[UNKNOWN] * len(data.results),
+        chain=[UNKNOWN] * len(data.results),
+        trl=[r.trl for r in data.results],
+        district=[UNKNOWN] * len(data.results),
+        city=[UNKNOWN] * len(data.results),
+    )
     index = build_index(documents, segmenter)
     ids = [r.id for r in data.results]
 
     def ranker(demand: Item) -> list[str]:
-        query = Query(tokens=segmenter.tokens(f"{demand.title}\n{demand.text}"),
-                      field=FIELD_INDEX[demand.field], trl=demand.trl)  # fmt: skip
+        query = Query(
+            tokens=segmenter.tokens(f"{demand.title}\n{demand.text}"),
+            field=FIELD_INDEX[demand.field],
+            trl=demand.trl,
+        )
         args = (index, query, k) if weights is None else (index, query, k, weights)
         return [ids[m.id] for m in rank(*args)]
 

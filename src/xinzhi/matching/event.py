@@ -64,27 +64,52 @@ class _Best:
     result: int | None = None  # result index position
 
 
-def plan_pairs(matcher: Matcher, pairs: int, *, capacity: int = 1,
-               excluded: set[tuple[str, str]] = frozenset(),
-               min_score: float | None = None) -> list[EventPair]:  # fmt: skip
+def plan_pairs(
+    matcher: Matcher,
+    pairs: int,
+    *,
+    capacity: int = 1,
+    excluded: set[tuple[str, str]] = frozenset(),
+    min_score: float | None = None,
+) -> list[EventPair]:
     """Choose ``pairs`` expert–enterprise pairs (``excluded``: (expert code, credit code))."""
     engine = matcher.engine
     with engine.connect() as conn:
-        experts = conn.execute(sa.select(Expert.id, Expert.code, Expert.name, Expert.institution,
-                                         Expert.fields, Expert.district_id, District.city)
-                               .outerjoin(District, District.id == Expert.district_id)
-                               .order_by(Expert.id)).all()  # fmt: skip
+        experts = conn.execute(
+            sa.select(
+                Expert.id,
+                Expert.code,
+                Expert.name,
+                Expert.institution,
+                Expert.fields,
+                Expert.district_id,
+                District.city,
+            )
+            .outerjoin(District, District.id == Expert.district_id)
+            .order_by(Expert.id)
+        ).all()
         links = conn.execute(sa.select(ResultExpert.expert_id, ResultExpert.result_id)).all()
         demand_rows = load_rows(conn, "demands")
-        owners = dict(conn.execute(sa.select(TechnicalDemand.id, TechnicalDemand.enterprise_id)).all())
+        owners = dict(
+            conn.execute(sa.select(TechnicalDemand.id, TechnicalDemand.enterprise_id)).all()
+        )
         firm_ids = sorted(set(owners.values()))
-        firms = conn.execute(sa.select(Enterprise.id, Enterprise.credit_code, Enterprise.name,
-                                       District.name.label("district"))
-                             .join(District, District.id == Enterprise.district_id)
-                             .where(Enterprise.id.in_(firm_ids)).order_by(Enterprise.id)).all()  # fmt: skip
+        firms = conn.execute(
+            sa.select(
+                Enterprise.id,
+                Enterprise.credit_code,
+                Enterprise.name,
+                District.name.label("district"),
+            )
+            .join(District, District.id == Enterprise.district_id)
+            .where(Enterprise.id.in_(firm_ids))
+            .order_by(Enterprise.id)
+        ).all()
     if not experts or not firms:
-        raise PairingError("没有专家或没有提出需求的企业，无法配对",
-                           "there are no experts or no enterprises with demands to pair")  # fmt: skip
+        raise PairingError(
+            "没有专家或没有提出需求的企业，无法配对",
+            "there are no experts or no enterprises with demands to pair",
+        )
     index = matcher.index("results")
     expert_at = {e.id: i for i, e in enumerate(experts)}
     firm_at = {f.id: j for j, f in enumerate(firms)}
@@ -120,24 +145,43 @@ def plan_pairs(matcher: Matcher, pairs: int, *, capacity: int = 1,
     for expert_code, credit_code in excluded:
         if expert_code in expert_by_code and credit_code in firm_by_code:
             banned[expert_by_code[expert_code], firm_by_code[credit_code]] = True
-    chosen = choose_pairs(quality, pairs, capacity=capacity, excluded=banned,
-                          min_quality=None if min_score is None else min_score / 100)  # fmt: skip
+    chosen = choose_pairs(
+        quality,
+        pairs,
+        capacity=capacity,
+        excluded=banned,
+        min_quality=None if min_score is None else min_score / 100,
+    )
     labels = matcher.labels()
-    used = {int(index.ids[best[p.expert][p.enterprise].result]) for p in chosen
-            if best[p.expert][p.enterprise].result is not None}  # fmt: skip
+    used = {
+        int(index.ids[best[p.expert][p.enterprise].result])
+        for p in chosen
+        if best[p.expert][p.enterprise].result is not None
+    }
     with engine.connect() as conn:
-        titles = {row.id: f"{row.code} {row.title}" for row in conn.execute(
-            sa.select(ResearchResult.id, ResearchResult.code, ResearchResult.title)
-            .where(ResearchResult.id.in_(used)))}  # fmt: skip
-    return [_event_pair(p, experts, firms, best, demand_rows, scored_by_demand, queries, index,
-                        labels, titles) for p in chosen]  # fmt: skip
+        titles = {
+            row.id: f"{row.code} {row.title}"
+            for row in conn.execute(
+                sa.select(ResearchResult.id, ResearchResult.code, ResearchResult.title).where(
+                    ResearchResult.id.in_(used)
+                )
+            )
+        }
+    return [
+        _event_pair(
+            p, experts, firms, best, demand_rows, scored_by_demand, queries, index, labels, titles
+        )
+        for p in chosen
+    ]
 
 
 def _profile_score(expert, demand, weights: dict[str, float], total: float) -> float:
     """An expert judged by the fields they work in and their place, without results."""
     d_field = FIELD_INDEX.get(demand.field, UNKNOWN)
-    field_sim = max((FIELD_TABLE[d_field][FIELD_INDEX.get(f, UNKNOWN)]
-                     for f in expert.fields.split(";") if f), default=0.0)  # fmt: skip
+    field_sim = max(
+        (FIELD_TABLE[d_field][FIELD_INDEX.get(f, UNKNOWN)] for f in expert.fields.split(";") if f),
+        default=0.0,
+    )
     if field_sim == 0:
         return 0.0
     place = 0.0
@@ -148,34 +192,75 @@ def _profile_score(expert, demand, weights: dict[str, float], total: float) -> f
     return float(weights["field"] * field_sim + weights["distance"] * place) / total
 
 
-def _event_pair(pair: Pair, experts, firms, best, demand_rows, scored_by_demand, queries, index,
-                labels, titles: dict[int, str]) -> EventPair:  # fmt: skip
+def _event_pair(
+    pair: Pair,
+    experts,
+    firms,
+    best,
+    demand_rows,
+    scored_by_demand,
+    queries,
+    index,
+    labels,
+    titles: dict[int, str],
+) -> EventPair:
     expert, firm = experts[pair.expert], firms[pair.enterprise]
     chosen: _Best = best[pair.expert][pair.enterprise]
     party_e = Party(expert.id, expert.code, expert.name, expert.institution)
     party_f = Party(firm.id, firm.credit_code, firm.name, firm.district)
     if chosen.demand is None:
-        return EventPair(party_e, party_f, 0.0, None, None, [Reason(
-            "no_link", "无直接关联：为凑满对数而安排", "no direct link: paired to reach the number "
-            "of pairs asked for", 0.0)])  # fmt: skip
+        return EventPair(
+            party_e,
+            party_f,
+            0.0,
+            None,
+            None,
+            [
+                Reason(
+                    "no_link",
+                    "无直接关联：为凑满对数而安排",
+                    "no direct link: paired to reach the number of pairs asked for",
+                    0.0,
+                )
+            ],
+        )
     demand = demand_rows[chosen.demand]
     if chosen.result is None:
         fields = "、".join(expert.fields.split(";"))
-        reason = Reason("expert_field", f"专家研究领域（{fields}）与需求领域相符（暂无成果在库）",
-                        f"the expert's fields ({fields.replace('、', ', ')}) fit the demand "
-                        "(no result on file)", round(100 * pair.quality, 1))  # fmt: skip
-        return EventPair(party_e, party_f, round(100 * pair.quality, 1), demand.title, None,
-                         [reason])  # fmt: skip
-    match = explain(index, queries[chosen.demand], scored_by_demand[chosen.demand], chosen.result,
-                    labels)  # fmt: skip
+        reason = Reason(
+            "expert_field",
+            f"专家研究领域（{fields}）与需求领域相符（暂无成果在库）",
+            f"the expert's fields ({fields.replace('、', ', ')}) fit the demand "
+            "(no result on file)",
+            round(100 * pair.quality, 1),
+        )
+        return EventPair(
+            party_e, party_f, round(100 * pair.quality, 1), demand.title, None, [reason]
+        )
+    match = explain(
+        index, queries[chosen.demand], scored_by_demand[chosen.demand], chosen.result, labels
+    )
     result = titles.get(match.id, f"#{match.id}")
-    with_result = [Reason("via", f"需求“{demand.title}”↔成果“{result}”",
-                          f"demand '{demand.title}' ↔ result '{result}'", 0.0), *match.reasons]
+    with_result = [
+        Reason(
+            "via",
+            f"需求“{demand.title}”↔成果“{result}”",
+            f"demand '{demand.title}' ↔ result '{result}'",
+            0.0,
+        ),
+        *match.reasons,
+    ]
     return EventPair(party_e, party_f, match.score, demand.title, result, with_result)
 
 
-def schedule(pairs: list[EventPair], *, start: dt.datetime, slot_minutes: int = 20,
-             tables: int | None = None, break_minutes: int = 0) -> list[Meeting]:
+def schedule(
+    pairs: list[EventPair],
+    *,
+    start: dt.datetime,
+    slot_minutes: int = 20,
+    tables: int | None = None,
+    break_minutes: int = 0,
+) -> list[Meeting]:
     """Meetings in time slots: an expert meets their firms one after another, never two at
     once; a slot holds at most ``tables`` meetings.
 
@@ -192,8 +277,11 @@ def schedule(pairs: list[EventPair], *, start: dt.datetime, slot_minutes: int = 
         by_expert.setdefault(pair.expert.id, []).append(pair)
     busiest = max(len(group) for group in by_expert.values())
     slots = max(busiest, math.ceil(len(pairs) / tables) if tables else busiest)
-    ordered = [p for _, group in sorted(by_expert.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-               for p in group]  # fmt: skip
+    ordered = [
+        p
+        for _, group in sorted(by_expert.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        for p in group
+    ]
     meetings: list[Meeting] = []
     filled = [0] * slots
     step = dt.timedelta(minutes=slot_minutes + break_minutes)
@@ -201,18 +289,29 @@ def schedule(pairs: list[EventPair], *, start: dt.datetime, slot_minutes: int = 
         slot = i % slots
         filled[slot] += 1
         begin = start + slot * step
-        meetings.append(Meeting(slot + 1, filled[slot], begin,
-                                begin + dt.timedelta(minutes=slot_minutes), pair))  # fmt: skip
+        meetings.append(
+            Meeting(slot + 1, filled[slot], begin, begin + dt.timedelta(minutes=slot_minutes), pair)
+        )
     meetings.sort(key=lambda m: (m.slot, m.table))
     return meetings
 
 
 SCHEDULE_COLUMNS = (
-    ("时段 Slot", 8), ("开始 Start", 18), ("结束 End", 18), ("桌号 Table", 8),
-    ("专家编号 Expert code", 16), ("专家 Expert", 12), ("单位 Institution", 28),
-    ("企业 Enterprise", 30), ("统一社会信用代码 Credit code", 22), ("需求 Demand", 30),
-    ("成果 Result", 10), ("匹配度 Score", 10), ("匹配理由", 60), ("Reasons", 60),
-)  # fmt: skip
+    ("时段 Slot", 8),
+    ("开始 Start", 18),
+    ("结束 End", 18),
+    ("桌号 Table", 8),
+    ("专家编号 Expert code", 16),
+    ("专家 Expert", 12),
+    ("单位 Institution", 28),
+    ("企业 Enterprise", 30),
+    ("统一社会信用代码 Credit code", 22),
+    ("需求 Demand", 30),
+    ("成果 Result", 10),
+    ("匹配度 Score", 10),
+    ("匹配理由", 60),
+    ("Reasons", 60),
+)
 
 
 def write_schedule(meetings: list[Meeting], path: Path, *, about: list[tuple[str, object]]) -> Path:
@@ -225,11 +324,25 @@ def write_schedule(meetings: list[Meeting], path: Path, *, about: list[tuple[str
     sheet = add_sheet(workbook, "日程 Schedule", SCHEDULE_COLUMNS)
     for m in meetings:
         p = m.pair
-        append_row(sheet, (
-            m.slot, m.start.strftime("%Y-%m-%d %H:%M"), m.end.strftime("%H:%M"), m.table,
-            p.expert.code, p.expert.name, p.expert.detail, p.enterprise.name, p.enterprise.code,
-            p.demand, p.result, p.score, "；".join(r.zh for r in p.reasons),
-            "; ".join(r.en for r in p.reasons)))  # fmt: skip
+        append_row(
+            sheet,
+            (
+                m.slot,
+                m.start.strftime("%Y-%m-%d %H:%M"),
+                m.end.strftime("%H:%M"),
+                m.table,
+                p.expert.code,
+                p.expert.name,
+                p.expert.detail,
+                p.enterprise.name,
+                p.enterprise.code,
+                p.demand,
+                p.result,
+                p.score,
+                "；".join(r.zh for r in p.reasons),
+                "; ".join(r.en for r in p.reasons),
+            ),
+        )
     info = add_sheet(workbook, "说明 About", (("项目 Item", 36), ("值 Value", 60)))
     for key, value in about:
         append_row(info, (key, value))
@@ -260,4 +373,3 @@ def read_exclusions(path: Path) -> tuple[set[tuple[str, str]], list[str]]:
                 continue
             pairs.add((expert, firm))
     return pairs, problems
-

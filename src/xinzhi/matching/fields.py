@@ -22,7 +22,13 @@ class Field(LabelledEnum):
     HEAVY_MACHINERY = "heavy_machinery", "重型机械", "重型装备", "矿山机械", "工程机械"
     MEDICAL_DEVICES = "medical_devices", "医疗装备", "医疗器械", "医疗设备"
     INTEGRATED_CIRCUITS = "integrated_circuits", "集成电路", "半导体", "芯片", "IC装备"
-    HIGH_END_EQUIPMENT = "high_end_equipment", "高端装备", "智能制造装备", "数控机床", "高端装备制造"
+    HIGH_END_EQUIPMENT = (
+        "high_end_equipment",
+        "高端装备",
+        "智能制造装备",
+        "数控机床",
+        "高端装备制造",
+    )
     NEW_MATERIALS = "new_materials", "新材料", "先进材料", "材料"
     ARTIFICIAL_INTELLIGENCE = "artificial_intelligence", "人工智能", "AI", "大模型", "算力"
     BIOMEDICINE = "biomedicine", "生物医药", "医药", "生物技术", "细胞治疗"

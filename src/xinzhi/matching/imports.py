@@ -61,8 +61,16 @@ class _Context:
     as_of: dt.date | None
     rows: list[_Parsed] = field(default_factory=list)
 
-    def error(self, number: int | None, column: str | None, value, error: InvalidValue | None,
-              zh: str = "", en: str = "", code: str = "invalid") -> None:  # fmt: skip
+    def error(
+        self,
+        number: int | None,
+        column: str | None,
+        value,
+        error: InvalidValue | None,
+        zh: str = "",
+        en: str = "",
+        code: str = "invalid",
+    ) -> None:
         if error is not None:
             zh, en, code = error.zh, error.en, error.code
         self.result.error_count += 1
@@ -72,21 +80,44 @@ class _Context:
 
 
 _MISSING_AS_OF = InvalidValue(
-    "as_of_unknown", "数据所描述的日期未知：请增加“数据日期”列或使用 --as-of 指定",
+    "as_of_unknown",
+    "数据所描述的日期未知：请增加“数据日期”列或使用 --as-of 指定",
     "the date the data describes is unknown: add an as_of (数据日期) column or pass --as-of",
-)  # fmt: skip
+)
 
 
-def import_list(engine: Engine, kind_name: str, path: Path, *, actor: str,
-                as_of: dt.date | None = None, source: str | None = None) -> ImportResult:  # fmt: skip
+def import_list(
+    engine: Engine,
+    kind_name: str,
+    path: Path,
+    *,
+    actor: str,
+    as_of: dt.date | None = None,
+    source: str | None = None,
+) -> ImportResult:
     """Import ``path`` as experts, results or demands; nothing is written unless all is valid."""
     path = Path(path)
-    return _import(engine, kind_name, lambda: open_table(path), lambda: file_sha256(path),
-                   actor=actor, as_of=as_of, source=source or path.name)  # fmt: skip
+    return _import(
+        engine,
+        kind_name,
+        lambda: open_table(path),
+        lambda: file_sha256(path),
+        actor=actor,
+        as_of=as_of,
+        source=source or path.name,
+    )
 
 
-def import_rows(engine: Engine, kind_name: str, header: list[str], rows: list[list], *,
-                actor: str, source: str, as_of: dt.date | None = None) -> ImportResult:  # fmt: skip
+def import_rows(
+    engine: Engine,
+    kind_name: str,
+    header: list[str],
+    rows: list[list],
+    *,
+    actor: str,
+    source: str,
+    as_of: dt.date | None = None,
+) -> ImportResult:
     """Import rows given in memory (a header and cells as a file would hold them), with the
     same checks and the same all-or-nothing write as a file; for generated lists (the demo)."""
 
@@ -101,12 +132,22 @@ def import_rows(engine: Engine, kind_name: str, header: list[str], rows: list[li
     return _import(engine, kind_name, table, digest, actor=actor, as_of=as_of, source=source)
 
 
-def _import(engine: Engine, kind_name: str, open_rows, sha256, *, actor: str,
-            as_of: dt.date | None, source: str) -> ImportResult:  # fmt: skip
+def _import(
+    engine: Engine,
+    kind_name: str,
+    open_rows,
+    sha256,
+    *,
+    actor: str,
+    as_of: dt.date | None,
+    source: str,
+) -> ImportResult:
     kind = MATCHING_KINDS.get(kind_name)
     if kind is None:
-        raise ImportFileError(f"未知的清单类型“{kind_name}”；可选：{'、'.join(MATCHING_KINDS)}",
-                              f"unknown list '{kind_name}'; one of: {', '.join(MATCHING_KINDS)}")  # fmt: skip
+        raise ImportFileError(
+            f"未知的清单类型“{kind_name}”；可选：{'、'.join(MATCHING_KINDS)}",
+            f"unknown list '{kind_name}'; one of: {', '.join(MATCHING_KINDS)}",
+        )
     context = _Context(kind, ImportResult(kind.name, source), as_of)
     started = utcnow()
     with session_scope(engine) as session:
@@ -118,10 +159,19 @@ def _import(engine: Engine, kind_name: str, open_rows, sha256, *, actor: str,
             session.rollback()
             return context.result
         writer = _WRITERS[kind.name]
-        batch = ImportBatch(kind=f"match_{kind.name}", source=context.result.source,
-                            sha256=sha256(), actor=actor, started_at=started,
-                            finished_at=started, as_of=as_of, rows_total=context.result.rows,
-                            rows_inserted=0, rows_updated=0, rows_unchanged=0)  # fmt: skip
+        batch = ImportBatch(
+            kind=f"match_{kind.name}",
+            source=context.result.source,
+            sha256=sha256(),
+            actor=actor,
+            started_at=started,
+            finished_at=started,
+            as_of=as_of,
+            rows_total=context.result.rows,
+            rows_inserted=0,
+            rows_updated=0,
+            rows_unchanged=0,
+        )
         session.add(batch)
         session.flush()
         context.result.batch_id = batch.id
@@ -131,10 +181,20 @@ def _import(engine: Engine, kind_name: str, open_rows, sha256, *, actor: str,
         result = context.result
         batch.rows_inserted, batch.rows_updated = result.inserted, result.updated
         batch.rows_unchanged, batch.finished_at = result.unchanged, utcnow()
-        session.add(AuditEntry(actor=actor, action="import", subject=f"{batch.kind}:{result.source}",
-                               detail={"batch_id": batch.id, "rows": result.rows,
-                                       "inserted": result.inserted, "updated": result.updated,
-                                       "unchanged": result.unchanged}))  # fmt: skip
+        session.add(
+            AuditEntry(
+                actor=actor,
+                action="import",
+                subject=f"{batch.kind}:{result.source}",
+                detail={
+                    "batch_id": batch.id,
+                    "rows": result.rows,
+                    "inserted": result.inserted,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                },
+            )
+        )
     return context.result
 
 
@@ -159,8 +219,15 @@ def _parse_file(context: _Context, open_rows, checker: CreditCodeChecker) -> Non
                 raw = cells[b.index] if b.index < len(cells) else None
                 if raw is None or (isinstance(raw, str) and not raw.strip()):
                     if b.column.required:
-                        context.error(number, b.header, None, None, "必填项为空",
-                                      "required value is blank", "required")  # fmt: skip
+                        context.error(
+                            number,
+                            b.header,
+                            None,
+                            None,
+                            "必填项为空",
+                            "required value is blank",
+                            "required",
+                        )
                         failed = True
                     continue
                 try:
@@ -184,10 +251,15 @@ def _check_duplicates(context: _Context) -> None:
     for parsed in context.rows:
         code = parsed.values["code"]
         if code in first:
-            context.error(parsed.number, parsed.headers.get("code"), code, None,
-                          f"与第{first[code]}行重复（同一编号在文件中出现多次）",
-                          f"duplicates row {first[code]} (the same code appears twice in the file)",
-                          "duplicate_key")  # fmt: skip
+            context.error(
+                parsed.number,
+                parsed.headers.get("code"),
+                code,
+                None,
+                f"与第{first[code]}行重复（同一编号在文件中出现多次）",
+                f"duplicates row {first[code]} (the same code appears twice in the file)",
+                "duplicate_key",
+            )
         else:
             first[code] = parsed.number
 
@@ -213,21 +285,27 @@ def _resolve(session: Session, context: _Context) -> _Resolved:
     resolved.districts.update({name: ids[0] for name, ids in names.items() if len(ids) == 1})
     wanted = {v for p in context.rows for v in [p.values.get("enterprise_code")] if v}
     if wanted:
-        resolved.enterprises = dict(session.execute(
-            sa.select(Enterprise.credit_code, Enterprise.id)
-            .where(Enterprise.credit_code.in_(wanted))).all())  # fmt: skip
+        resolved.enterprises = dict(
+            session.execute(
+                sa.select(Enterprise.credit_code, Enterprise.id).where(
+                    Enterprise.credit_code.in_(wanted)
+                )
+            ).all()
+        )
     codes = {code for p in context.rows for code in p.values.get("experts") or ()}
     if codes:
-        resolved.experts = dict(session.execute(
-            sa.select(Expert.code, Expert.id).where(Expert.code.in_(codes))).all())  # fmt: skip
+        resolved.experts = dict(
+            session.execute(sa.select(Expert.code, Expert.id).where(Expert.code.in_(codes))).all()
+        )
     if any(p.values.get("chain_node") for p in context.rows):
         resolved.chains = load_chain_info(session.connection())
     good = []
     for parsed in context.rows:
         problems = list(_row_problems(parsed, resolved, names))
         for column, value, zh, en, code in problems:
-            context.error(parsed.number, parsed.headers.get(column, column), value, None, zh, en,
-                          code)  # fmt: skip
+            context.error(
+                parsed.number, parsed.headers.get(column, column), value, None, zh, en, code
+            )
         if not problems:
             good.append(parsed)
     context.rows = good
@@ -239,28 +317,51 @@ def _row_problems(parsed: _Parsed, resolved: _Resolved, district_names: dict[str
     district = values.get("district")
     if district and district not in resolved.districts:
         if len(district_names.get(district, ())) > 1:
-            yield ("district", district, f"区县名称“{district}”不唯一，请填写6位区划代码",
-                   f"district name '{district}' is ambiguous: give its 6-digit code",
-                   "district_ambiguous")  # fmt: skip
+            yield (
+                "district",
+                district,
+                f"区县名称“{district}”不唯一，请填写6位区划代码",
+                f"district name '{district}' is ambiguous: give its 6-digit code",
+                "district_ambiguous",
+            )
         else:
-            yield ("district", district, f"未登记的区县“{district}”（请先导入区县）",
-                   f"unknown district '{district}' (import districts first)", "unknown_district")
+            yield (
+                "district",
+                district,
+                f"未登记的区县“{district}”（请先导入区县）",
+                f"unknown district '{district}' (import districts first)",
+                "unknown_district",
+            )
     code = values.get("enterprise_code")
     if code and code not in resolved.enterprises:
-        yield ("enterprise_code", code, "未登记的企业（请先导入企业名录）",
-               "unknown enterprise (import it in the enterprise registry first)",
-               "unknown_enterprise")  # fmt: skip
+        yield (
+            "enterprise_code",
+            code,
+            "未登记的企业（请先导入企业名录）",
+            "unknown enterprise (import it in the enterprise registry first)",
+            "unknown_enterprise",
+        )
     missing = [e for e in values.get("experts") or () if e not in resolved.experts]
     if missing:
-        yield ("experts", "、".join(missing), f"未登记的专家编号：{'、'.join(missing)}（请先导入专家）",
-               f"unknown expert codes: {', '.join(missing)} (import the experts first)",
-               "unknown_expert")  # fmt: skip
+        yield (
+            "experts",
+            "、".join(missing),
+            f"未登记的专家编号：{'、'.join(missing)}（请先导入专家）",
+            f"unknown expert codes: {', '.join(missing)} (import the experts first)",
+            "unknown_expert",
+        )
     node = values.get("chain_node")
     if node and resolved.chains.resolve(node) is None:
-        yield ("chain_node", node,
-               f"未找到产业链节点“{node}”：请写“链代号/节点代号”或唯一的节点名称，并先导入产业链",
-               (f"unknown chain node '{node}': write 'chain_key/node_key' or a unique node "
-                "name, and import the chain first"), "unknown_chain_node")  # fmt: skip
+        yield (
+            "chain_node",
+            node,
+            f"未找到产业链节点“{node}”：请写“链代号/节点代号”或唯一的节点名称，并先导入产业链",
+            (
+                f"unknown chain node '{node}': write 'chain_key/node_key' or a unique node "
+                "name, and import the chain first"
+            ),
+            "unknown_chain_node",
+        )
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -276,11 +377,21 @@ def _apply(record, target: dict) -> bool:
     return changed
 
 
-def _upsert(session: Session, model, parsed: _Parsed, target: dict, batch: ImportBatch,
-            links_changed=lambda record: False) -> tuple[object, str]:  # fmt: skip
+def _upsert(
+    session: Session,
+    model,
+    parsed: _Parsed,
+    target: dict,
+    batch: ImportBatch,
+    links_changed=lambda record: False,
+) -> tuple[object, str]:
     record = session.scalar(sa.select(model).where(model.code == parsed.values["code"]))
-    provenance = {"source": batch.source, "source_row": parsed.number, "imported_at": utcnow(),
-                  "import_batch_id": batch.id}  # fmt: skip
+    provenance = {
+        "source": batch.source,
+        "source_row": parsed.number,
+        "imported_at": utcnow(),
+        "import_batch_id": batch.id,
+    }
     if record is None:
         record = model(code=parsed.values["code"], **target, **provenance)
         session.add(record)
@@ -307,33 +418,53 @@ def _node(parsed: _Parsed, resolved: _Resolved) -> int | None:
 
 def _write_expert(session, parsed: _Parsed, resolved: _Resolved, batch) -> str:
     v = parsed.values
-    target = {"name": v["name"], "institution": v["institution"], "title": v["title"],
-              "fields": v["fields"], "district_id": _district(parsed, resolved),
-              "as_of": v["as_of"]}  # fmt: skip
+    target = {
+        "name": v["name"],
+        "institution": v["institution"],
+        "title": v["title"],
+        "fields": v["fields"],
+        "district_id": _district(parsed, resolved),
+        "as_of": v["as_of"],
+    }
     return _upsert(session, Expert, parsed, target, batch)[1]
 
 
 def _write_result(session, parsed: _Parsed, resolved: _Resolved, batch) -> str:
     v = parsed.values
-    target = {"title": v["title"], "abstract": v["abstract"], "field": v["field"],
-              "trl": v["trl"], "institution": v["institution"],
-              "institution_code": v["institution_code"], "district_id": _district(parsed, resolved),
-              "chain_node_id": _node(parsed, resolved), "as_of": v["as_of"]}  # fmt: skip
+    target = {
+        "title": v["title"],
+        "abstract": v["abstract"],
+        "field": v["field"],
+        "trl": v["trl"],
+        "institution": v["institution"],
+        "institution_code": v["institution_code"],
+        "district_id": _district(parsed, resolved),
+        "chain_node_id": _node(parsed, resolved),
+        "as_of": v["as_of"],
+    }
     experts = [resolved.experts[code] for code in v.get("experts") or ()]
     patents = sorted(v.get("patents") or ())
 
     def links(record: ResearchResult) -> bool:
-        current = session.scalars(sa.select(ResultExpert.expert_id).where(
-            ResultExpert.result_id == record.id).order_by(ResultExpert.position)).all()  # fmt: skip
-        have = session.scalars(sa.select(ResultPatent.number).where(
-            ResultPatent.result_id == record.id).order_by(ResultPatent.number)).all()  # fmt: skip
+        current = session.scalars(
+            sa.select(ResultExpert.expert_id)
+            .where(ResultExpert.result_id == record.id)
+            .order_by(ResultExpert.position)
+        ).all()
+        have = session.scalars(
+            sa.select(ResultPatent.number)
+            .where(ResultPatent.result_id == record.id)
+            .order_by(ResultPatent.number)
+        ).all()
         if list(current) == experts and list(have) == patents:
             return False
         # Core deletes run at once, before the inserts below are flushed: no unique clash.
         session.execute(sa.delete(ResultExpert).where(ResultExpert.result_id == record.id))
         session.execute(sa.delete(ResultPatent).where(ResultPatent.result_id == record.id))
-        session.add_all(ResultExpert(result_id=record.id, expert_id=e, position=i)
-                        for i, e in enumerate(experts))  # fmt: skip
+        session.add_all(
+            ResultExpert(result_id=record.id, expert_id=e, position=i)
+            for i, e in enumerate(experts)
+        )
         session.add_all(ResultPatent(result_id=record.id, number=n) for n in patents)
         return True
 
@@ -342,11 +473,17 @@ def _write_result(session, parsed: _Parsed, resolved: _Resolved, batch) -> str:
 
 def _write_demand(session, parsed: _Parsed, resolved: _Resolved, batch) -> str:
     v = parsed.values
-    target = {"enterprise_id": resolved.enterprises[v["enterprise_code"]], "title": v["title"],
-              "description": v["description"], "field": v["field"],
-              "budget": None if v["budget"] is None else from_fen(v["budget"]),
-              "deadline": v["deadline"], "min_trl": v["min_trl"],
-              "chain_node_id": _node(parsed, resolved), "as_of": v["as_of"]}  # fmt: skip
+    target = {
+        "enterprise_id": resolved.enterprises[v["enterprise_code"]],
+        "title": v["title"],
+        "description": v["description"],
+        "field": v["field"],
+        "budget": None if v["budget"] is None else from_fen(v["budget"]),
+        "deadline": v["deadline"],
+        "min_trl": v["min_trl"],
+        "chain_node_id": _node(parsed, resolved),
+        "as_of": v["as_of"],
+    }
     return _upsert(session, TechnicalDemand, parsed, target, batch)[1]
 
 

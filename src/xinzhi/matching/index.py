@@ -44,12 +44,16 @@ class Documents:
     @classmethod
     def build(cls, ids, texts, field, node, chain, trl, district, city, cities=()) -> Documents:
         return cls(
-            ids=np.asarray(ids, dtype=np.int64), texts=list(texts),
-            field=np.asarray(field, dtype=np.int16), node=np.asarray(node, dtype=np.int32),
-            chain=np.asarray(chain, dtype=np.int32), trl=np.asarray(trl, dtype=np.int8),
-            district=np.asarray(district, dtype=np.int32), city=np.asarray(city, dtype=np.int32),
+            ids=np.asarray(ids, dtype=np.int64),
+            texts=list(texts),
+            field=np.asarray(field, dtype=np.int16),
+            node=np.asarray(node, dtype=np.int32),
+            chain=np.asarray(chain, dtype=np.int32),
+            trl=np.asarray(trl, dtype=np.int8),
+            district=np.asarray(district, dtype=np.int32),
+            city=np.asarray(city, dtype=np.int32),
             cities=list(cities),
-        )  # fmt: skip
+        )
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -89,8 +93,9 @@ class TextIndex:
         cached = self.__dict__.get("_classes")
         if cached is None:
             fields, cities = len(FIELD_ORDER) + 1, len(self.cities) + 1
-            cached = (((self.field.astype(np.int32) + 1) * 10 + self.trl) * cities
-                      + self.city + 1).astype(np.intp)  # fmt: skip
+            cached = (
+                ((self.field.astype(np.int32) + 1) * 10 + self.trl) * cities + self.city + 1
+            ).astype(np.intp)
             assert fields * 10 * cities < np.iinfo(np.intp).max
             self.__dict__["_classes"] = cached
         return cached
@@ -118,8 +123,9 @@ class TextIndex:
         if cached is None:
             from scipy.sparse import csr_matrix
 
-            cached = csr_matrix((self.data, self.indices, self.indptr),
-                                shape=(len(self.indptr) - 1, len(self.ids)))  # fmt: skip
+            cached = csr_matrix(
+                (self.data, self.indices, self.indptr), shape=(len(self.indptr) - 1, len(self.ids))
+            )
             self.__dict__["_rows"] = cached
         return cached
 
@@ -162,8 +168,9 @@ class TextIndex:
         """
         return float(self.idf[token_ids].sum() / (1.0 + K1)) if len(token_ids) else 0.0
 
-    def contributions(self, token_ids: np.ndarray,
-                      positions: np.ndarray) -> list[list[tuple[int, float]]]:  # fmt: skip
+    def contributions(
+        self, token_ids: np.ndarray, positions: np.ndarray
+    ) -> list[list[tuple[int, float]]]:
         """For each document position: (token id, BM25 weight) of the query tokens it holds."""
         if len(token_ids) == 0 or len(positions) == 0:
             return [[] for _ in positions]
@@ -171,8 +178,9 @@ class TextIndex:
         shared = np.flatnonzero(np.isin(rows.indices, token_ids))
         owner = np.searchsorted(rows.indptr, shared, side="right") - 1
         found: list[list[tuple[int, float]]] = [[] for _ in positions]
-        for i, token, weight in zip(owner.tolist(), rows.indices[shared].tolist(),
-                                    rows.data[shared].tolist(), strict=True):  # fmt: skip
+        for i, token, weight in zip(
+            owner.tolist(), rows.indices[shared].tolist(), rows.data[shared].tolist(), strict=True
+        ):
             found[i].append((token, weight))
         return found
 
@@ -201,8 +209,9 @@ class TextIndex:
             np.save(staging / "embeddings.npy", self.embeddings)
         (staging / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False))
         (staging / "cities.json").write_text(json.dumps(self.cities, ensure_ascii=False))
-        (staging / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False,
-                                                          indent=2))  # fmt: skip
+        (staging / "manifest.json").write_text(
+            json.dumps(self.manifest, ensure_ascii=False, indent=2)
+        )
         old = directory.with_name(directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if directory.exists():
@@ -220,22 +229,28 @@ class TextIndex:
                 return None
             # plain ndarray views of the memory maps: numpy's memmap subclass adds a
             # Python-level cost to every slice, which the reasons take thousands of
-            arrays = {name: np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r"))
-                      for name in (*POSTINGS, *FEATURES)}  # fmt: skip
+            arrays = {
+                name: np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r"))
+                for name in (*POSTINGS, *FEATURES)
+            }
             vocab = json.loads((directory / "vocab.json").read_text())
             cities = json.loads((directory / "cities.json").read_text())
         except (OSError, ValueError):
             return None
         embedded = directory / "embeddings.npy"
         embeddings = np.asarray(np.load(embedded, mmap_mode="r")) if embedded.exists() else None
-        return cls(vocab=vocab, cities=cities, manifest=manifest, embeddings=embeddings,
-                   **arrays)  # fmt: skip
+        return cls(vocab=vocab, cities=cities, manifest=manifest, embeddings=embeddings, **arrays)
 
 
 def build_index(
-    documents: Documents, segmenter: Segmenter, *, fingerprint: str = "", embedder=None,
-    title_weight: int = 2, workers: int = 1,
-) -> TextIndex:  # fmt: skip
+    documents: Documents,
+    segmenter: Segmenter,
+    *,
+    fingerprint: str = "",
+    embedder=None,
+    title_weight: int = 2,
+    workers: int = 1,
+) -> TextIndex:
     """Tokenise and index ``documents`` with bm25s.
 
     ``texts`` are "title\\nbody": the title's tokens count ``title_weight`` times, since a
@@ -253,25 +268,43 @@ def build_index(
         retriever.index((corpus_ids, vocab), show_progress=False)
         data, indices, indptr = _sorted_postings(retriever.scores, len(documents), len(vocab))
     else:
-        data, indices, indptr = (np.zeros(0, np.float32), np.zeros(0, np.int32),
-                                 np.zeros(len(vocab) + 1, np.int64))  # fmt: skip
+        data, indices, indptr = (
+            np.zeros(0, np.float32),
+            np.zeros(0, np.int32),
+            np.zeros(len(vocab) + 1, np.int64),
+        )
     frequency = np.diff(indptr).astype(np.float64)  # documents holding each token
     idf = np.log(1 + (len(documents) - frequency + 0.5) / (frequency + 0.5)).astype(np.float32)
     manifest = {
-        "format": FORMAT_VERSION, "documents": len(documents), "tokens": len(vocab),
-        "fingerprint": fingerprint, "segmenter": segmenter.signature,
-        "embedder": getattr(embedder, "name", None), "title_weight": title_weight,
+        "format": FORMAT_VERSION,
+        "documents": len(documents),
+        "tokens": len(vocab),
+        "fingerprint": fingerprint,
+        "segmenter": segmenter.signature,
+        "embedder": getattr(embedder, "name", None),
+        "title_weight": title_weight,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }  # fmt: skip
+    }
     embeddings = None
     if embedder is not None and len(documents):
         embeddings = np.asarray(embedder.embed(documents.texts), dtype=np.float32)
     return TextIndex(
-        vocab=vocab, data=data, indices=indices, indptr=indptr, idf=idf,
-        ids=documents.ids, field=documents.field, node=documents.node, chain=documents.chain,
-        trl=documents.trl, district=documents.district, city=documents.city,
-        cities=documents.cities, manifest=manifest, embeddings=embeddings,
-    )  # fmt: skip
+        vocab=vocab,
+        data=data,
+        indices=indices,
+        indptr=indptr,
+        idf=idf,
+        ids=documents.ids,
+        field=documents.field,
+        node=documents.node,
+        chain=documents.chain,
+        trl=documents.trl,
+        district=documents.district,
+        city=documents.city,
+        cities=documents.cities,
+        manifest=manifest,
+        embeddings=embeddings,
+    )
 
 
 def _sorted_postings(scores: dict, documents: int, tokens: int):
@@ -279,11 +312,15 @@ def _sorted_postings(scores: dict, documents: int, tokens: int):
     (``contributions`` bisects them)."""
     from scipy.sparse import csc_matrix
 
-    matrix = csc_matrix((scores["data"], scores["indices"], scores["indptr"]),
-                        shape=(documents, tokens))  # fmt: skip
+    matrix = csc_matrix(
+        (scores["data"], scores["indices"], scores["indptr"]), shape=(documents, tokens)
+    )
     matrix.sort_indices()
-    return (matrix.data.astype(np.float32), matrix.indices.astype(np.int32),
-            matrix.indptr.astype(np.int64))  # fmt: skip
+    return (
+        matrix.data.astype(np.float32),
+        matrix.indices.astype(np.int32),
+        matrix.indptr.astype(np.int64),
+    )
 
 
 def _weighted_tokens(text: str, segmenter: Segmenter, title_weight: int) -> list[str]:
@@ -299,8 +336,9 @@ def _tokenize_chunk(texts: list[str]) -> list[list[str]]:
     return [_weighted_tokens(text, segmenter, title_weight) for text in texts]
 
 
-def tokenize_all(texts: list[str], segmenter: Segmenter, title_weight: int = 2, *,
-                 workers: int = 1) -> list[list[str]]:  # fmt: skip
+def tokenize_all(
+    texts: list[str], segmenter: Segmenter, title_weight: int = 2, *, workers: int = 1
+) -> list[list[str]]:
     """Segment every text; with ``workers`` > 1 in forked processes sharing the dictionary."""
     _FORKED.update(segmenter=segmenter, title_weight=title_weight)
     try:
@@ -309,7 +347,7 @@ def tokenize_all(texts: list[str], segmenter: Segmenter, title_weight: int = 2, 
         import multiprocessing
 
         size = -(-len(texts) // (workers * 4))
-        chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+        chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             return [tokens for chunk in pool.map(_tokenize_chunk, chunks) for tokens in chunk]
     finally:

@@ -71,18 +71,34 @@ class Row:
 
 def _result_select():
     r = ResearchResult
-    return (sa.select(r.id, r.title, r.abstract.label("body"), r.field, r.trl, r.district_id,
-                      District.city, r.chain_node_id.label("node_id"))
-            .outerjoin(District, District.id == r.district_id))  # fmt: skip
+    return sa.select(
+        r.id,
+        r.title,
+        r.abstract.label("body"),
+        r.field,
+        r.trl,
+        r.district_id,
+        District.city,
+        r.chain_node_id.label("node_id"),
+    ).outerjoin(District, District.id == r.district_id)
 
 
 def _demand_select():
     t = TechnicalDemand
-    return (sa.select(t.id, t.title, t.description.label("body"), t.field,
-                      t.min_trl.label("trl"), Enterprise.district_id, District.city,
-                      t.chain_node_id.label("node_id"))
-            .join(Enterprise, Enterprise.id == t.enterprise_id)
-            .outerjoin(District, District.id == Enterprise.district_id))  # fmt: skip
+    return (
+        sa.select(
+            t.id,
+            t.title,
+            t.description.label("body"),
+            t.field,
+            t.min_trl.label("trl"),
+            Enterprise.district_id,
+            District.city,
+            t.chain_node_id.label("node_id"),
+        )
+        .join(Enterprise, Enterprise.id == t.enterprise_id)
+        .outerjoin(District, District.id == Enterprise.district_id)
+    )
 
 
 _SELECT = {"results": _result_select, "demands": _demand_select}
@@ -101,7 +117,8 @@ def documents_from_rows(rows: list[Row], chains: ChainInfo) -> Documents:
     cities = sorted({row.city for row in rows if row.city})
     city_number = {city: i for i, city in enumerate(cities)}
     return Documents.build(
-        ids=[row.id for row in rows], texts=[row.text for row in rows],
+        ids=[row.id for row in rows],
+        texts=[row.text for row in rows],
         field=[FIELD_INDEX.get(row.field, UNKNOWN) for row in rows],
         node=[row.node_id if row.node_id is not None else UNKNOWN for row in rows],
         chain=[chains.node_chain.get(row.node_id, UNKNOWN) for row in rows],
@@ -109,29 +126,45 @@ def documents_from_rows(rows: list[Row], chains: ChainInfo) -> Documents:
         district=[row.district_id if row.district_id is not None else UNKNOWN for row in rows],
         city=[city_number[row.city] if row.city else UNKNOWN for row in rows],
         cities=cities,
-    )  # fmt: skip
+    )
 
 
-def query_from_row(row: Row, segmenter: Segmenter, chains: ChainInfo, *, is_demand: bool,
-                   embedder: Embedder | None = None) -> Query:  # fmt: skip
+def query_from_row(
+    row: Row,
+    segmenter: Segmenter,
+    chains: ChainInfo,
+    *,
+    is_demand: bool,
+    embedder: Embedder | None = None,
+) -> Query:
     embedding = None
     if embedder is not None:
         embedding = normalise_rows(embedder.embed([row.text]))[0]
     return Query(
-        tokens=segmenter.tokens(row.text), field=FIELD_INDEX.get(row.field, UNKNOWN),
+        tokens=segmenter.tokens(row.text),
+        field=FIELD_INDEX.get(row.field, UNKNOWN),
         node=row.node_id if row.node_id is not None else UNKNOWN,
-        chain=chains.node_chain.get(row.node_id, UNKNOWN), trl=row.trl or 0,
-        district=row.district_id if row.district_id is not None else UNKNOWN, city=row.city,
-        is_demand=is_demand, embedding=embedding,
-    )  # fmt: skip
+        chain=chains.node_chain.get(row.node_id, UNKNOWN),
+        trl=row.trl or 0,
+        district=row.district_id if row.district_id is not None else UNKNOWN,
+        city=row.city,
+        is_demand=is_demand,
+        embedding=embedding,
+    )
 
 
 class Matcher:
     """Ranks the other side for one record, or for all of them, with reasons."""
 
-    def __init__(self, engine: Engine, *, index_dir: Path | None = None,
-                 weights: Weights = DEFAULT_WEIGHTS, embedder: Embedder | None | str = "configured",
-                 workers: int = 1) -> None:  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        index_dir: Path | None = None,
+        weights: Weights = DEFAULT_WEIGHTS,
+        embedder: Embedder | None | str = "configured",
+        workers: int = 1,
+    ) -> None:
         self.engine = engine
         self.index_dir = Path(index_dir) if index_dir else default_index_dir(engine)
         self.weights = weights
@@ -160,8 +193,11 @@ class Matcher:
         with self.engine.connect() as conn:
             districts = dict(conn.execute(sa.select(District.id, District.name)).all())
         chains = self.chains
-        return Labels(nodes={i: chains.label(i) or f"#{i}" for i in chains.node_names},
-                      chains=chains.chain_names, districts=districts)  # fmt: skip
+        return Labels(
+            nodes={i: chains.label(i) or f"#{i}" for i in chains.node_names},
+            chains=chains.chain_names,
+            districts=districts,
+        )
 
     # --- indexes ---------------------------------------------------------------------------
 
@@ -169,8 +205,12 @@ class Matcher:
         table = _TABLE[side]
         with self.engine.connect() as conn:
             count, largest, latest, total = conn.execute(
-                sa.select(sa.func.count(), sa.func.max(table.id), sa.func.max(table.imported_at),
-                          sa.func.sum(table.id))
+                sa.select(
+                    sa.func.count(),
+                    sa.func.max(table.id),
+                    sa.func.max(table.imported_at),
+                    sa.func.sum(table.id),
+                )
             ).one()
         embedder = getattr(self.embedder, "name", None)
         chains = hashlib.sha256(self.chains.signature().encode()).hexdigest()[:12]
@@ -194,8 +234,13 @@ class Matcher:
             with self.engine.connect() as conn:
                 rows = load_rows(conn, side)
             documents = documents_from_rows(rows, self.chains)
-            loaded = build_index(documents, self.segmenter, fingerprint=fingerprint,
-                                 embedder=self.embedder, workers=self.workers)  # fmt: skip
+            loaded = build_index(
+                documents,
+                self.segmenter,
+                fingerprint=fingerprint,
+                embedder=self.embedder,
+                workers=self.workers,
+            )
             loaded.save(directory)
             self.rebuilt.append(side)
         self._indexes[side] = loaded
@@ -215,31 +260,34 @@ class Matcher:
                 found = conn.scalar(sa.select(table.id).where(table.code == code))
             rows = load_rows(conn, side, [found]) if found is not None else []
         if not rows:
-            what_zh, what_en = ("成果", "research result") if side == "results" else ("需求",
-                                                                                   "demand")
-            raise NotFound(f"没有编号或 id 为“{key}”的{what_zh}",
-                           f"no {what_en} with id or code '{key}'")  # fmt: skip
+            what_zh, what_en = (
+                ("成果", "research result") if side == "results" else ("需求", "demand")
+            )
+            raise NotFound(
+                f"没有编号或 id 为“{key}”的{what_zh}", f"no {what_en} with id or code '{key}'"
+            )
         return rows[0]
 
     def query(self, side: str, row: Row) -> Query:
-        return query_from_row(row, self.segmenter, self.chains, is_demand=side == "demands",
-                              embedder=self.embedder)  # fmt: skip
+        return query_from_row(
+            row, self.segmenter, self.chains, is_demand=side == "demands", embedder=self.embedder
+        )
 
     def for_demand(self, key: str | int, top: int = 10) -> tuple[Row, list[Match]]:
         """Research results for one demand, best first."""
         demand = self.row("demands", key)
         index = self.index("results")
-        return demand, rank(index, self.query("demands", demand), top, self.weights,
-                            self.labels())  # fmt: skip
+        return demand, rank(index, self.query("demands", demand), top, self.weights, self.labels())
 
     def for_result(self, key: str | int, top: int = 10) -> tuple[Row, list[Match]]:
         """Technical demands for one research result, best first."""
         result = self.row("results", key)
         index = self.index("demands")
-        return result, rank(index, self.query("results", result), top, self.weights,
-                            self.labels())  # fmt: skip
+        return result, rank(index, self.query("results", result), top, self.weights, self.labels())
 
-    def all_for(self, side: str, top: int = 10, *, workers: int = 1) -> list[tuple[Row, list[Match]]]:
+    def all_for(
+        self, side: str, top: int = 10, *, workers: int = 1
+    ) -> list[tuple[Row, list[Match]]]:
         """Every record of ``side`` with its best matches on the other side."""
         other = "results" if side == "demands" else "demands"
         index = self.index(other)
@@ -257,7 +305,8 @@ _WORKER: dict = {}
 
 def _rank_chunk(queries: list[Query]) -> list[list[Match]]:
     index, top, weights, labels, segmenter = (
-        _WORKER[k] for k in ("index", "top", "weights", "labels", "segmenter"))
+        _WORKER[k] for k in ("index", "top", "weights", "labels", "segmenter")
+    )
     ranked = []
     for query in queries:
         if query.tokens is None:
@@ -266,9 +315,16 @@ def _rank_chunk(queries: list[Query]) -> list[list[Match]]:
     return ranked
 
 
-def rank_many(index: TextIndex, queries: list[Query], top: int = 10,
-              weights: Weights = DEFAULT_WEIGHTS, labels: Labels | None = None, *,
-              workers: int = 1, segmenter: Segmenter | None = None) -> list[list[Match]]:  # fmt: skip
+def rank_many(
+    index: TextIndex,
+    queries: list[Query],
+    top: int = 10,
+    weights: Weights = DEFAULT_WEIGHTS,
+    labels: Labels | None = None,
+    *,
+    workers: int = 1,
+    segmenter: Segmenter | None = None,
+) -> list[list[Match]]:
     """``rank`` for each query; with ``workers`` > 1, forked processes share the index.
 
     A query without tokens is segmented from its ``text`` by ``segmenter`` in the worker.
@@ -281,7 +337,7 @@ def rank_many(index: TextIndex, queries: list[Query], top: int = 10,
 
         index.prepare()
         size = max(1, len(queries) // (workers * 8))
-        chunks = [queries[i:i + size] for i in range(0, len(queries), size)]
+        chunks = [queries[i : i + size] for i in range(0, len(queries), size)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             return [m for chunk in pool.map(_rank_chunk, chunks) for m in chunk]
     finally:

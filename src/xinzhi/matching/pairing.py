@@ -31,9 +31,14 @@ class Pair:
     quality: float
 
 
-def choose_pairs(quality: np.ndarray, pairs: int, *, capacity: int | np.ndarray = 1,
-                 excluded: np.ndarray | None = None,
-                 min_quality: float | None = None) -> list[Pair]:  # fmt: skip
+def choose_pairs(
+    quality: np.ndarray,
+    pairs: int,
+    *,
+    capacity: int | np.ndarray = 1,
+    excluded: np.ndarray | None = None,
+    min_quality: float | None = None,
+) -> list[Pair]:
     """The ``pairs`` expert–enterprise pairs of greatest total quality.
 
     ``quality`` is experts × enterprises (≥ 0). Each enterprise meets at most one expert;
@@ -50,7 +55,9 @@ def choose_pairs(quality: np.ndarray, pairs: int, *, capacity: int | np.ndarray 
     experts, firms = quality.shape
     caps = np.broadcast_to(np.asarray(capacity, dtype=np.int64), (experts,))
     if (caps < 0).any():
-        raise PairingError("每位专家的对接上限不能为负", "an expert's capacity must not be negative")
+        raise PairingError(
+            "每位专家的对接上限不能为负", "an expert's capacity must not be negative"
+        )
     allowed = np.ones_like(quality, dtype=bool)
     if excluded is not None:
         allowed &= ~np.asarray(excluded, dtype=bool)
@@ -63,7 +70,7 @@ def choose_pairs(quality: np.ndarray, pairs: int, *, capacity: int | np.ndarray 
             f"无法安排 {pairs} 对：专家可对接名额 {slots} 个，企业 {firms} 家，最多 {most} 对",
             f"cannot make {pairs} pairs: experts offer {slots} places and there are {firms} "
             f"enterprises, so at most {most}",
-        )  # fmt: skip
+        )
     if pairs == 0:
         return []
     owner = np.repeat(np.arange(experts), caps)  # slot → expert
@@ -81,8 +88,9 @@ def choose_pairs(quality: np.ndarray, pairs: int, *, capacity: int | np.ndarray 
             f"在排除名单和最低匹配度的限制下无法凑满 {pairs} 对，请减少对数或放宽限制",
             f"{pairs} pairs are impossible with these exclusions and minimum quality: ask for "
             "fewer pairs or relax them",
-        ) from None  # fmt: skip
-    chosen = [(int(owner[c]), int(r)) for r, c in zip(rows, cols, strict=True)
-              if r < firms and c < slots]  # fmt: skip
+        ) from None
+    chosen = [
+        (int(owner[c]), int(r)) for r, c in zip(rows, cols, strict=True) if r < firms and c < slots
+    ]
     chosen.sort()
     return [Pair(e, f, float(quality[e, f])) for e, f in chosen]

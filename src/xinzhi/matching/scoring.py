@@ -46,7 +46,7 @@ class Weights:
     semantic: float = 0.20
 
     def describe(self, semantic: bool = False) -> str:
-        """"text 0.55 · field 0.15 · …": the weights in force, for exports."""
+        """ "text 0.55 · field 0.15 · …": the weights in force, for exports."""
         return " · ".join(f"{name} {w:g}" for name, w in self.active(semantic).items())
 
     def active(self, semantic: bool) -> dict[str, float]:
@@ -148,17 +148,28 @@ class Scored:
         return cached
 
 
-def features(index: TextIndex, query: Query, bm25: np.ndarray, reference: float,
-             at: np.ndarray | slice = slice(None)) -> dict[str, np.ndarray]:  # fmt: skip
+def features(
+    index: TextIndex,
+    query: Query,
+    bm25: np.ndarray,
+    reference: float,
+    at: np.ndarray | slice = slice(None),
+) -> dict[str, np.ndarray]:
     """Each feature (0–1) of the documents ``at`` (all by default); ``bm25`` is theirs."""
     size = len(index.ids[at])
     text = np.minimum(bm25 / reference, 1.0) if reference > 0 else np.zeros(size, np.float32)
     chain = _chain(index, query, at)
     trl = index.trl[at]
-    maturity = (MATURITY_TABLE[query.trl][trl] if query.is_demand
-                else MATURITY_TABLE[:, query.trl][trl])  # fmt: skip
-    parts = {"text": text, "field": FIELD_TABLE[query.field][index.field[at]], "chain": chain,
-             "maturity": maturity, "distance": _distance(index, query, at)}  # fmt: skip
+    maturity = (
+        MATURITY_TABLE[query.trl][trl] if query.is_demand else MATURITY_TABLE[:, query.trl][trl]
+    )
+    parts = {
+        "text": text,
+        "field": FIELD_TABLE[query.field][index.field[at]],
+        "chain": chain,
+        "maturity": maturity,
+        "distance": _distance(index, query, at),
+    }
     if index.embeddings is not None and query.embedding is not None:
         parts["semantic"] = np.maximum(np.asarray(index.embeddings[at]) @ query.embedding, 0)
     return parts
@@ -180,14 +191,21 @@ def score_all(index: TextIndex, query: Query, weights: Weights = DEFAULT_WEIGHTS
     field_row = np.roll(FIELD_TABLE[query.field], 1)  # class numbering: 0 is unknown
     maturity_row = MATURITY_TABLE[query.trl] if query.is_demand else MATURITY_TABLE[:, query.trl]
     city_row = np.roll(_by_city(index, query), 1)
-    table = (shares["field"] * field_row[:, None, None]
-             + shares["maturity"] * maturity_row[None, :, None]
-             + shares["distance"] * city_row[None, None, :]).astype(np.float32).ravel()
+    table = (
+        (
+            shares["field"] * field_row[:, None, None]
+            + shares["maturity"] * maturity_row[None, :, None]
+            + shares["distance"] * city_row[None, None, :]
+        )
+        .astype(np.float32)
+        .ravel()
+    )
     classes = index.classes
     score = table[classes]
     if reference > 0 and shares["text"]:
-        score += np.minimum(bm25 * np.float32(shares["text"] / reference),
-                            np.float32(shares["text"]))  # fmt: skip
+        score += np.minimum(
+            bm25 * np.float32(shares["text"] / reference), np.float32(shares["text"])
+        )
     if query.district != UNKNOWN:
         near = index.in_district(query.district)
         score[near] += np.float32(shares["distance"]) * (1 - city_row[index.city[near] + 1])
@@ -262,30 +280,58 @@ def top_positions(scored: Scored, top: int) -> np.ndarray:
     return chosen[order[:top]]
 
 
-def rank(index: TextIndex, query: Query, top: int = 10, weights: Weights = DEFAULT_WEIGHTS,
-         labels: Labels | None = None) -> list[Match]:  # fmt: skip
+def rank(
+    index: TextIndex,
+    query: Query,
+    top: int = 10,
+    weights: Weights = DEFAULT_WEIGHTS,
+    labels: Labels | None = None,
+) -> list[Match]:
     scored = score_all(index, query, weights)
     return explain_many(index, query, scored, top_positions(scored, top), labels)
 
 
-def explain(index: TextIndex, query: Query, scored: Scored, position: int,
-            labels: Labels | None = None) -> Match:  # fmt: skip
+def explain(
+    index: TextIndex, query: Query, scored: Scored, position: int, labels: Labels | None = None
+) -> Match:
     """The match at ``position`` with one reason per feature that moved its score."""
     return explain_many(index, query, scored, np.array([position]), labels)[0]
 
 
-def explain_many(index: TextIndex, query: Query, scored: Scored, positions: np.ndarray,
-                 labels: Labels | None = None) -> list[Match]:  # fmt: skip
+def explain_many(
+    index: TextIndex,
+    query: Query,
+    scored: Scored,
+    positions: np.ndarray,
+    labels: Labels | None = None,
+) -> list[Match]:
     labels = labels or Labels()
     positions = np.asarray(positions, dtype=np.int64)
     parts = features(index, query, scored.bm25[positions], scored.reference, positions)
     shared = index.contributions(scored.token_ids, positions)
-    return [_match(index, query, scored, int(p), {n: float(v[i]) for n, v in parts.items()},
-                   shared[i], labels) for i, p in enumerate(positions)]  # fmt: skip
+    return [
+        _match(
+            index,
+            query,
+            scored,
+            int(p),
+            {n: float(v[i]) for n, v in parts.items()},
+            shared[i],
+            labels,
+        )
+        for i, p in enumerate(positions)
+    ]
 
 
-def _match(index: TextIndex, query: Query, scored: Scored, position: int, parts: dict[str, float],
-           shared: list[tuple[int, float]], labels: Labels) -> Match:  # fmt: skip
+def _match(
+    index: TextIndex,
+    query: Query,
+    scored: Scored,
+    position: int,
+    parts: dict[str, float],
+    shared: list[tuple[int, float]],
+    labels: Labels,
+) -> Match:
     weights = scored.weights
 
     def points(name: str) -> float:
@@ -295,37 +341,60 @@ def _match(index: TextIndex, query: Query, scored: Scored, position: int, parts:
     shared = sorted(shared, key=lambda tw: -tw[1])
     if shared:
         vocabulary = index.terms
-        words = _shown_terms([vocabulary[token] for token, _ in shared[:3 * SHOWN_TERMS]])
+        words = _shown_terms([vocabulary[token] for token, _ in shared[: 3 * SHOWN_TERMS]])
         more = len(shared) - len(words)
         tail_zh, tail_en = (f"等{len(shared)}个", f" and {more} more") if more > 0 else ("", "")
-        reasons.append(Reason("shared_terms", f"共同技术词：{'、'.join(words)}{tail_zh}",
-                              f"shared terms: {', '.join(words)}{tail_en}",
-                              points("text")))  # fmt: skip
+        reasons.append(
+            Reason(
+                "shared_terms",
+                f"共同技术词：{'、'.join(words)}{tail_zh}",
+                f"shared terms: {', '.join(words)}{tail_en}",
+                points("text"),
+            )
+        )
     doc_field = int(index.field[position])
     if parts["field"] >= 1:
         f = FIELD_ORDER[doc_field]
-        reasons.append(Reason("same_field", f"同属技术领域：{f.zh}", f"same field: {f.en}",
-                              points("field")))  # fmt: skip
+        reasons.append(
+            Reason("same_field", f"同属技术领域：{f.zh}", f"same field: {f.en}", points("field"))
+        )
     elif parts["field"] > 0:
         a, b = FIELD_ORDER[query.field], FIELD_ORDER[doc_field]
-        reasons.append(Reason("related_field", f"相关技术领域：{a.zh}—{b.zh}",
-                              f"related fields: {a.en} – {b.en}", points("field")))  # fmt: skip
+        reasons.append(
+            Reason(
+                "related_field",
+                f"相关技术领域：{a.zh}—{b.zh}",
+                f"related fields: {a.en} – {b.en}",
+                points("field"),
+            )
+        )
     if parts["chain"] >= 1:
         name = labels.nodes.get(query.node, f"#{query.node}")
-        reasons.append(Reason("same_node", f"同一产业链节点：{name}", f"same chain node: {name}",
-                              points("chain")))  # fmt: skip
+        reasons.append(
+            Reason(
+                "same_node", f"同一产业链节点：{name}", f"same chain node: {name}", points("chain")
+            )
+        )
     elif parts["chain"] > 0:
         name = labels.chains.get(query.chain, f"#{query.chain}")
-        reasons.append(Reason("same_chain", f"同一产业链：{name}", f"same industry chain: {name}",
-                              points("chain")))  # fmt: skip
+        reasons.append(
+            Reason(
+                "same_chain", f"同一产业链：{name}", f"same industry chain: {name}", points("chain")
+            )
+        )
     reasons.append(_maturity_reason(index, query, position, points("maturity")))
     place = _place_reason(parts["distance"], points("distance"), query, labels)
     if place:
         reasons.append(place)
     if "semantic" in parts:
-        reasons.append(Reason("semantic", f"语义相似度 {parts['semantic']:.2f}",
-                              f"semantic similarity {parts['semantic']:.2f}",
-                              points("semantic")))  # fmt: skip
+        reasons.append(
+            Reason(
+                "semantic",
+                f"语义相似度 {parts['semantic']:.2f}",
+                f"semantic similarity {parts['semantic']:.2f}",
+                points("semantic"),
+            )
+        )
     return Match(int(index.ids[position]), round(100 * float(scored.score[position]), 1), reasons)
 
 
@@ -344,16 +413,25 @@ def _maturity_reason(index: TextIndex, query: Query, position: int, pts: float) 
     doc_trl = int(index.trl[position])
     result_trl, needed = (doc_trl, query.trl) if query.is_demand else (query.trl, doc_trl)
     if not needed:
-        return Reason("maturity", f"成果成熟度 TRL {result_trl}；需求未说明成熟度要求（中性计分）",
-                      f"result maturity TRL {result_trl}; the demand states none (scored "
-                      "neutral)", pts)  # fmt: skip
+        return Reason(
+            "maturity",
+            f"成果成熟度 TRL {result_trl}；需求未说明成熟度要求（中性计分）",
+            f"result maturity TRL {result_trl}; the demand states none (scored neutral)",
+            pts,
+        )
     if result_trl >= needed:
-        return Reason("maturity", f"成果成熟度 TRL {result_trl}，满足需求的 TRL ≥ {needed}",
-                      f"result maturity TRL {result_trl} meets the required TRL ≥ {needed}",
-                      pts)  # fmt: skip
-    return Reason("maturity", f"成果成熟度 TRL {result_trl}，低于需求的 TRL {needed}",
-                  f"result maturity TRL {result_trl} is below the required TRL {needed}",
-                  pts)  # fmt: skip
+        return Reason(
+            "maturity",
+            f"成果成熟度 TRL {result_trl}，满足需求的 TRL ≥ {needed}",
+            f"result maturity TRL {result_trl} meets the required TRL ≥ {needed}",
+            pts,
+        )
+    return Reason(
+        "maturity",
+        f"成果成熟度 TRL {result_trl}，低于需求的 TRL {needed}",
+        f"result maturity TRL {result_trl} is below the required TRL {needed}",
+        pts,
+    )
 
 
 def _place_reason(distance: float, pts: float, query: Query, labels: Labels) -> Reason | None:
@@ -363,6 +441,7 @@ def _place_reason(distance: float, pts: float, query: Query, labels: Labels) -> 
     if distance == SAME_CITY:
         return Reason("same_city", f"同在{query.city}", f"both in {query.city}", pts)
     if distance == UNKNOWN_PLACE:
-        return Reason("place_unknown", "所在地未知（中性计分）", "location unknown (scored neutral)",
-                      pts)  # fmt: skip
+        return Reason(
+            "place_unknown", "所在地未知（中性计分）", "location unknown (scored neutral)", pts
+        )
     return None

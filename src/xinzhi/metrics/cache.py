@@ -20,10 +20,13 @@ from ..store import models
 
 _DATA_VERSION = sa.select(
     # newest first, stopping at the first match: no scan of the whole log
-    sa.select(models.AuditEntry.id).where(models.AuditEntry.action.not_like("user.%"))
-    .order_by(models.AuditEntry.id.desc()).limit(1).scalar_subquery(),
+    sa.select(models.AuditEntry.id)
+    .where(models.AuditEntry.action.not_like("user.%"))
+    .order_by(models.AuditEntry.id.desc())
+    .limit(1)
+    .scalar_subquery(),
     sa.select(sa.func.max(models.ImportBatch.id)).scalar_subquery(),
-)  # fmt: skip
+)
 
 
 def data_version(engine: Engine) -> tuple:
@@ -34,8 +37,12 @@ def data_version(engine: Engine) -> tuple:
 class VersionedCache:
     """key → (version, value); recomputed in the background when the version moves on."""
 
-    def __init__(self, compute: Callable[[Hashable], object], max_age_seconds: float = 3600,
-                 max_entries: int = 64):  # fmt: skip
+    def __init__(
+        self,
+        compute: Callable[[Hashable], object],
+        max_age_seconds: float = 3600,
+        max_entries: int = 64,
+    ):
         self.compute = compute
         self.max_age = max_age_seconds
         self.max_entries = max_entries
@@ -56,8 +63,12 @@ class VersionedCache:
                 return value, True
             lock = self._lock(key)
             if lock.acquire(blocking=False):
-                threading.Thread(target=self._refresh_locked, args=(key, version, lock),
-                                 daemon=True, name="xinzhi-cache-refresh").start()  # fmt: skip
+                threading.Thread(
+                    target=self._refresh_locked,
+                    args=(key, version, lock),
+                    daemon=True,
+                    name="xinzhi-cache-refresh",
+                ).start()
             return value, False
         with self._lock(key):  # the first request computes; others wait for it, not redo it
             entry = self._entries.get(key)

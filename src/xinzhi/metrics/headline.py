@@ -38,27 +38,71 @@ def headline(engine: Engine) -> list[Figure]:
     contracts = models.TechContract.__table__
     with engine.connect() as conn:
         figures = [
-            _figure(conn, "enterprises", "科技型企业", "tech enterprises", "家", "firms",
-                    models.Enterprise),
-            _figure(conn, "hnte_certified", "持有高新技术企业证书", "holding an HNTE certificate",
-                    "家", "firms", models.Enterprise,
-                    where=(models.Enterprise.hnte_certificate_no.is_not(None),)),
-            _figure(conn, "contracts", "登记技术合同", "registered technology contracts", "项",
-                    "contracts", models.TechContract),
+            _figure(
+                conn,
+                "enterprises",
+                "科技型企业",
+                "tech enterprises",
+                "家",
+                "firms",
+                models.Enterprise,
+            ),
+            _figure(
+                conn,
+                "hnte_certified",
+                "持有高新技术企业证书",
+                "holding an HNTE certificate",
+                "家",
+                "firms",
+                models.Enterprise,
+                where=(models.Enterprise.hnte_certificate_no.is_not(None),),
+            ),
+            _figure(
+                conn,
+                "contracts",
+                "登记技术合同",
+                "registered technology contracts",
+                "项",
+                "contracts",
+                models.TechContract,
+            ),
             _figure(conn, "ip_rights", "知识产权", "IP rights", "件", "items", models.IPRight),
-            _figure(conn, "platforms", "创新平台", "innovation platforms", "个", "platforms",
-                    models.Platform),
-            _figure(conn, "national_platforms", "国家级创新平台", "national platforms", "个",
-                    "platforms", models.Platform, where=(models.Platform.level == "national",)),
-        ]  # fmt: skip
+            _figure(
+                conn,
+                "platforms",
+                "创新平台",
+                "innovation platforms",
+                "个",
+                "platforms",
+                models.Platform,
+            ),
+            _figure(
+                conn,
+                "national_platforms",
+                "国家级创新平台",
+                "national platforms",
+                "个",
+                "platforms",
+                models.Platform,
+                where=(models.Platform.level == "national",),
+            ),
+        ]
         # sum() of a Money column comes back as Decimal yuan (the column type applies)
         yuan = conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(contracts.c.contract_amount), 0)))
         contracts_figure = figures[2]
-        figures.insert(3, Figure(
-            "contract_turnover", "技术合同成交额", "technology contract turnover",
-            (Decimal(yuan) / YUAN_PER_YI).quantize(Decimal("0.01")), "亿元", "100M yuan",
-            contracts_figure.as_of, contracts_figure.imported_at,
-        ))  # fmt: skip
+        figures.insert(
+            3,
+            Figure(
+                "contract_turnover",
+                "技术合同成交额",
+                "technology contract turnover",
+                (Decimal(yuan) / YUAN_PER_YI).quantize(Decimal("0.01")),
+                "亿元",
+                "100M yuan",
+                contracts_figure.as_of,
+                contracts_figure.imported_at,
+            ),
+        )
     return figures
 
 
@@ -66,9 +110,10 @@ def enterprises_by_district(engine: Engine) -> list[tuple[str, int]]:
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(models.District.name, sa.func.count(models.Enterprise.id))
-            .join(models.Enterprise, models.Enterprise.district_id == models.District.id,
-                  isouter=True)
+            .join(
+                models.Enterprise, models.Enterprise.district_id == models.District.id, isouter=True
+            )
             .group_by(models.District.id, models.District.name)
             .order_by(sa.func.count(models.Enterprise.id).desc())
-        ).all()  # fmt: skip
+        ).all()
     return [(name, count) for name, count in rows]

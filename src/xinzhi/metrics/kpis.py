@@ -45,24 +45,77 @@ class Indicator:
 
 
 INDICATORS = (
-    Indicator("enterprises", "科技型企业", "tech enterprises", "家", "firms",
-              ("科技型企业数量", "科技型企业"), "登记在册、年底前成立的企业",
-              "registered firms founded by the year's end"),
-    Indicator("hnte", "高新技术企业", "HNTE (certified)", "家", "firms",
-              ("国家高新技术企业数量", "高新技术企业数量", "高新技术企业"),
-              "三年内获发证书的企业", "firms certified in the three years to the year's end"),
-    Indicator("contract_turnover", "技术合同成交额", "technology contract turnover", "亿元",
-              "100M yuan", ("技术合同成交额",), "当年登记的技术合同", "contracts registered in the year"),
-    Indicator("contracts", "登记技术合同", "registered technology contracts", "项", "contracts",
-              ("登记技术合同", "技术合同登记数"), "当年登记", "registered in the year"),
-    Indicator("national_platforms", "国家级创新平台", "national innovation platforms", "个",
-              "platforms", ("国家级科技创新平台总数", "国家级创新平台"), "年底前获批",
-              "approved by the year's end"),
-    Indicator("state_key_labs", "全国重点实验室落地", "new state key laboratories", "个", "labs",
-              ("全国重点实验室落地", "新获批全国重点实验室"), "当年获批", "approved in the year"),
-    Indicator("rd_expense", "研发投入", "R&D expense", "亿元", "100M yuan", ("研发投入",),
-              "企业当年申报的研发费用合计", "R&D expense the firms reported for the year"),
-)  # fmt: skip
+    Indicator(
+        "enterprises",
+        "科技型企业",
+        "tech enterprises",
+        "家",
+        "firms",
+        ("科技型企业数量", "科技型企业"),
+        "登记在册、年底前成立的企业",
+        "registered firms founded by the year's end",
+    ),
+    Indicator(
+        "hnte",
+        "高新技术企业",
+        "HNTE (certified)",
+        "家",
+        "firms",
+        ("国家高新技术企业数量", "高新技术企业数量", "高新技术企业"),
+        "三年内获发证书的企业",
+        "firms certified in the three years to the year's end",
+    ),
+    Indicator(
+        "contract_turnover",
+        "技术合同成交额",
+        "technology contract turnover",
+        "亿元",
+        "100M yuan",
+        ("技术合同成交额",),
+        "当年登记的技术合同",
+        "contracts registered in the year",
+    ),
+    Indicator(
+        "contracts",
+        "登记技术合同",
+        "registered technology contracts",
+        "项",
+        "contracts",
+        ("登记技术合同", "技术合同登记数"),
+        "当年登记",
+        "registered in the year",
+    ),
+    Indicator(
+        "national_platforms",
+        "国家级创新平台",
+        "national innovation platforms",
+        "个",
+        "platforms",
+        ("国家级科技创新平台总数", "国家级创新平台"),
+        "年底前获批",
+        "approved by the year's end",
+    ),
+    Indicator(
+        "state_key_labs",
+        "全国重点实验室落地",
+        "new state key laboratories",
+        "个",
+        "labs",
+        ("全国重点实验室落地", "新获批全国重点实验室"),
+        "当年获批",
+        "approved in the year",
+    ),
+    Indicator(
+        "rd_expense",
+        "研发投入",
+        "R&D expense",
+        "亿元",
+        "100M yuan",
+        ("研发投入",),
+        "企业当年申报的研发费用合计",
+        "R&D expense the firms reported for the year",
+    ),
+)
 BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
 
 
@@ -140,8 +193,15 @@ class Dashboard:
         found = []
         for indicator in INDICATORS:
             current, previous = self.measures.get(indicator.key, district_id)
-            found.append(Kpi(indicator, current, previous, self.measures.as_of.get(indicator.key),
-                             self._target(indicator, region)))  # fmt: skip
+            found.append(
+                Kpi(
+                    indicator,
+                    current,
+                    previous,
+                    self.measures.as_of.get(indicator.key),
+                    self._target(indicator, region),
+                )
+            )
         return found
 
     def region_name(self, district_id: int | None) -> str | None:
@@ -166,10 +226,11 @@ class Dashboard:
         region = self.region_name(district_id)
         measured = {name for indicator in INDICATORS for name in indicator.targets}
         return [
-            t for t in self.targets
+            t
+            for t in self.targets
             if t.indicator not in measured
             and (t.region == region if region else t.region not in self._district_names)
-        ]  # fmt: skip
+        ]
 
     def by_district(self, district_id: int | None = None) -> list[dict]:
         """One row per district (only the analyst's own, when scoped) with its KPIs."""
@@ -177,8 +238,13 @@ class Dashboard:
         for did, name in self.districts:
             if district_id is not None and did != district_id:
                 continue
-            rows.append({"district_id": did, "district": name,
-                         "kpis": {k.indicator.key: k for k in self.kpis(did)}})  # fmt: skip
+            rows.append(
+                {
+                    "district_id": did,
+                    "district": name,
+                    "kpis": {k.indicator.key: k for k in self.kpis(did)},
+                }
+            )
         return rows
 
 
@@ -205,15 +271,19 @@ def _measure_enterprises(conn: Connection, year: int, measures: Measures, treema
 
     rows = conn.execute(
         sa.select(
-            E.district_id, section,
-            count_if(E.founded_on <= end), count_if(E.founded_on <= prev_end),
-            count_if(sa.and_(E.hnte_certified_on > _year_end(year - 3),
-                             E.hnte_certified_on <= end)),
-            count_if(sa.and_(E.hnte_certified_on > _year_end(year - 4),
-                             E.hnte_certified_on <= prev_end)),
+            E.district_id,
+            section,
+            count_if(E.founded_on <= end),
+            count_if(E.founded_on <= prev_end),
+            count_if(
+                sa.and_(E.hnte_certified_on > _year_end(year - 3), E.hnte_certified_on <= end)
+            ),
+            count_if(
+                sa.and_(E.hnte_certified_on > _year_end(year - 4), E.hnte_certified_on <= prev_end)
+            ),
             sa.func.max(E.as_of),
         ).group_by(E.district_id, section)
-    ).all()  # fmt: skip
+    ).all()
     as_of = None
     for district_id, letter, now, before, hnte_now, hnte_before, row_as_of in rows:
         measures.add("enterprises", district_id, now, before)
@@ -232,12 +302,19 @@ def _measure_contracts(conn: Connection, year: int, measures: Measures, by_month
     c_year = sa.extract("year", C.registered_on)
     c_month = sa.extract("month", C.registered_on)
     rows = conn.execute(
-        sa.select(E.district_id, c_year, c_month, sa.func.count(), sa.func.sum(_fen(C.contract_amount)),
-                  sa.func.max(C.registered_on))
-        .select_from(C).outerjoin(E, E.id == C.seller_enterprise_id)
+        sa.select(
+            E.district_id,
+            c_year,
+            c_month,
+            sa.func.count(),
+            sa.func.sum(_fen(C.contract_amount)),
+            sa.func.max(C.registered_on),
+        )
+        .select_from(C)
+        .outerjoin(E, E.id == C.seller_enterprise_id)
         .where(C.registered_on >= start, C.registered_on <= _year_end(year))
         .group_by(E.district_id, c_year, c_month)
-    ).all()  # fmt: skip
+    ).all()
     earliest = conn.scalar(sa.select(sa.func.min(C.registered_on)))
     latest = None
     for district_id, y, month, count, fen, last in rows:
@@ -264,20 +341,26 @@ def _measure_platforms(conn: Connection, year: int, measures: Measures) -> None:
     P = models.Platform
     end, prev_end = _year_end(year), _year_end(year - 1)
     rows = conn.execute(
-        sa.select(P.district_id, P.kind, P.level, P.approved_on, P.as_of)
-        .where(sa.or_(P.level == "national", P.kind == "state_key_lab"))
-    ).all()  # fmt: skip
+        sa.select(P.district_id, P.kind, P.level, P.approved_on, P.as_of).where(
+            sa.or_(P.level == "national", P.kind == "state_key_lab")
+        )
+    ).all()
     as_of = None
     for district_id, kind, level, approved_on, row_as_of in rows:
         as_of = max(filter(None, (as_of, row_as_of)), default=None)
         if approved_on is None:
             continue  # undated: cannot be placed in a year
         if level == "national":
-            measures.add("national_platforms", district_id, approved_on <= end,
-                         approved_on <= prev_end)  # fmt: skip
+            measures.add(
+                "national_platforms", district_id, approved_on <= end, approved_on <= prev_end
+            )
         if kind == "state_key_lab":
-            measures.add("state_key_labs", district_id, approved_on.year == year,
-                         approved_on.year == year - 1)  # fmt: skip
+            measures.add(
+                "state_key_labs",
+                district_id,
+                approved_on.year == year,
+                approved_on.year == year - 1,
+            )
     for key in ("national_platforms", "state_key_labs"):
         measures.values[key].setdefault(CITY, [0, 0])  # zero when the city has none
     date = min(as_of, end) if as_of else None
@@ -290,12 +373,17 @@ def _measure_platforms(conn: Connection, year: int, measures: Measures) -> None:
 def _measure_rd(conn: Connection, year: int, measures: Measures) -> None:
     Y, E = models.EnterpriseYear, models.Enterprise
     rows = conn.execute(
-        sa.select(E.district_id, Y.year, sa.func.sum(_fen(Y.rd_expense)), sa.func.count(Y.rd_expense),
-                  sa.func.max(Y.as_of))
+        sa.select(
+            E.district_id,
+            Y.year,
+            sa.func.sum(_fen(Y.rd_expense)),
+            sa.func.count(Y.rd_expense),
+            sa.func.max(Y.as_of),
+        )
         .join(E, E.id == Y.enterprise_id)
         .where(Y.year.in_((year, year - 1)))
         .group_by(E.district_id, Y.year)
-    ).all()  # fmt: skip
+    ).all()
     reported = {year: 0, year - 1: 0}
     as_of = None
     for district_id, y, fen, count, row_as_of in rows:
@@ -317,8 +405,9 @@ def load_targets(conn: Connection, year: int) -> list[Target]:
     T = models.Target
     rows = conn.execute(
         sa.select(T.indicator, T.region, T.year, T.value, T.value_max, T.unit, T.as_of)
-        .where(T.year == year).order_by(T.indicator, T.region)
-    ).all()  # fmt: skip
+        .where(T.year == year)
+        .order_by(T.indicator, T.region)
+    ).all()
     return [Target(*row) for row in rows]
 
 
@@ -347,7 +436,7 @@ def compute_dashboard(engine: Engine, year: int | None = None) -> Dashboard:
         _measure_rd(conn, year, measures)
         districts = conn.execute(
             sa.select(models.District.id, models.District.name).order_by(models.District.code)
-        ).all()  # fmt: skip
+        ).all()
         dashboard = Dashboard(
             year=year,
             years=available_years(conn),

@@ -50,9 +50,23 @@ import pyarrow.compute as pc
 from .backends import Store
 from .payouts import RANK_KEYS, CompiledPolicy
 
-LONG_COLUMNS = ["enterprise_id", "credit_code", "name", "district_id", "policy", "status", "amount",
-                "amount_granted", "amount_paid", "outcome", "superseded_by", "budget_rank", "failed",
-                "unknown", "missing"]  # fmt: skip
+LONG_COLUMNS = [
+    "enterprise_id",
+    "credit_code",
+    "name",
+    "district_id",
+    "policy",
+    "status",
+    "amount",
+    "amount_granted",
+    "amount_paid",
+    "outcome",
+    "superseded_by",
+    "budget_rank",
+    "failed",
+    "unknown",
+    "missing",
+]
 ALLOCATED = ["amount_granted", "amount_paid", "outcome", "superseded_by", "budget_rank"]
 OUTCOMES = ("paid", "reduced", "unfunded", "excluded", "zero", "undetermined")
 FIRM_COLUMNS = ["enterprise_id", "credit_code", "name", "district_id"]
@@ -82,9 +96,17 @@ class Settings:
 
 def settings_of(compiled: CompiledPolicy, group: str, rule: str, shared: bool) -> Settings:
     p = compiled.policy
-    return Settings(p.id, group, rule, shared, p.stacking.priority if p.stacking else 100, compiled.budget,
-                    bool(p.budget and p.budget.rule == "rank"), p.budget.boundary if p.budget else "none",
-                    len(p.budget.rank_by) if p.budget else 0)  # fmt: skip
+    return Settings(
+        p.id,
+        group,
+        rule,
+        shared,
+        p.stacking.priority if p.stacking else 100,
+        compiled.budget,
+        bool(p.budget and p.budget.rule == "rank"),
+        p.budget.boundary if p.budget else "none",
+        len(p.budget.rank_by) if p.budget else 0,
+    )
 
 
 @dataclass
@@ -92,12 +114,16 @@ class Allocation:
     """The two queries' rows, per policy id, as numpy arrays."""
 
     names: list[str]  # policy index → id (ids sorted: the index orders as the id does)
-    losers: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # ids, index of the policy kept
+    losers: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict
+    )  # ids, index of the policy kept
     payments: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     # payments: enterprise ids, amount paid, budget rank (0: none)
 
 
-def allocate(store: Store, tables: dict[str, ir.Table], settings: list[Settings], firms: ir.Table) -> Allocation:
+def allocate(
+    store: Store, tables: dict[str, ir.Table], settings: list[Settings], firms: ir.Table
+) -> Allocation:
     """Stacking and budgets for ``settings`` over each policy's rows (``tables``: enterprise_id,
     status, amount, rank_1..3) on the store's engine. ``firms`` gives the credit codes that
     break ties between equal remainders."""
@@ -110,23 +136,48 @@ def allocate(store: Store, tables: dict[str, ir.Table], settings: list[Settings]
     if not shared and not budgeted:
         return result
     # The SQL depends on the settings, the tables' names and schemas, the firms' table.
-    key = ("allocation", tuple((s, tables[s.policy].get_name(), tuple(tables[s.policy].schema().items()))
-                               for s in settings if s.allocated), firms.get_name())  # fmt: skip
+    key = (
+        "allocation",
+        tuple(
+            (s, tables[s.policy].get_name(), tuple(tables[s.policy].schema().items()))
+            for s in settings
+            if s.allocated
+        ),
+        firms.get_name(),
+    )
     losers = None
     if shared:
-        sql = store.compiled((*key, "losers"), lambda: stacking_losers(
-            [stack_claims(tables[s.policy], s, index[s.policy], groups[s.group]) for s in shared]))
+        sql = store.compiled(
+            (*key, "losers"),
+            lambda: stacking_losers(
+                [
+                    stack_claims(tables[s.policy], s, index[s.policy], groups[s.group])
+                    for s in shared
+                ]
+            ),
+        )
         losers = store.materialise(sql, "policy__losers")
         rows = store.to_arrow(losers)
         for ident, part in _by_policy(rows, names).items():
             result.losers[ident] = (part["enterprise_id"], part["superseded_by"])
     if budgeted:
         keys = max([s.rank_keys for s in budgeted if s.by_rank], default=0)
-        sql = store.compiled((*key, "payments"), lambda: budget_payments(
-            [budget_claims(tables[s.policy], s, index[s.policy]) for s in budgeted], losers, firms, keys))
+        sql = store.compiled(
+            (*key, "payments"),
+            lambda: budget_payments(
+                [budget_claims(tables[s.policy], s, index[s.policy]) for s in budgeted],
+                losers,
+                firms,
+                keys,
+            ),
+        )
         rows = store.fetch(sql)
         for ident, part in _by_policy(rows, names).items():
-            result.payments[ident] = (part["enterprise_id"], part["amount_paid"], part["budget_rank"])
+            result.payments[ident] = (
+                part["enterprise_id"],
+                part["amount_paid"],
+                part["budget_rank"],
+            )
     return result
 
 
@@ -134,9 +185,16 @@ def _by_policy(rows: pa.Table, names: list[str]) -> dict[str, dict[str, np.ndarr
     policy = rows["policy"].to_numpy()
     order = np.argsort(policy, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(policy, minlength=len(names)))])
-    columns = {c: np.asarray(pc.fill_null(rows[c], 0).to_numpy())[order] for c in rows.column_names if c != "policy"}
-    return {ident: {c: v[bounds[i]:bounds[i + 1]] for c, v in columns.items()}
-            for i, ident in enumerate(names) if bounds[i + 1] > bounds[i]}  # fmt: skip
+    columns = {
+        c: np.asarray(pc.fill_null(rows[c], 0).to_numpy())[order]
+        for c in rows.column_names
+        if c != "policy"
+    }
+    return {
+        ident: {c: v[bounds[i] : bounds[i + 1]] for c, v in columns.items()}
+        for i, ident in enumerate(names)
+        if bounds[i + 1] > bounds[i]
+    }
 
 
 def _payable(rows: ir.Table) -> ir.Table:
@@ -149,15 +207,22 @@ def stack_claims(rows: ir.Table, s: Settings, index: int, group: int) -> ir.Tabl
     amount = c.amount.cast("int64")
     priority = ibis.literal(s.priority, type="int64")
     first, second = (priority, -amount) if s.rule == "priority" else (-amount, priority)
-    return c.select(enterprise_id=c.enterprise_id.cast("int64"), policy=ibis.literal(index, type="int64"),
-                    stack_group=ibis.literal(group, type="int64"), _key1=first, _key2=second)  # fmt: skip
+    return c.select(
+        enterprise_id=c.enterprise_id.cast("int64"),
+        policy=ibis.literal(index, type="int64"),
+        stack_group=ibis.literal(group, type="int64"),
+        _key1=first,
+        _key2=second,
+    )
 
 
 def stacking_losers(claims: list[ir.Table]) -> ir.Table:
     """Per enterprise and group, the claims after the first in the group's order, with the
     policy of the first (the policy's index breaks the last ties, as its id would)."""
     t = ibis.union(*claims)
-    order = ibis.window(group_by=[t.enterprise_id, t.stack_group], order_by=[t._key1, t._key2, t.policy])
+    order = ibis.window(
+        group_by=[t.enterprise_id, t.stack_group], order_by=[t._key1, t._key2, t.policy]
+    )
     t = t.mutate(_place=ibis.row_number().over(order), superseded_by=t.policy.first().over(order))
     t = t.filter(t._place > 0)
     return t.select("policy", "enterprise_id", "superseded_by")
@@ -166,16 +231,26 @@ def stacking_losers(claims: list[ir.Table]) -> ir.Table:
 def budget_claims(rows: ir.Table, s: Settings, index: int) -> ir.Table:
     """A policy's payable rows with its budget settings (rank keys for a ranking budget)."""
     c = _payable(rows)
-    keys = {f"rank_{i}": c[f"rank_{i}"].cast("float64") if s.by_rank else ibis.literal(0.0, type="float64")
-            for i in range(1, RANK_KEYS + 1)}  # fmt: skip
-    return c.select(enterprise_id=c.enterprise_id.cast("int64"), policy=ibis.literal(index, type="int64"),
-                    amount=c.amount.cast("int64"), budget=ibis.literal(s.budget, type="int64"),
-                    by_rank=ibis.literal(s.by_rank), shares=ibis.literal(s.boundary == "prorate"),
-                    **keys)  # fmt: skip
+    keys = {
+        f"rank_{i}": c[f"rank_{i}"].cast("float64")
+        if s.by_rank
+        else ibis.literal(0.0, type="float64")
+        for i in range(1, RANK_KEYS + 1)
+    }
+    return c.select(
+        enterprise_id=c.enterprise_id.cast("int64"),
+        policy=ibis.literal(index, type="int64"),
+        amount=c.amount.cast("int64"),
+        budget=ibis.literal(s.budget, type="int64"),
+        by_rank=ibis.literal(s.by_rank),
+        shares=ibis.literal(s.boundary == "prorate"),
+        **keys,
+    )
 
 
-def budget_payments(claims: list[ir.Table], losers: ir.Table | None, firms: ir.Table,
-                    rank_keys: int = RANK_KEYS) -> ir.Table:  # fmt: skip
+def budget_payments(
+    claims: list[ir.Table], losers: ir.Table | None, firms: ir.Table, rank_keys: int = RANK_KEYS
+) -> ir.Table:
     """What each claim a policy's budget covers is paid (claims another policy took precedence
     over are left out), and its place in the ranking (``budget_rank``, rank budgets only).
     ``rank_keys``: how many rank keys any policy reads (the others are constant: a sort by
@@ -188,15 +263,33 @@ def budget_payments(claims: list[ir.Table], losers: ir.Table | None, firms: ir.T
     ranked = t.filter(t.by_rank)
     keys = [ranked[f"rank_{i}"] for i in range(1, max(rank_keys, 1) + 1)]
     ranked = ranked.mutate(
-        _tie=ibis.dense_rank().over(ibis.window(group_by=ranked.policy, order_by=keys)).cast("int64"),
-        _through=ranked.amount.sum().over(ibis.window(group_by=ranked.policy, order_by=keys, range=(None, 0))))
+        _tie=ibis.dense_rank()
+        .over(ibis.window(group_by=ranked.policy, order_by=keys))
+        .cast("int64"),
+        _through=ranked.amount.sum().over(
+            ibis.window(group_by=ranked.policy, order_by=keys, range=(None, 0))
+        ),
+    )
     prorated = t.filter(~t.by_rank)
-    prorated = prorated.mutate(_tie=ibis.literal(0, type="int64"),
-                               _through=prorated.amount.sum().over(ibis.window(group_by=prorated.policy)))
-    columns = ["policy", "enterprise_id", "amount", "budget", "by_rank", "shares", "_tie", "_through"]
+    prorated = prorated.mutate(
+        _tie=ibis.literal(0, type="int64"),
+        _through=prorated.amount.sum().over(ibis.window(group_by=prorated.policy)),
+    )
+    columns = [
+        "policy",
+        "enterprise_id",
+        "amount",
+        "budget",
+        "by_rank",
+        "shares",
+        "_tie",
+        "_through",
+    ]
     t = ibis.union(ranked.select(*columns), prorated.select(*columns))
-    t = t.mutate(_through=_int64(t._through),
-                 budget_rank=ibis.ifelse(t.by_rank, t._tie + 1, ibis.null("int64")).cast("int64"))
+    t = t.mutate(
+        _through=_int64(t._through),
+        budget_rank=ibis.ifelse(t.by_rank, t._tie + 1, ibis.null("int64")).cast("int64"),
+    )
     # The groups that fit are paid in full, the later ones nothing; the first group that does
     # not fit is the one with the least demand through it above the budget (the demand grows
     # from group to group). Only its rows need the demand of their group, and only they share
@@ -206,12 +299,18 @@ def budget_payments(claims: list[ir.Table], losers: ir.Table | None, firms: ir.T
     t = t.left_join(first, t.policy == first._policy).drop("_policy")
     t = t.mutate(_candidate=(t._through == t._first).fill_null(False))
     candidates = t.filter(t._candidate)
-    candidates = candidates.mutate(_group=_int64(candidates.amount.sum().over(ibis.window(group_by=candidates.policy))))
+    candidates = candidates.mutate(
+        _group=_int64(candidates.amount.sum().over(ibis.window(group_by=candidates.policy)))
+    )
     candidates = candidates.mutate(_before=candidates._through - candidates._group)
     shared = (candidates._before < candidates.budget) & candidates.shares
-    settled = ibis.union(t.filter(~t._candidate).select(*columns, "budget_rank"),
-                         candidates.filter(~shared).select(*columns, "budget_rank"))  # fmt: skip
-    settled = settled.mutate(amount_paid=ibis.ifelse(settled._through <= settled.budget, settled.amount, 0).cast("int64"))
+    settled = ibis.union(
+        t.filter(~t._candidate).select(*columns, "budget_rank"),
+        candidates.filter(~shared).select(*columns, "budget_rank"),
+    )
+    settled = settled.mutate(
+        amount_paid=ibis.ifelse(settled._through <= settled.budget, settled.amount, 0).cast("int64")
+    )
     out = ["policy", "enterprise_id", "amount_paid", "budget_rank"]
     # The boundary group shares what is left: amount × pot / demand, rounded down, and the fen
     # left over one each to the largest remainders, ties by credit code.
@@ -230,12 +329,17 @@ def budget_payments(claims: list[ir.Table], losers: ir.Table | None, firms: ir.T
     remainder = ibis.ifelse(fits, share % demand, wide_remainder.cast("int64"))
     # (share − remainder) is a multiple of demand: the division is exact while the quotient,
     # at most the pot, stays below 2^53 fen.
-    quotient = ibis.ifelse(fits, ((share - share % demand) / demand).round().cast("int64"),
-                           ((wide - wide_remainder) / demand.cast(_WIDE)).round().cast("int64"))  # fmt: skip
+    quotient = ibis.ifelse(
+        fits,
+        ((share - share % demand) / demand).round().cast("int64"),
+        ((wide - wide_remainder) / demand.cast(_WIDE)).round().cast("int64"),
+    )
     sharing = sharing.mutate(_q=quotient, _r=remainder.cast("int64"), _pot=pot)
     group = [sharing.policy, sharing._tie]
     leftover = sharing._pot - sharing._q.sum().over(ibis.window(group_by=group))
-    places = ibis.window(group_by=group, order_by=[sharing._r.desc(), sharing._code, sharing.enterprise_id])
+    places = ibis.window(
+        group_by=group, order_by=[sharing._r.desc(), sharing._code, sharing.enterprise_id]
+    )
     extra = ibis.ifelse(ibis.row_number().over(places) < leftover, 1, 0)
     sharing = sharing.mutate(amount_paid=(sharing._q + extra).cast("int64"))
     return ibis.union(sharing.select(*out), settled.select(*out))
@@ -249,14 +353,18 @@ def _int64(total: ir.IntegerValue) -> ir.IntegerValue:
     return ops.Cast(total, to=dt.int64).to_expr()
 
 
-def settle(rows: pa.Table, s: Settings | None, allocation: Allocation | None) -> dict[str, pa.Array]:
+def settle(
+    rows: pa.Table, s: Settings | None, allocation: Allocation | None
+) -> dict[str, pa.Array]:
     """The allocation's columns (``ALLOCATED``) for one policy's rows (enterprise_id, status,
     amount; not ineligible): what each row is granted and paid and its outcome."""
     n = rows.num_rows
     ids = rows["enterprise_id"].to_numpy()
     status = rows["status"]
     eligible = pc.fill_null(pc.equal(status, "eligible"), False).to_numpy(zero_copy_only=False)
-    undetermined = pc.fill_null(pc.equal(status, "undetermined"), False).to_numpy(zero_copy_only=False)
+    undetermined = pc.fill_null(pc.equal(status, "undetermined"), False).to_numpy(
+        zero_copy_only=False
+    )
     known = rows["amount"].is_valid().to_numpy(zero_copy_only=False)
     amount = np.asarray(pc.fill_null(rows["amount"], 0).to_numpy(), dtype=np.int64)
     payable = eligible & known & (amount > 0)
@@ -271,7 +379,9 @@ def settle(rows: pa.Table, s: Settings | None, allocation: Allocation | None) ->
         if s.budget is not None:
             found, amounts, ranks = allocation.payments.get(s.policy, (np.empty(0, np.int64),) * 3)
             if len(found) != int(granted.sum()):
-                raise RuntimeError(f"budget of {s.policy}: {len(found)} payments for {int(granted.sum())} claims")
+                raise RuntimeError(
+                    f"budget of {s.policy}: {len(found)} payments for {int(granted.sum())} claims"
+                )
             at = _locate(ids, found)
             paid[at], rank[at] = amounts, ranks
     granted = payable & (winner < 0)
@@ -279,8 +389,13 @@ def settle(rows: pa.Table, s: Settings | None, allocation: Allocation | None) ->
     # As a CASE, first match wins: undetermined, excluded, zero, paid, reduced, else unfunded —
     # set here from the last to the first, each overriding the ones after it.
     outcome = np.full(n, OUTCOMES.index("unfunded"), dtype=np.int64)
-    for name, holds in (("reduced", paid > 0), ("paid", eligible & (paid == amount)),
-                        ("zero", known & (amount == 0)), ("excluded", winner >= 0), ("undetermined", undetermined)):
+    for name, holds in (
+        ("reduced", paid > 0),
+        ("paid", eligible & (paid == amount)),
+        ("zero", known & (amount == 0)),
+        ("excluded", winner >= 0),
+        ("undetermined", undetermined),
+    ):
         outcome[holds] = OUTCOMES.index(name)
     names = allocation.names if allocation is not None else []
     return {
@@ -297,7 +412,9 @@ def _labels(codes: np.ndarray, labels: list[str]) -> pa.Array:
     if not len(codes) or codes.max() < 0:
         return pa.nulls(len(codes), pa.string())
     indices = pa.array(np.maximum(codes, 0).astype(np.int32), mask=codes < 0)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string())).dictionary_decode()
+    return pa.DictionaryArray.from_arrays(
+        indices, pa.array(labels, pa.string())
+    ).dictionary_decode()
 
 
 def _locate(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -322,8 +439,12 @@ def _locate(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return at
 
 
-def payout_list(rows: dict[str, pa.Table], settings: dict[str, Settings], allocation: Allocation | None,
-                firms: pa.Table) -> pa.Table:  # fmt: skip
+def payout_list(
+    rows: dict[str, pa.Table],
+    settings: dict[str, Settings],
+    allocation: Allocation | None,
+    firms: pa.Table,
+) -> pa.Table:
     """The payout list (``LONG_COLUMNS``): every policy's rows that are not ineligible, with
     the allocation's columns and the firm's code, name and district — policy by policy, each
     in its rows' order."""
@@ -332,7 +453,10 @@ def payout_list(rows: dict[str, pa.Table], settings: dict[str, Settings], alloca
         ineligible = pc.equal(table["status"], "ineligible")
         if pc.any(ineligible).as_py():  # a run of one enterprise keeps its ineligible rows
             table = table.filter(pc.invert(ineligible))
-        columns = {c: table[c] for c in ("enterprise_id", "status", "amount", "failed", "unknown", "missing")}
+        columns = {
+            c: table[c]
+            for c in ("enterprise_id", "status", "amount", "failed", "unknown", "missing")
+        }
         columns.update(settle(table, settings.get(ident), allocation))
         columns["policy"] = pa.repeat(pa.scalar(ident, pa.string()), table.num_rows)
         parts.append(columns)
@@ -341,8 +465,13 @@ def payout_list(rows: dict[str, pa.Table], settings: dict[str, Settings], alloca
         return schema.empty_table()
     # Typed by the payout list's schema: a policy's rows come typed by its engine (on Spark a
     # fixed amount comes back as int32).
-    merged = {c: pa.chunked_array([chunk.cast(schema.field(c).type) for part in parts for chunk in _chunks(part[c])],
-                                  type=schema.field(c).type) for c in parts[0]}  # fmt: skip
+    merged = {
+        c: pa.chunked_array(
+            [chunk.cast(schema.field(c).type) for part in parts for chunk in _chunks(part[c])],
+            type=schema.field(c).type,
+        )
+        for c in parts[0]
+    }
     firm_ids = np.asarray(firms["enterprise_id"].to_numpy(), dtype=np.int64)
     at = pa.array(_locate(firm_ids, np.asarray(merged["enterprise_id"].to_numpy(), dtype=np.int64)))
     for column in ("credit_code", "name", "district_id"):
@@ -351,8 +480,14 @@ def payout_list(rows: dict[str, pa.Table], settings: dict[str, Settings], alloca
 
 
 def payout_schema() -> pa.Schema:
-    types = {"enterprise_id": pa.int64(), "district_id": pa.int64(), "amount": pa.int64(),
-             "amount_granted": pa.int64(), "amount_paid": pa.int64(), "budget_rank": pa.int64()}  # fmt: skip
+    types = {
+        "enterprise_id": pa.int64(),
+        "district_id": pa.int64(),
+        "amount": pa.int64(),
+        "amount_granted": pa.int64(),
+        "amount_paid": pa.int64(),
+        "budget_rank": pa.int64(),
+    }
     return pa.schema([(c, types.get(c, pa.string())) for c in LONG_COLUMNS])
 
 

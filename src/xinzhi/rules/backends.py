@@ -192,9 +192,16 @@ def sqlite_scanner_path() -> Path:
     import duckdb_extension_sqlite_scanner as package
 
     version = duckdb.__version__
-    path = Path(package.__file__).parent / "extensions" / f"v{version}" / "sqlite_scanner.duckdb_extension"
+    path = (
+        Path(package.__file__).parent
+        / "extensions"
+        / f"v{version}"
+        / "sqlite_scanner.duckdb_extension"
+    )
     if not path.exists():
-        found = sorted(Path(package.__file__).parent.glob("extensions/*/sqlite_scanner.duckdb_extension"))
+        found = sorted(
+            Path(package.__file__).parent.glob("extensions/*/sqlite_scanner.duckdb_extension")
+        )
         raise BackendError(
             f"DuckDB {version} 需要同版本的 sqlite_scanner 扩展，已安装：{[p.parent.name for p in found]} / "
             f"DuckDB {version} needs the sqlite_scanner extension of the same version; installed: "
@@ -206,7 +213,9 @@ def sqlite_scanner_path() -> Path:
 def open_store(engine: Engine, backend: str = "duckdb", names: list[str] | None = None) -> Store:
     """Open the store behind ``engine`` on ``backend`` (``duckdb``, ``postgres``, ``pyspark``)."""
     if backend not in BACKENDS:
-        raise BackendError(f"未知计算引擎 {backend} / unknown backend {backend} ({', '.join(BACKENDS)})")
+        raise BackendError(
+            f"未知计算引擎 {backend} / unknown backend {backend} ({', '.join(BACKENDS)})"
+        )
     dialect = engine.dialect.name
     if backend == "postgres" and dialect != "postgresql":
         raise BackendError(
@@ -217,8 +226,13 @@ def open_store(engine: Engine, backend: str = "duckdb", names: list[str] | None 
     metadata = MetaData()
     metadata.reflect(engine, only=lambda name, _: names is None or name in names)
     wanted = {name: metadata.tables[name] for name in sorted(metadata.tables)}
-    signature = (dialect, tuple((name, tuple((c.name, repr(c.type)) for c in table.columns))
-                                for name, table in wanted.items()))  # fmt: skip
+    signature = (
+        dialect,
+        tuple(
+            (name, tuple((c.name, repr(c.type)) for c in table.columns))
+            for name, table in wanted.items()
+        ),
+    )
     if backend == "duckdb":
         store = _duckdb(engine, dialect, wanted)
     elif backend == "postgres":
@@ -232,9 +246,12 @@ def open_store(engine: Engine, backend: str = "duckdb", names: list[str] | None 
 def _postgres(engine: Engine, tables: dict) -> Store:
     url = engine.url
     con = ibis.postgres.connect(
-        host=url.host, port=url.port, user=url.username, password=url.password,
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
         database=url.database,
-    )  # fmt: skip
+    )
     con.compiler = _postgres_compiler()
     loaders = {name: _opener(con, name) for name in tables}
     return Store("postgres", con, location="postgres", loaders=loaders)
@@ -265,7 +282,9 @@ def _duckdb(engine: Engine, dialect: str, tables: dict) -> Store:
     if dialect == "sqlite":
         database = engine.url.database
         if not database or database == ":memory:":
-            raise BackendError("DuckDB 不能读取内存中的 SQLite / DuckDB cannot read an in-memory SQLite")
+            raise BackendError(
+                "DuckDB 不能读取内存中的 SQLite / DuckDB cannot read an in-memory SQLite"
+            )
         con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
         con.raw_sql(f"ATTACH '{_quote(database)}' AS store (TYPE sqlite, READ_ONLY)")
         loaders = {name: _opener(con, name, database="store") for name in tables}
@@ -281,8 +300,9 @@ def _arrow_copier(con: Any, engine: Engine, table) -> Callable[[], ir.Table]:
         staging = f"_arrow_{table.name}"
         con.con.register(staging, data)
         try:
-            con.con.execute(f'CREATE OR REPLACE TEMPORARY TABLE "{table.name}" AS '
-                            f'SELECT * FROM "{staging}"')  # fmt: skip
+            con.con.execute(
+                f'CREATE OR REPLACE TEMPORARY TABLE "{table.name}" AS SELECT * FROM "{staging}"'
+            )
         finally:
             con.con.unregister(staging)
         return con.table(table.name)
@@ -381,7 +401,9 @@ def _require_java() -> None:
     java = str(Path(java_home, "bin", "java")) if java_home else shutil.which("java")
     found = "no java"
     if java and Path(java).exists():
-        shown = subprocess.run([java, "-version"], check=False, capture_output=True, text=True).stderr
+        shown = subprocess.run(
+            [java, "-version"], check=False, capture_output=True, text=True
+        ).stderr
         found = shown.strip().splitlines()[0] if shown.strip() else java
         major = re.search(r'version "(\d+)', shown)
         if major and int(major.group(1)) >= 17:
@@ -399,8 +421,10 @@ def _pyspark(engine: Engine, tables: dict) -> Store:
     con = ibis.pyspark.connect(session)
     con.compiler = _spark_compiler()
     # Views are named after the store, so two stores can share the one session.
-    location = "xinzhi_" + hashlib.sha256(
-        engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:8]  # fmt: skip
+    location = (
+        "xinzhi_"
+        + hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:8]
+    )
     store = Store("pyspark", con, owned=False, location=location)
     store.loaders = {name: _spark_copier(store, engine, table) for name, table in tables.items()}
     return store

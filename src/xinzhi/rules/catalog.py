@@ -38,19 +38,26 @@ class Catalog:
         versions = [d for d in self.declarations if d.id == ident]
         if not versions:
             known = ", ".join(sorted({d.id for d in self.declarations}))
-            raise KeyError(f"未知评价 {ident}（可用：{known}） / unknown assessment {ident} ({known})")
+            raise KeyError(
+                f"未知评价 {ident}（可用：{known}） / unknown assessment {ident} ({known})"
+            )
         if as_of is None:
             return max(versions, key=lambda d: d.effective_from)
         current = [d for d in versions if d.in_force(as_of)]
         if not current:
-            raise KeyError(f"{ident} 在 {as_of} 没有生效版本 / {ident} has no version in force on {as_of}")
+            raise KeyError(
+                f"{ident} 在 {as_of} 没有生效版本 / {ident} has no version in force on {as_of}"
+            )
         return max(current, key=lambda d: d.effective_from)
 
 
 def load_catalog(folders: list[Path] | None = None) -> Catalog:
     """The declarations in ``folders``, read again only when a file changed."""
-    files = tuple((path, path.stat().st_mtime_ns, path.stat().st_size)
-                  for folder in folders or [ASSESSMENTS] for path in sorted(folder.glob("*.yaml")))  # fmt: skip
+    files = tuple(
+        (path, path.stat().st_mtime_ns, path.stat().st_size)
+        for folder in folders or [ASSESSMENTS]
+        for path in sorted(folder.glob("*.yaml"))
+    )
     return _load(files)
 
 
@@ -70,7 +77,8 @@ def _check_versions(declarations: list[Declaration]) -> None:
         for older, newer in pairwise(versions):
             if older.effective_to is None or older.effective_to > newer.effective_from:
                 raise DeclarationError(
-                    newer.path, None,
+                    newer.path,
+                    None,
                     f"{ident} 的两个版本生效期重叠（{older.path.name} 与 {newer.path.name}）",
                     f"two versions of {ident} are in force at once ({older.path.name}, {newer.path.name})",
                 )

@@ -19,11 +19,17 @@ from ..commandline import (
 rules_app = typer.Typer(help="规则声明 / rule declarations", no_args_is_help=True)
 policy_app = typer.Typer(help="免申即享政策 / proactive policies", no_args_is_help=True)
 
-AsOfOption = Annotated[str | None, typer.Option(
-    "--as-of", help="评价基准日（默认：最近会计年度末） / evaluation date (default: end of the latest "
-                    "accounting year)")]  # fmt: skip
-BackendOption = Annotated[str, typer.Option(
-    "--backend", help="计算引擎 duckdb | postgres | pyspark / engine")]  # fmt: skip
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="评价基准日（默认：最近会计年度末） / evaluation date (default: end of the latest "
+        "accounting year)",
+    ),
+]
+BackendOption = Annotated[
+    str, typer.Option("--backend", help="计算引擎 duckdb | postgres | pyspark / engine")
+]
 
 
 def _catalog():
@@ -39,13 +45,22 @@ def _catalog():
 
 def assess(
     as_of: AsOfOption = None,
-    only: Annotated[str | None, typer.Option(
-        "--only", help="只评价这些（逗号分隔：hnte,sme,gradient 或评价编号） / only these")] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help=".xlsx、.csv 或 .parquet / result file")] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only", help="只评价这些（逗号分隔：hnte,sme,gradient 或评价编号） / only these"
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help=".xlsx、.csv 或 .parquet / result file")
+    ] = None,
     backend: BackendOption = "duckdb",
-    all_regions: Annotated[bool, typer.Option(
-        "--all-regions", help="也评价其他地区的版本 / include other regions' variants")] = False,
+    all_regions: Annotated[
+        bool,
+        typer.Option(
+            "--all-regions", help="也评价其他地区的版本 / include other regions' variants"
+        ),
+    ] = False,
     actor: ActorOption = None,
 ) -> None:
     """Assess every enterprise and record the run / 评价全部企业并记录."""
@@ -58,8 +73,14 @@ def assess(
     engine = open_engine()
     selected = {s.strip() for s in only.split(",")} if only else None
     try:
-        result = evaluate(engine, as_of=parse_date_option(as_of), only=selected, backend=backend,
-                          catalog=_catalog(), all_regions=all_regions)  # fmt: skip
+        result = evaluate(
+            engine,
+            as_of=parse_date_option(as_of),
+            only=selected,
+            backend=backend,
+            catalog=_catalog(),
+            all_regions=all_regions,
+        )
     except BackendError as exc:  # a backend that does not fit the store, or no Java for Spark
         err.print(f"[red]✗[/] {exc}")
         raise typer.Exit(2) from None
@@ -68,15 +89,28 @@ def assess(
         raise typer.Exit(1)
     run_id = record(engine, result, actor=actor_name(actor), backend=backend)
     table = Table(title=f"评价结果 results — 基准日 as of {result.as_of} · run {run_id}")
-    for header in ("评价 assessment", "地区 region", "符合 pass", "待定 undetermined", "不符合 fail"):
+    for header in (
+        "评价 assessment",
+        "地区 region",
+        "符合 pass",
+        "待定 undetermined",
+        "不符合 fail",
+    ):
         table.add_column(header, justify="right" if header[0] in "符待不" else "left")
     for d in result.declarations:
         counts = result.summary["counts"][d.id]
-        table.add_row(f"{d.name.zh} {d.id}", d.region_name.zh, f"{counts['pass']:,}",
-                      f"{counts['undetermined']:,}", f"{counts['fail']:,}")  # fmt: skip
+        table.add_row(
+            f"{d.name.zh} {d.id}",
+            d.region_name.zh,
+            f"{counts['pass']:,}",
+            f"{counts['undetermined']:,}",
+            f"{counts['fail']:,}",
+        )
     console.print(table)
     console.print(_by_district_table(engine, result))
-    console.print(f"用时 {result.seconds:.1f} s · 规则集 rule set {rule_set_hash(result.declarations)[:12]}")
+    console.print(
+        f"用时 {result.seconds:.1f} s · 规则集 rule set {rule_set_hash(result.declarations)[:12]}"
+    )
     if output:
         write_results(result, output)
         console.print(f"[green]✓[/] {output}")
@@ -92,9 +126,13 @@ def _by_district_table(engine, result):
     from .runs import by_district
 
     with session_scope(engine) as session:
-        names = dict(session.execute(select(District.id, District.name).order_by(District.code)).all())
-    counts = {(r["assessment"], r["district_id"]): r["enterprise_id_count"]
-              for r in by_district(result.results).to_pylist()}  # fmt: skip
+        names = dict(
+            session.execute(select(District.id, District.name).order_by(District.code)).all()
+        )
+    counts = {
+        (r["assessment"], r["district_id"]): r["enterprise_id_count"]
+        for r in by_district(result.results).to_pylist()
+    }
     table = Table(title="各区县符合数 passes by district")
     table.add_column("区县 district")
     for d in result.declarations:
@@ -129,13 +167,16 @@ def explain(
         raise typer.Exit(1) from None
     engine = open_engine()
     with session_scope(engine) as session:
-        enterprise = session.scalars(select(Enterprise).where(Enterprise.credit_code == code)).first()
+        enterprise = session.scalars(
+            select(Enterprise).where(Enterprise.credit_code == code)
+        ).first()
         if enterprise is None:
             err.print(f"[red]✗[/] 未找到企业 {code} / no enterprise {code}")
             raise typer.Exit(1)
         enterprise_id, name = enterprise.id, enterprise.name
-    result = evaluate(engine, as_of=parse_date_option(as_of), enterprise_id=enterprise_id,
-                      catalog=_catalog())  # fmt: skip
+    result = evaluate(
+        engine, as_of=parse_date_option(as_of), enterprise_id=enterprise_id, catalog=_catalog()
+    )
     console.print(f"[bold]{name}[/] {code} — 基准日 as of {result.as_of}")
     for explanation in explain_results(result, enterprise_id):
         console.print()
@@ -144,17 +185,34 @@ def explain(
 
 
 def cultivate(
-    max_failed: Annotated[int, typer.Option(
-        "--max-failed", help="苗企最多不符合的条款数 / most failed clauses of a seedling")] = 1,
-    score_margin: Annotated[int, typer.Option(
-        "--score-margin", help="评分不达标时最多差几分 / most points short when the score fails")] = 10,
-    tier: Annotated[str | None, typer.Option(
-        "--tier", help="只看这些梯度（逗号分隔：hnte,sme,eaglet…） / only these tiers")] = None,
-    district: Annotated[str | None, typer.Option(
-        "--district", help="区县代码或名称 / district code or name")] = None,
-    year: Annotated[int | None, typer.Option(
-        "--year", help="对照哪一年的目标（默认基准日年份） / the targets' year")] = None,
-    run_id: Annotated[int | None, typer.Option("--run", help="评价记录编号（默认最新） / run id")] = None,
+    max_failed: Annotated[
+        int,
+        typer.Option(
+            "--max-failed", help="苗企最多不符合的条款数 / most failed clauses of a seedling"
+        ),
+    ] = 1,
+    score_margin: Annotated[
+        int,
+        typer.Option(
+            "--score-margin", help="评分不达标时最多差几分 / most points short when the score fails"
+        ),
+    ] = 10,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            "--tier", help="只看这些梯度（逗号分隔：hnte,sme,eaglet…） / only these tiers"
+        ),
+    ] = None,
+    district: Annotated[
+        str | None, typer.Option("--district", help="区县代码或名称 / district code or name")
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="对照哪一年的目标（默认基准日年份） / the targets' year"),
+    ] = None,
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="评价记录编号（默认最新） / run id")
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help=".xlsx")] = None,
     top: Annotated[int, typer.Option("--top", help="显示前 N 家苗企 / seedlings to print")] = 20,
 ) -> None:
@@ -171,34 +229,57 @@ def cultivate(
     district_id = None
     if district:
         with session_scope(engine) as session:
-            district_id = session.scalar(select(District.id).where(
-                or_(District.code == district, District.name == district)))  # fmt: skip
+            district_id = session.scalar(
+                select(District.id).where(or_(District.code == district, District.name == district))
+            )
         if district_id is None:
             err.print(f"[red]✗[/] 未知区县 {district} / unknown district {district}")
             raise typer.Exit(1)
     try:
         pipeline = build_pipeline(
-            engine, run_id=run_id, distance=Distance(max_failed, score_margin),
-            district_id=district_id, target_year=year,
-            families={t.strip() for t in tier.split(",")} if tier else None)  # fmt: skip
+            engine,
+            run_id=run_id,
+            distance=Distance(max_failed, score_margin),
+            district_id=district_id,
+            target_year=year,
+            families={t.strip() for t in tier.split(",")} if tier else None,
+        )
     except PipelineError as exc:
         err.print(f"[red]✗[/] {exc}")
         raise typer.Exit(1) from None
-    table = Table(title=f"梯度培育 pipeline — run {pipeline.run_id}, 基准日 as of {pipeline.as_of}; "
-                        f"苗企: ≤ {max_failed} 条不符合, 分差 ≤ {score_margin}")  # fmt: skip
-    for header in ("区县 district", "梯度 tier", "符合 passed", "苗企 seedlings", "待定 undet.",
-                   "目标 target", "缺口 shortfall"):  # fmt: skip
+    table = Table(
+        title=f"梯度培育 pipeline — run {pipeline.run_id}, 基准日 as of {pipeline.as_of}; "
+        f"苗企: ≤ {max_failed} 条不符合, 分差 ≤ {score_margin}"
+    )
+    for header in (
+        "区县 district",
+        "梯度 tier",
+        "符合 passed",
+        "苗企 seedlings",
+        "待定 undet.",
+        "目标 target",
+        "缺口 shortfall",
+    ):
         table.add_column(header, justify="left" if header[0] in "区梯" else "right")
     for row in pipeline.rows:
-        table.add_row(row.district, row.tier.zh, f"{row.passed:,}", f"{row.seedlings:,}",
-                      f"{row.undetermined:,}", "—" if row.target is None else f"{row.target:,.0f}",
-                      "—" if row.shortfall is None else f"{row.shortfall:,}",
-                      style="bold" if row.district_id is None else None)  # fmt: skip
+        table.add_row(
+            row.district,
+            row.tier.zh,
+            f"{row.passed:,}",
+            f"{row.seedlings:,}",
+            f"{row.undetermined:,}",
+            "—" if row.target is None else f"{row.target:,.0f}",
+            "—" if row.shortfall is None else f"{row.shortfall:,}",
+            style="bold" if row.district_id is None else None,
+        )
     console.print(table)
     for seedling in pipeline.seedlings[:top]:
         gap = f" — {seedling.gap.zh}" if seedling.gap else ""
-        console.print(f"{seedling.credit_code} {seedling.name}（{seedling.district}）{seedling.assessment}: "
-                      f"{'、'.join(t.zh for t in seedling.failed_text)}{gap}", markup=False)  # fmt: skip
+        console.print(
+            f"{seedling.credit_code} {seedling.name}（{seedling.district}）{seedling.assessment}: "
+            f"{'、'.join(t.zh for t in seedling.failed_text)}{gap}",
+            markup=False,
+        )
     if len(pipeline.seedlings) > top:
         console.print(f"… 共 {len(pipeline.seedlings):,} 家苗企 / seedlings in all")
     if output:
@@ -214,7 +295,14 @@ def rules_list(as_of: AsOfOption = None) -> None:
     catalog = _catalog()
     day = parse_date_option(as_of)
     table = Table()
-    for header in ("编号 id", "名称 name", "地区 region", "版本 version", "生效 in force", "文件 file"):
+    for header in (
+        "编号 id",
+        "名称 name",
+        "地区 region",
+        "版本 version",
+        "生效 in force",
+        "文件 file",
+    ):
         table.add_column(header)
     for d in sorted(catalog.declarations, key=lambda d: (d.order, d.id)):
         span = f"{d.effective_from} – {d.effective_to or ''}"
@@ -225,7 +313,9 @@ def rules_list(as_of: AsOfOption = None) -> None:
 
 @rules_app.command("inputs")
 def rules_inputs(
-    ident: Annotated[str | None, typer.Argument(help="评价编号；省略则列出全部输入 / assessment id")] = None,
+    ident: Annotated[
+        str | None, typer.Argument(help="评价编号；省略则列出全部输入 / assessment id")
+    ] = None,
 ) -> None:
     """The data an assessment depends on / 评价所需的数据."""
     from rich.table import Table
@@ -272,4 +362,4 @@ def rules_check(files: Annotated[list[Path], typer.Argument(exists=True, dir_oka
         raise typer.Exit(1)
 
 
-from . import policy_cli  # noqa: F401  (registers the `xinzhi policy` commands on policy_app)
+from . import policy_cli  # noqa: E402, F401  (registers the `xinzhi policy` commands on policy_app)

@@ -56,8 +56,10 @@ class Distance:
 
     def __post_init__(self):
         if self.max_failed < 1 or self.score_margin < 0:
-            raise PipelineError("距离参数须为：不符合条款数 ≥ 1、分差 ≥ 0",
-                                "the distance needs max_failed ≥ 1 and score_margin ≥ 0")  # fmt: skip
+            raise PipelineError(
+                "距离参数须为：不符合条款数 ≥ 1、分差 ≥ 0",
+                "the distance needs max_failed ≥ 1 and score_margin ≥ 0",
+            )
 
 
 @dataclass(frozen=True)
@@ -138,9 +140,16 @@ def clause_texts(declaration: Declaration) -> dict[str, Text]:
     return texts
 
 
-def build_pipeline(engine: Engine, *, run_id: int | None = None, distance: Distance = Distance(),
-                   district_id: int | None = None, families: set[str] | None = None,
-                   target_year: int | None = None, catalog: Catalog | None = None) -> Pipeline:  # fmt: skip
+def build_pipeline(
+    engine: Engine,
+    *,
+    run_id: int | None = None,
+    distance: Distance = Distance(),
+    district_id: int | None = None,
+    families: set[str] | None = None,
+    target_year: int | None = None,
+    catalog: Catalog | None = None,
+) -> Pipeline:
     """The pipeline of a recorded run over everyone (the latest by default)."""
     run = _run(engine, run_id)
     results = read_results(run)
@@ -158,12 +167,20 @@ def build_pipeline(engine: Engine, *, run_id: int | None = None, distance: Dista
         part = results.filter(pc.equal(results["assessment"], entry["id"]))
         if district_id is not None:
             part = part.filter(pc.equal(part["district_id"], district_id))
-        found = _seedlings(part, declaration, family, distance, pass_mark(declaration, run.as_of),
-                           districts)  # fmt: skip
+        found = _seedlings(
+            part, declaration, family, distance, pass_mark(declaration, run.as_of), districts
+        )
         seedlings += found
         rows += _rows(part, found, declaration, family, districts, city, targets, year, district_id)
-    seedlings.sort(key=lambda s: (s.assessment, len(s.failed), s.score_short or 0,
-                                  -(s.score_high or 0), s.credit_code))  # fmt: skip
+    seedlings.sort(
+        key=lambda s: (
+            s.assessment,
+            len(s.failed),
+            s.score_short or 0,
+            -(s.score_high or 0),
+            s.credit_code,
+        )
+    )
     return Pipeline(run.id, run.as_of, distance, rows, seedlings)
 
 
@@ -171,8 +188,10 @@ def _run(engine: Engine, run_id: int | None) -> EvaluationRun:
     if run_id is None:
         run = latest_run(engine)
         if run is None:
-            raise PipelineError("尚无评价记录，请先运行 xinzhi assess",
-                                "no assessment run yet: run `xinzhi assess` first")  # fmt: skip
+            raise PipelineError(
+                "尚无评价记录，请先运行 xinzhi assess",
+                "no assessment run yet: run `xinzhi assess` first",
+            )
         return run
     with session_scope(engine) as session:
         run = session.get(EvaluationRun, run_id)
@@ -182,8 +201,14 @@ def _run(engine: Engine, run_id: int | None) -> EvaluationRun:
     return run
 
 
-def _seedlings(part: pa.Table, declaration: Declaration, family: str, distance: Distance,
-               mark: int | None, districts: dict[int, tuple[str, str]]) -> list[Seedling]:  # fmt: skip
+def _seedlings(
+    part: pa.Table,
+    declaration: Declaration,
+    family: str,
+    distance: Distance,
+    mark: int | None,
+    districts: dict[int, tuple[str, str]],
+) -> list[Seedling]:
     texts = clause_texts(declaration)
     failing = part.filter(pc.equal(part["status"], "fail"))
     found = []
@@ -199,11 +224,22 @@ def _seedlings(part: pa.Table, declaration: Declaration, family: str, distance: 
             if short > distance.score_margin:
                 continue
         gap = Text(row["gap_zh"], row["gap_en"] or row["gap_zh"]) if row["gap_zh"] else None
-        found.append(Seedling(row["enterprise_id"], row["credit_code"], row["name"],
-                              row["district_id"], districts.get(row["district_id"], ("", "—"))[1],
-                              declaration.id, family, failed,
-                              [texts.get(c, Text(c, c)) for c in failed], row["score_high"],
-                              short, gap))  # fmt: skip
+        found.append(
+            Seedling(
+                row["enterprise_id"],
+                row["credit_code"],
+                row["name"],
+                row["district_id"],
+                districts.get(row["district_id"], ("", "—"))[1],
+                declaration.id,
+                family,
+                failed,
+                [texts.get(c, Text(c, c)) for c in failed],
+                row["score_high"],
+                short,
+                gap,
+            )
+        )
     return found
 
 
@@ -224,22 +260,51 @@ def _rows(part, found, declaration, family, districts, city, targets, year, only
         return next((targets[(n, region)] for n in indicator_names if (n, region) in targets), None)
 
     rows = []
-    shown = [only_district] if only_district is not None else sorted(districts, key=lambda d: districts[d][0])
+    shown = (
+        [only_district]
+        if only_district is not None
+        else sorted(districts, key=lambda d: districts[d][0])
+    )
     for district in shown:
         name = districts.get(district, ("", "—"))[1]
         passed, undetermined = by_district.get(district, [0, 0])
-        rows.append(PipelineRow(district, name, declaration.id, family, tier, passed,
-                                near.get(district, 0), undetermined, target(name), year))  # fmt: skip
+        rows.append(
+            PipelineRow(
+                district,
+                name,
+                declaration.id,
+                family,
+                tier,
+                passed,
+                near.get(district, 0),
+                undetermined,
+                target(name),
+                year,
+            )
+        )
     if only_district is None:
-        rows.append(PipelineRow(
-            None, city, declaration.id, family, tier, sum(c[0] for c in by_district.values()),
-            len(found), sum(c[1] for c in by_district.values()), target(city), year))  # fmt: skip
+        rows.append(
+            PipelineRow(
+                None,
+                city,
+                declaration.id,
+                family,
+                tier,
+                sum(c[0] for c in by_district.values()),
+                len(found),
+                sum(c[1] for c in by_district.values()),
+                target(city),
+                year,
+            )
+        )
     return rows
 
 
 def _districts(engine: Engine) -> tuple[dict[int, tuple[str, str]], str]:
     with session_scope(engine) as session:
-        found = session.execute(select(District.id, District.code, District.name, District.city)).all()
+        found = session.execute(
+            select(District.id, District.code, District.name, District.city)
+        ).all()
     cities = {row.city for row in found if row.city}
     city = cities.pop() if len(cities) == 1 else "全市"
     return {row.id: (row.code, row.name) for row in found}, city
@@ -247,8 +312,9 @@ def _districts(engine: Engine) -> tuple[dict[int, tuple[str, str]], str]:
 
 def _targets(engine: Engine, year: int) -> dict[tuple[str, str], Decimal]:
     with session_scope(engine) as session:
-        found = session.execute(select(Target.indicator, Target.region, Target.value)
-                                .where(Target.year == year)).all()  # fmt: skip
+        found = session.execute(
+            select(Target.indicator, Target.region, Target.value).where(Target.year == year)
+        ).all()
     return {(row.indicator, row.region): row.value for row in found}
 
 
@@ -260,23 +326,75 @@ def write_pipeline(pipeline: Pipeline, path) -> None:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("梯度培育 pipeline")
-    sheet.append([(f"评价记录 run {pipeline.run_id} · 基准日 as of {pipeline.as_of} · 距离 distance: "
-                   f"不符合条款 ≤ {pipeline.distance.max_failed}，分差 ≤ {pipeline.distance.score_margin}")])
-    sheet.append(["区县 district", "梯度 tier", "评价 assessment", "符合 passed", "苗企 seedlings",
-                  "待定 undetermined", "目标 target", "目标年度 year", "缺口 shortfall",
-                  "苗企可覆盖缺口 covered"])  # fmt: skip
+    sheet.append(
+        [
+            (
+                f"评价记录 run {pipeline.run_id} · 基准日 as of {pipeline.as_of} · 距离 distance: "
+                f"不符合条款 ≤ {pipeline.distance.max_failed}，分差 ≤ {pipeline.distance.score_margin}"
+            )
+        ]
+    )
+    sheet.append(
+        [
+            "区县 district",
+            "梯度 tier",
+            "评价 assessment",
+            "符合 passed",
+            "苗企 seedlings",
+            "待定 undetermined",
+            "目标 target",
+            "目标年度 year",
+            "缺口 shortfall",
+            "苗企可覆盖缺口 covered",
+        ]
+    )
     for row in pipeline.rows:
-        sheet.append([safe_value(v) for v in (
-            row.district, row.tier.zh, row.assessment, row.passed, row.seedlings, row.undetermined,
-            None if row.target is None else float(row.target), row.target_year, row.shortfall,
-            None if row.covered is None else ("是" if row.covered else "否"))])  # fmt: skip
+        sheet.append(
+            [
+                safe_value(v)
+                for v in (
+                    row.district,
+                    row.tier.zh,
+                    row.assessment,
+                    row.passed,
+                    row.seedlings,
+                    row.undetermined,
+                    None if row.target is None else float(row.target),
+                    row.target_year,
+                    row.shortfall,
+                    None if row.covered is None else ("是" if row.covered else "否"),
+                )
+            ]
+        )
     sheet = book.create_sheet("苗企名单 seedlings")
-    sheet.append(["统一社会信用代码 credit_code", "企业名称 name", "区县 district", "评价 assessment",
-                  "不符合条款 failed", "最高分 score_high", "距及格分 points short", "差距 gap",
-                  "gap (en)"])  # fmt: skip
+    sheet.append(
+        [
+            "统一社会信用代码 credit_code",
+            "企业名称 name",
+            "区县 district",
+            "评价 assessment",
+            "不符合条款 failed",
+            "最高分 score_high",
+            "距及格分 points short",
+            "差距 gap",
+            "gap (en)",
+        ]
+    )
     for s in pipeline.seedlings:
-        sheet.append([safe_value(v) for v in (
-            s.credit_code, s.name, s.district, s.assessment, "；".join(t.zh for t in s.failed_text),
-            s.score_high, s.score_short, s.gap.zh if s.gap else None,
-            s.gap.en if s.gap else None)])  # fmt: skip
+        sheet.append(
+            [
+                safe_value(v)
+                for v in (
+                    s.credit_code,
+                    s.name,
+                    s.district,
+                    s.assessment,
+                    "；".join(t.zh for t in s.failed_text),
+                    s.score_high,
+                    s.score_short,
+                    s.gap.zh if s.gap else None,
+                    s.gap.en if s.gap else None,
+                )
+            ]
+        )
     book.save(path)

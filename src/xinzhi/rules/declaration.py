@@ -252,15 +252,21 @@ class _Reader:
 
     def mapping(self, node: Any, where: str) -> Node:
         if not isinstance(node, Node):
-            self.fail(node, f"{where} 应为映射（键: 值）", f"{where} must be a mapping (key: value)")
+            self.fail(
+                node, f"{where} 应为映射（键: 值）", f"{where} must be a mapping (key: value)"
+            )
         return node
 
     def keys(self, node: Node, where: str, required: set[str], optional: set[str]) -> None:
         for key in node:
             if key not in required | optional:
                 allowed = ", ".join(sorted(required | optional))
-                self.fail(node, f"{where} 中有未知字段“{key}”（可用：{allowed}）",
-                          f"unknown field '{key}' in {where} (allowed: {allowed})", key)  # fmt: skip
+                self.fail(
+                    node,
+                    f"{where} 中有未知字段“{key}”（可用：{allowed}）",
+                    f"unknown field '{key}' in {where} (allowed: {allowed})",
+                    key,
+                )
         for key in sorted(required):
             if key not in node:
                 self.fail(node, f"{where} 缺少字段“{key}”", f"{where} lacks the field '{key}'")
@@ -272,8 +278,12 @@ class _Reader:
         if isinstance(value, str):
             return Text(value, value)
         if not isinstance(value, Node) or not isinstance(value.get("zh"), str):
-            self.fail(node, f"{where}.{key} 应为 {{zh: …, en: …}}",
-                      f"{where}.{key} must be {{zh: ..., en: ...}}", key)  # fmt: skip
+            self.fail(
+                node,
+                f"{where}.{key} 应为 {{zh: …, en: …}}",
+                f"{where}.{key} must be {{zh: ..., en: ...}}",
+                key,
+            )
         self.keys(value, f"{where}.{key}", {"zh"}, {"en"})
         return Text(value["zh"], value.get("en") or value["zh"])
 
@@ -288,8 +298,12 @@ class _Reader:
     def ident(self, node: Node, key: str, where: str) -> str:
         value = self.string(node, key, where)
         if not ID.match(value):
-            self.fail(node, f"{where}.{key}“{value}”须为小写字母、数字和下划线",
-                      f"{where}.{key} '{value}' must be lower-case letters, digits, _", key)  # fmt: skip
+            self.fail(
+                node,
+                f"{where}.{key}“{value}”须为小写字母、数字和下划线",
+                f"{where}.{key} '{value}' must be lower-case letters, digits, _",
+                key,
+            )
         return value
 
     def date(self, node: Node, key: str, where: str, *, required: bool = True) -> dt.date | None:
@@ -298,21 +312,33 @@ class _Reader:
             return None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
-        self.fail(node, f"{where}.{key} 应为日期 YYYY-MM-DD", f"{where}.{key} must be a date YYYY-MM-DD",
-                  key)  # fmt: skip
+        self.fail(
+            node,
+            f"{where}.{key} 应为日期 YYYY-MM-DD",
+            f"{where}.{key} must be a date YYYY-MM-DD",
+            key,
+        )
 
     def mark(self, node: Node, where: str, default: str | None = None) -> str:
         value = node.get("mark", default)
         if value not in MARKS:
-            self.fail(node, f"{where}.mark 应为 ✅、🟡 或 ❓（来源可信度）",
-                      f"{where}.mark must be ✅, 🟡 or ❓ (provenance)", "mark")  # fmt: skip
+            self.fail(
+                node,
+                f"{where}.mark 应为 ✅、🟡 或 ❓（来源可信度）",
+                f"{where}.mark must be ✅, 🟡 or ❓ (provenance)",
+                "mark",
+            )
         return value
 
     def integer(self, node: Node, key: str, where: str, *, low: int = 0) -> int:
         value = node.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            self.fail(node, f"{where}.{key} 应为不小于 {low} 的整数",
-                      f"{where}.{key} must be an integer ≥ {low}", key)  # fmt: skip
+            self.fail(
+                node,
+                f"{where}.{key} 应为不小于 {low} 的整数",
+                f"{where}.{key} must be an integer ≥ {low}",
+                key,
+            )
         return value
 
 
@@ -322,10 +348,22 @@ def read_declaration(path: Path) -> Declaration:
     doc = load_yaml(path)
     r = _Reader(path)
     doc = r.mapping(doc, "declaration")
-    r.keys(doc, "declaration",
-           {"id", "name", "family", "region", "version", "effective", "references"},
-           {"tier", "description", "parameters", "metrics", "conditions", "score", "outcome",
-            "group", "order"})  # fmt: skip
+    r.keys(
+        doc,
+        "declaration",
+        {"id", "name", "family", "region", "version", "effective", "references"},
+        {
+            "tier",
+            "description",
+            "parameters",
+            "metrics",
+            "conditions",
+            "score",
+            "outcome",
+            "group",
+            "order",
+        },
+    )
     region = r.mapping(doc["region"], "region")
     r.keys(region, "region", {"code", "name"}, set())
     effective = r.mapping(doc["effective"], "effective")
@@ -381,8 +419,12 @@ def _reference(r: _Reader, node: Node, references: dict[str, Reference], where: 
     if key is None:
         return None
     if key not in references:
-        r.fail(node, f"{where}.reference“{key}”未在 references 中声明",
-               f"{where}.reference '{key}' is not declared under references", "reference")  # fmt: skip
+        r.fail(
+            node,
+            f"{where}.reference“{key}”未在 references 中声明",
+            f"{where}.reference '{key}' is not declared under references",
+            "reference",
+        )
     ref = references[key]
     article = node.get("article")
     return Reference(ref.document, ref.title, ref.url, str(article) if article else None)
@@ -424,33 +466,55 @@ def _parameters(r: _Reader, node: Any, references: dict[str, Reference]) -> dict
         unit = spec["unit"]
         if unit not in MONEY_UNITS | FOREIGN_MONEY_UNITS and unit not in PLAIN_UNITS:
             allowed = ", ".join([*MONEY_UNITS, *FOREIGN_MONEY_UNITS, *sorted(PLAIN_UNITS)])
-            r.fail(spec, f"{where}.unit“{unit}”未知（可用：{allowed}）",
-                   f"{where}.unit '{unit}' is unknown (allowed: {allowed})", "unit")  # fmt: skip
+            r.fail(
+                spec,
+                f"{where}.unit“{unit}”未知（可用：{allowed}）",
+                f"{where}.unit '{unit}' is unknown (allowed: {allowed})",
+                "unit",
+            )
         values = spec["values"]
         if not isinstance(values, list) or not values:
-            r.fail(spec, f"{where}.values 应为非空列表", f"{where}.values must be a non-empty list",
-                   "values")  # fmt: skip
+            r.fail(
+                spec,
+                f"{where}.values 应为非空列表",
+                f"{where}.values must be a non-empty list",
+                "values",
+            )
         parsed = []
         for entry in values:
             entry = r.mapping(entry, f"{where}.values")
-            r.keys(entry, f"{where}.values", {"from", "value"},
-                   {"mark", "reference", "article", "note"})  # fmt: skip
+            r.keys(
+                entry,
+                f"{where}.values",
+                {"from", "value"},
+                {"mark", "reference", "article", "note"},
+            )
             try:
                 value = parse_parameter_value(entry["value"], unit)
             except (TypeError, ValueError, ZeroDivisionError):
-                r.fail(entry, f"{where} 的值“{entry['value']}”不是 {unit} 数值",
-                       f"{where} value '{entry['value']}' is not a number in {unit}", "value")  # fmt: skip
-            parsed.append(ParameterValue(
-                start=r.date(entry, "from", f"{where}.values"),
-                value=value,
-                reference=_reference(r, entry, references, f"{where}.values"),
-                mark=r.mark(entry, f"{where}.values", spec.get("mark")),
-                note=entry.get("note"),
-            ))  # fmt: skip
+                r.fail(
+                    entry,
+                    f"{where} 的值“{entry['value']}”不是 {unit} 数值",
+                    f"{where} value '{entry['value']}' is not a number in {unit}",
+                    "value",
+                )
+            parsed.append(
+                ParameterValue(
+                    start=r.date(entry, "from", f"{where}.values"),
+                    value=value,
+                    reference=_reference(r, entry, references, f"{where}.values"),
+                    mark=r.mark(entry, f"{where}.values", spec.get("mark")),
+                    note=entry.get("note"),
+                )
+            )
         starts = [v.start for v in parsed]
         if len(set(starts)) != len(starts):
-            r.fail(spec, f"{where} 有两个值生效日期相同", f"{where} has two values from the same date",
-                   "values")  # fmt: skip
+            r.fail(
+                spec,
+                f"{where} 有两个值生效日期相同",
+                f"{where} has two values from the same date",
+                "values",
+            )
         parsed.sort(key=lambda v: v.start)
         result[name] = Parameter(name, r.text(spec, "text", where), unit, parsed, spec.line)
     return result
@@ -465,8 +529,13 @@ def _metrics(r: _Reader, node: Any) -> dict[str, Metric]:
             r.fail(node, f"指标名“{name}”无效", f"invalid metric name '{name}'", name)
         spec = r.mapping(spec, where)
         r.keys(spec, where, {"expr", "text"}, {"unit"})
-        result[name] = Metric(name, r.string(spec, "expr", where), spec.get("unit", "number"),
-                              r.text(spec, "text", where), spec.line)  # fmt: skip
+        result[name] = Metric(
+            name,
+            r.string(spec, "expr", where),
+            spec.get("unit", "number"),
+            r.text(spec, "text", where),
+            spec.line,
+        )
     return result
 
 
@@ -478,24 +547,38 @@ def _gap(r: _Reader, node: Any, where: str) -> Gap | None:
     text = r.text(node, "text", f"{where}.gap")
     for template in (text.zh, text.en):
         if "{amount}" not in template:
-            r.fail(node, f"{where}.gap.text 须含 {{amount}}", f"{where}.gap.text must contain {{amount}}",
-                   "text")  # fmt: skip
+            r.fail(
+                node,
+                f"{where}.gap.text 须含 {{amount}}",
+                f"{where}.gap.text must contain {{amount}}",
+                "text",
+            )
     return Gap(r.string(node, "amount", f"{where}.gap"), node.get("unit", "count"), text, node.line)
 
 
 def _condition(r: _Reader, node: Any, references, where: str) -> Condition:
     node = r.mapping(node, where)
-    r.keys(node, where, {"id", "text"},
-           {"expr", "any_of", "reference", "article", "mark", "gap", "show"})  # fmt: skip
+    r.keys(
+        node,
+        where,
+        {"id", "text"},
+        {"expr", "any_of", "reference", "article", "mark", "gap", "show"},
+    )
     ident = r.ident(node, "id", where)
     where = f"{where}.{ident}"
     if ("expr" in node) == ("any_of" in node):
-        r.fail(node, f"{where} 须有 expr 或 any_of 之一", f"{where} needs exactly one of expr, any_of")
+        r.fail(
+            node, f"{where} 须有 expr 或 any_of 之一", f"{where} needs exactly one of expr, any_of"
+        )
     any_of = []
     if "any_of" in node:
         if not isinstance(node["any_of"], list) or not node["any_of"]:
-            r.fail(node, f"{where}.any_of 应为非空列表", f"{where}.any_of must be a non-empty list",
-                   "any_of")  # fmt: skip
+            r.fail(
+                node,
+                f"{where}.any_of 应为非空列表",
+                f"{where}.any_of must be a non-empty list",
+                "any_of",
+            )
         any_of = [_condition(r, c, references, f"{where}.any_of") for c in node["any_of"]]
     show = node.get("show") or []
     if not isinstance(show, list) or not all(isinstance(s, str) for s in show):
@@ -524,8 +607,11 @@ def parse_interval(text: str) -> Interval:
     hi = None if high in ("inf", "+inf") else parse_parameter_value(high, "ratio")
     if (lo is None and opening == "[") or (hi is None and closing == "]"):
         raise ValueError(text)
-    if lo is not None and hi is not None and (lo > hi or (lo == hi and not (opening == "[" and
-                                                                            closing == "]"))):
+    if (
+        lo is not None
+        and hi is not None
+        and (lo > hi or (lo == hi and not (opening == "[" and closing == "]")))
+    ):
         raise ValueError(text)
     return Interval(lo, opening == "[", hi, closing == "]")
 
@@ -537,11 +623,19 @@ def _points(r: _Reader, node: Node, where: str, maximum: int) -> tuple[int, int]
     elif isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
         low, high = value
     else:
-        r.fail(node, f"{where}.points 应为整数或 [最低, 最高]", f"{where}.points must be n or [low, high]",
-               "points")  # fmt: skip
+        r.fail(
+            node,
+            f"{where}.points 应为整数或 [最低, 最高]",
+            f"{where}.points must be n or [low, high]",
+            "points",
+        )
     if not 0 <= low <= high <= maximum:
-        r.fail(node, f"{where}.points {value} 超出 0–{maximum}", f"{where}.points {value} outside 0–{maximum}",
-               "points")  # fmt: skip
+        r.fail(
+            node,
+            f"{where}.points {value} 超出 0–{maximum}",
+            f"{where}.points {value} outside 0–{maximum}",
+            "points",
+        )
     return low, high
 
 
@@ -556,15 +650,22 @@ def _bands(r: _Reader, node: Node, where: str, maximum: int, *, by_value: bool) 
         required = {"points", "range"} if by_value else {"points"}
         optional = {"band", "text"} | (set() if by_value else {"when", "otherwise"})
         r.keys(entry, f"{where}.{key}", required, optional)
-        band = Band(str(entry.get("band", i + 1)), *_points(r, entry, f"{where}.{key}", maximum),
-                    text=r.text(entry, "text", where, required=False), line=entry.line)  # fmt: skip
+        band = Band(
+            str(entry.get("band", i + 1)),
+            *_points(r, entry, f"{where}.{key}", maximum),
+            text=r.text(entry, "text", where, required=False),
+            line=entry.line,
+        )
         if by_value:
             try:
                 band.interval = parse_interval(str(entry["range"]))
             except (TypeError, ValueError, ZeroDivisionError):
-                r.fail(entry, f"区间“{entry['range']}”无效，应如 [0.35, inf) 或 (0, 5%)",
-                       f"invalid range '{entry['range']}', write e.g. [0.35, inf) or (0, 5%)",
-                       "range")  # fmt: skip
+                r.fail(
+                    entry,
+                    f"区间“{entry['range']}”无效，应如 [0.35, inf) 或 (0, 5%)",
+                    f"invalid range '{entry['range']}', write e.g. [0.35, inf) or (0, 5%)",
+                    "range",
+                )
         else:
             last = i == len(entries) - 1
             if entry.get("otherwise") is True:
@@ -573,48 +674,72 @@ def _bands(r: _Reader, node: Node, where: str, maximum: int, *, by_value: bool) 
             elif "when" in entry:
                 band.when = r.string(entry, "when", f"{where}.cases")
             else:
-                r.fail(entry, "每个 case 须有 when 或 otherwise: true",
-                       "each case needs when or otherwise: true")  # fmt: skip
+                r.fail(
+                    entry,
+                    "每个 case 须有 when 或 otherwise: true",
+                    "each case needs when or otherwise: true",
+                )
         bands.append(band)
     if by_value:
         _check_bands(r, bands, where)
     elif bands[-1].when is not None:
-        r.fail(entries[-1], f"{where}.cases 最后一项须为 otherwise: true",
-               f"the last of {where}.cases must be otherwise: true")  # fmt: skip
+        r.fail(
+            entries[-1],
+            f"{where}.cases 最后一项须为 otherwise: true",
+            f"the last of {where}.cases must be otherwise: true",
+        )
     return bands
 
 
 def _check_bands(r: _Reader, bands: list[Band], where: str) -> None:
     for i, a in enumerate(bands):
-        for b in bands[i + 1:]:
+        for b in bands[i + 1 :]:
             if a.interval.overlaps(b.interval):
                 raise DeclarationError(
-                    r.path, b.line,
+                    r.path,
+                    b.line,
                     f"{where} 的分档 {a.interval} 与 {b.interval} 重叠",
                     f"bands {a.interval} and {b.interval} of {where} overlap",
-                )  # fmt: skip
+                )
     ordered = sorted(bands, key=lambda b: (b.interval.low is not None, b.interval.low or 0))
     for a, b in pairwise(ordered):
-        if not (a.interval.high == b.interval.low and a.interval.high_closed != b.interval.low_closed):
+        if not (
+            a.interval.high == b.interval.low and a.interval.high_closed != b.interval.low_closed
+        ):
             raise DeclarationError(
-                r.path, b.line,
+                r.path,
+                b.line,
                 f"{where} 的分档 {a.interval} 与 {b.interval} 之间有空缺",
                 f"bands {a.interval} and {b.interval} of {where} leave a gap between them",
-            )  # fmt: skip
+            )
     if ordered[0].interval.low is not None or ordered[-1].interval.high is not None:
-        raise DeclarationError(r.path, bands[0].line, f"{where} 的分档须覆盖全部数值（-inf 到 inf）",
-                               f"the bands of {where} must cover every value (-inf to inf)")  # fmt: skip
+        raise DeclarationError(
+            r.path,
+            bands[0].line,
+            f"{where} 的分档须覆盖全部数值（-inf 到 inf）",
+            f"the bands of {where} must cover every value (-inf to inf)",
+        )
 
 
 def _measure(r: _Reader, node: Node, where: str, maximum: int, ident: str, text: Text) -> Measure:
     if "bands" in node and "cases" in node:
-        r.fail(node, f"{where} 不能同时有 bands 和 cases", f"{where} cannot have both bands and cases")
+        r.fail(
+            node, f"{where} 不能同时有 bands 和 cases", f"{where} cannot have both bands and cases"
+        )
     if "bands" in node:
         value = r.string(node, "value", where)
-        return Measure(ident, text, value, _bands(r, node, where, maximum, by_value=True), node.line)
+        return Measure(
+            ident, text, value, _bands(r, node, where, maximum, by_value=True), node.line
+        )
     if "cases" in node:
-        return Measure(ident, text, None, _bands(r, node, where, maximum, by_value=False), node.line)
-    r.fail(node, f"{where} 须有 bands、cases、best_of 或 judged", f"{where} needs bands, cases, best_of or judged")
+        return Measure(
+            ident, text, None, _bands(r, node, where, maximum, by_value=False), node.line
+        )
+    r.fail(
+        node,
+        f"{where} 须有 bands、cases、best_of 或 judged",
+        f"{where} needs bands, cases, best_of or judged",
+    )
 
 
 def _score(r: _Reader, node: Any, references) -> Score:
@@ -624,22 +749,43 @@ def _score(r: _Reader, node: Any, references) -> Score:
     for key, spec in (node.get("groups") or Node()).items():
         spec = r.mapping(spec, f"score.groups.{key}")
         r.keys(spec, f"score.groups.{key}", {"text", "max"}, set())
-        groups[key] = Group(key, r.text(spec, "text", f"score.groups.{key}"),
-                            r.integer(spec, "max", f"score.groups.{key}", low=1))  # fmt: skip
+        groups[key] = Group(
+            key,
+            r.text(spec, "text", f"score.groups.{key}"),
+            r.integer(spec, "max", f"score.groups.{key}", low=1),
+        )
     items = []
     for entry in node["items"]:
         entry = r.mapping(entry, "score.items")
-        r.keys(entry, "score.items", {"id", "text", "max"},
-               {"group", "reference", "article", "mark", "judged", "value", "bands", "cases",
-                "best_of", "gap"})  # fmt: skip
+        r.keys(
+            entry,
+            "score.items",
+            {"id", "text", "max"},
+            {
+                "group",
+                "reference",
+                "article",
+                "mark",
+                "judged",
+                "value",
+                "bands",
+                "cases",
+                "best_of",
+                "gap",
+            },
+        )
         ident = r.ident(entry, "id", "score.items")
         where = f"score.items.{ident}"
         maximum = r.integer(entry, "max", where, low=1)
         text = r.text(entry, "text", where)
         group = entry.get("group")
         if group is not None and group not in groups:
-            r.fail(entry, f"{where}.group“{group}”未在 score.groups 中声明",
-                   f"{where}.group '{group}' is not declared in score.groups", "group")  # fmt: skip
+            r.fail(
+                entry,
+                f"{where}.group“{group}”未在 score.groups 中声明",
+                f"{where}.group '{group}' is not declared in score.groups",
+                "group",
+            )
         judged = entry.get("judged")
         measures = []
         if "best_of" in entry:
@@ -647,18 +793,38 @@ def _score(r: _Reader, node: Any, references) -> Score:
                 sub = r.mapping(sub, f"{where}.best_of")
                 r.keys(sub, f"{where}.best_of", {"id", "text"}, {"value", "bands", "cases"})
                 sub_id = r.ident(sub, "id", f"{where}.best_of")
-                measures.append(_measure(r, sub, f"{where}.best_of.{sub_id}", maximum, sub_id,
-                                         r.text(sub, "text", f"{where}.best_of")))  # fmt: skip
+                measures.append(
+                    _measure(
+                        r,
+                        sub,
+                        f"{where}.best_of.{sub_id}",
+                        maximum,
+                        sub_id,
+                        r.text(sub, "text", f"{where}.best_of"),
+                    )
+                )
         elif "bands" in entry or "cases" in entry:
             measures.append(_measure(r, entry, where, maximum, ident, text))
         elif judged is None:
-            r.fail(entry, f"{where} 须有 bands、cases、best_of 或 judged",
-                   f"{where} needs bands, cases, best_of or judged")  # fmt: skip
-        items.append(ScoreItem(
-            id=ident, text=text, group=group, max=maximum,
-            reference=_reference(r, entry, references, where), mark=r.mark(entry, where),
-            judged=judged, measures=measures, line=entry.line, gap=_gap(r, entry.get("gap"), where),
-        ))  # fmt: skip
+            r.fail(
+                entry,
+                f"{where} 须有 bands、cases、best_of 或 judged",
+                f"{where} needs bands, cases, best_of or judged",
+            )
+        items.append(
+            ScoreItem(
+                id=ident,
+                text=text,
+                group=group,
+                max=maximum,
+                reference=_reference(r, entry, references, where),
+                mark=r.mark(entry, where),
+                judged=judged,
+                measures=measures,
+                line=entry.line,
+                gap=_gap(r, entry.get("gap"), where),
+            )
+        )
     total = 0
     for group in groups.values():
         members = [i.max for i in items if i.group == group.id]
@@ -675,8 +841,12 @@ def _check_unique_ids(r: _Reader, d: Declaration) -> None:
     names += [(m.name, m.line) for m in d.metrics.values()]
     for name, line in names:
         if name in seen:
-            raise DeclarationError(r.path, line, f"名称“{name}”重复（第 {seen[name]} 行已用）",
-                                   f"the name '{name}' is used twice (first on line {seen[name]})")
+            raise DeclarationError(
+                r.path,
+                line,
+                f"名称“{name}”重复（第 {seen[name]} 行已用）",
+                f"the name '{name}' is used twice (first on line {seen[name]})",
+            )
         seen[name] = line
 
 
@@ -686,7 +856,8 @@ def _check_parameter_dates(r: _Reader, d: Declaration, doc: Node) -> None:
         first = parameter.values[0].start
         if first > d.effective_from:
             raise DeclarationError(
-                r.path, parameter.line,
+                r.path,
+                parameter.line,
                 f"参数 {parameter.name} 最早从 {first} 起有值，但声明自 {d.effective_from} 起生效",
                 f"parameter {parameter.name} has no value before {first}, but the declaration is "
                 f"in force from {d.effective_from}",

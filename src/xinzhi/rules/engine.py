@@ -60,9 +60,11 @@ class _Context:
                 self.params[name] = parameter.at(as_of).value
             except LookupError:
                 raise DeclarationError(
-                    declaration.path, parameter.line,
-                    f"参数 {name} 在 {as_of} 没有生效的值", f"parameter {name} has no value in force on {as_of}",
-                ) from None  # fmt: skip
+                    declaration.path,
+                    parameter.line,
+                    f"参数 {name} 在 {as_of} 没有生效的值",
+                    f"parameter {name} has no value in force on {as_of}",
+                ) from None
         self.scope = Scope(self.column, self.parameter, self.metric)
 
     def add(self, **columns: ir.Expr) -> dict[str, ir.Expr]:
@@ -77,12 +79,19 @@ class _Context:
         if value.kind != "num":
             col = self.add(**{prefix: _ibis(value.expr)})[prefix]
             return Value(value.kind, col, inputs=value.inputs)
-        columns = {f"{prefix}__num": _ibis(value.num).cast("float64" if value.floating else "int64")}
+        columns = {
+            f"{prefix}__num": _ibis(value.num).cast("float64" if value.floating else "int64")
+        }
         if isinstance(value.den, ir.Expr):
             columns[f"{prefix}__den"] = value.den.cast("int64")
         added = self.add(**columns)
-        return Value("num", num=added[f"{prefix}__num"], den=added.get(f"{prefix}__den", value.den),
-                     floating=value.floating, inputs=value.inputs)  # fmt: skip
+        return Value(
+            "num",
+            num=added[f"{prefix}__num"],
+            den=added.get(f"{prefix}__den", value.den),
+            floating=value.floating,
+            inputs=value.inputs,
+        )
 
     def input(self, name: str):
         """The input ``name`` is, or None (a subclass may know more inputs)."""
@@ -100,7 +109,9 @@ class _Context:
 
     def parameter(self, name: str) -> Value:
         if name not in self.params:
-            raise ExpressionError(f"未声明的参数 param.{name}", f"undeclared parameter param.{name}")
+            raise ExpressionError(
+                f"未声明的参数 param.{name}", f"undeclared parameter param.{name}"
+            )
         value = self.params[name]
         return constant(value) if value is not None else Value("str", None)
 
@@ -111,15 +122,16 @@ class _Context:
         if spec is None:
             return None
         if name in self.resolving:
-            cycle = " → ".join([*self.resolving[self.resolving.index(name):], name])
+            cycle = " → ".join([*self.resolving[self.resolving.index(name) :], name])
             raise ExpressionError(f"指标循环引用：{cycle}", f"metrics refer to each other: {cycle}")
         self.resolving.append(name)
         try:
             value = self.compile(spec.expr, spec.line)
         finally:
             self.resolving.pop()
-        value = Value(value.kind, value.expr, value.num, value.den, value.floating,
-                      value.inputs | {name})  # fmt: skip
+        value = Value(
+            value.kind, value.expr, value.num, value.den, value.floating, value.inputs | {name}
+        )
         value = self.stage(f"m__{name}", value)
         self.metrics[name] = value
         return value
@@ -128,12 +140,16 @@ class _Context:
         try:
             value = compile_expression(source, self.scope)
         except ExpressionError as exc:
-            raise DeclarationError(self.d.path, line, f"{exc.zh}：{source}", f"{exc.en}: {source}") from None
+            raise DeclarationError(
+                self.d.path, line, f"{exc.zh}：{source}", f"{exc.en}: {source}"
+            ) from None
         if kind and value.kind != kind:
-            raise DeclarationError(self.d.path, line,
-                                   f"表达式应为{'条件' if kind == 'bool' else '数值'}：{source}",
-                                   f"the expression must be a {'condition' if kind == 'bool' else 'number'}:"
-                                   f" {source}")  # fmt: skip
+            raise DeclarationError(
+                self.d.path,
+                line,
+                f"表达式应为{'条件' if kind == 'bool' else '数值'}：{source}",
+                f"the expression must be a {'condition' if kind == 'bool' else 'number'}: {source}",
+            )
         return value
 
 
@@ -150,8 +166,12 @@ def compile_declaration(declaration: Declaration, frame: ir.Table, as_of: dt.dat
             if name not in values:
                 values[name] = ctx.metric(name) or ctx.column(name)
                 if values[name] is None:
-                    raise DeclarationError(declaration.path, None, f"show 中的未知名称 {name}",
-                                           f"unknown name {name} in show")  # fmt: skip
+                    raise DeclarationError(
+                        declaration.path,
+                        None,
+                        f"show 中的未知名称 {name}",
+                        f"unknown name {name} in show",
+                    )
         shown[clause_id] = names
         needs[clause_id] = frozenset(n for n in value.inputs if n in CATALOGUE)
 
@@ -171,8 +191,10 @@ def compile_declaration(declaration: Declaration, frame: ir.Table, as_of: dt.dat
             shown[item.id] = show_names
             needs[item.id] = value_inputs
         points = ctx.add(**items)
-        bounds = {i.id: (points[f"p__{i.id}__low"], points[f"p__{i.id}__high"])
-                  for i in declaration.score.items}  # fmt: skip
+        bounds = {
+            i.id: (points[f"p__{i.id}__low"], points[f"p__{i.id}__high"])
+            for i in declaration.score.items
+        }
         totals = {}
         lows, highs = [], []
         for group in [*declaration.score.groups, None]:
@@ -189,7 +211,9 @@ def compile_declaration(declaration: Declaration, frame: ir.Table, as_of: dt.dat
             highs.append(high)
         totals["score_low"], totals["score_high"] = sum(lows), sum(highs)
         totals = ctx.add(**totals)
-        score = ctx.add(c__score=_score_passes(ctx, bounds, totals["score_low"], totals["score_high"]))
+        score = ctx.add(
+            c__score=_score_passes(ctx, bounds, totals["score_low"], totals["score_high"])
+        )
         cond["c__score"] = score["c__score"]
         condition_values["score"] = Value("bool", score["c__score"])
         decisive.append("score")
@@ -201,20 +225,45 @@ def compile_declaration(declaration: Declaration, frame: ir.Table, as_of: dt.dat
         status=ibis.cases((outcome.isnull(), "undetermined"), (outcome, "pass"), else_="fail")
     )["status"]
     summary = {
-        "failed": _join([ibis.ifelse(flag, c, ibis.null("string"))
-                         for c, flag in _blocking(declaration, cond, decisive, "failed").items()]),
-        "unknown": _join([ibis.ifelse(flag, c, ibis.null("string"))
-                          for c, flag in _blocking(declaration, cond, decisive, "unknown").items()]),
+        "failed": _join(
+            [
+                ibis.ifelse(flag, c, ibis.null("string"))
+                for c, flag in _blocking(declaration, cond, decisive, "failed").items()
+            ]
+        ),
+        "unknown": _join(
+            [
+                ibis.ifelse(flag, c, ibis.null("string"))
+                for c, flag in _blocking(declaration, cond, decisive, "unknown").items()
+            ]
+        ),
         "missing": _missing(ctx, cond, needs, status),
-    }  # fmt: skip
+    }
     summary["gap_zh"], summary["gap_en"] = _gaps(ctx, declaration, cond)
-    summary.update({f"v__{name}": value.as_float() if value.kind == "num" else _ibis(value.expr)
-                    for name, value in values.items()})  # fmt: skip
+    summary.update(
+        {
+            f"v__{name}": value.as_float() if value.kind == "num" else _ibis(value.expr)
+            for name, value in values.items()
+        }
+    )
     ctx.add(**summary)
-    keep = ["enterprise_id", "credit_code", "name", "district_id", "status", "score_low",
-            "score_high", "failed", "unknown", "missing", "gap_zh", "gap_en"]  # fmt: skip
-    detail = [c for c in ctx.frame.columns
-              if c.startswith(("c__", "p__", "g__", "v__")) and c not in keep]  # fmt: skip
+    keep = [
+        "enterprise_id",
+        "credit_code",
+        "name",
+        "district_id",
+        "status",
+        "score_low",
+        "score_high",
+        "failed",
+        "unknown",
+        "missing",
+        "gap_zh",
+        "gap_en",
+    ]
+    detail = [
+        c for c in ctx.frame.columns if c.startswith(("c__", "p__", "g__", "v__")) and c not in keep
+    ]
     return Compiled(declaration, as_of, ctx.frame.select(*keep, *detail), shown, ctx.params)
 
 
@@ -241,8 +290,11 @@ def _condition(ctx: _Context, condition: Condition, done: dict, remember) -> Val
         return value
     routes = []
     for route in condition.any_of:
-        value = ctx.compile(route.expr, route.line, "bool") if route.expr else \
-            _condition(ctx, route, done, remember)  # fmt: skip
+        value = (
+            ctx.compile(route.expr, route.line, "bool")
+            if route.expr
+            else _condition(ctx, route, done, remember)
+        )
         remember(route.id, value, route.show)
         done[route.id] = value
         routes.append(value)
@@ -264,7 +316,9 @@ def _band_test(ctx: _Context, band: Band, value: Value | None, line: int) -> Val
     if interval.low is not None:
         tests.append(compare("GtE" if interval.low_closed else "Gt", value, constant(interval.low)))
     if interval.high is not None:
-        tests.append(compare("LtE" if interval.high_closed else "Lt", value, constant(interval.high)))
+        tests.append(
+            compare("LtE" if interval.high_closed else "Lt", value, constant(interval.high))
+        )
     if not tests:
         return constant(True)
     expr = tests[0].expr
@@ -315,11 +369,16 @@ def _item(ctx: _Context, item: ScoreItem, values: dict):
     if item.judged is not None:
         judged = ctx.column(item.judged)
         if judged is None or CATALOGUE[item.judged].unit != "points":
-            raise DeclarationError(ctx.d.path, item.line, f"judged 须为评分类输入：{item.judged}",
-                                   f"judged must name a score input: {item.judged}")  # fmt: skip
+            raise DeclarationError(
+                ctx.d.path,
+                item.line,
+                f"judged 须为评分类输入：{item.judged}",
+                f"judged must name a score input: {item.judged}",
+            )
         raw = _ibis(judged.num)
-        score = ibis.ifelse(raw.isnull(), ibis.null("int64"),
-                            ibis.least(ibis.greatest(raw, 0), item.max))  # fmt: skip
+        score = ibis.ifelse(
+            raw.isnull(), ibis.null("int64"), ibis.least(ibis.greatest(raw, 0), item.max)
+        )
         low = ibis.coalesce(score, low if low is not None else 0)
         high = ibis.coalesce(score, high if high is not None else item.max)
         inputs |= {item.judged}
@@ -327,8 +386,12 @@ def _item(ctx: _Context, item: ScoreItem, values: dict):
     for name in show:
         if name not in values:
             values[name] = ctx.metric(name) or ctx.column(name)
-    return (_ibis(low).cast("int64"), _ibis(high).cast("int64"),
-            frozenset(n for n in inputs if n in CATALOGUE), show)  # fmt: skip
+    return (
+        _ibis(low).cast("int64"),
+        _ibis(high).cast("int64"),
+        frozenset(n for n in inputs if n in CATALOGUE),
+        show,
+    )
 
 
 def _score_passes(ctx: _Context, bounds: dict, low: ir.Expr, high: ir.Expr) -> ir.Expr:
@@ -351,8 +414,9 @@ def _score_passes(ctx: _Context, bounds: dict, low: ir.Expr, high: ir.Expr) -> i
         try:
             value = compile_expression(source.replace("points.", "points__"), prefix_scope)
         except ExpressionError as exc:
-            raise DeclarationError(ctx.d.path, None, f"score.passes：{exc.zh}", f"score.passes: {exc.en}") \
-                from None  # fmt: skip
+            raise DeclarationError(
+                ctx.d.path, None, f"score.passes：{exc.zh}", f"score.passes: {exc.en}"
+            ) from None
         return _ibis(value.expr)
 
     sure, possible = at(0), at(1)
@@ -365,7 +429,9 @@ class _PointsScope(Scope):
             if name.startswith("points__"):
                 item = name.removeprefix("points__")
                 if item not in bounds:
-                    raise ExpressionError(f"未知评分项 points.{item}", f"unknown score item points.{item}")
+                    raise ExpressionError(
+                        f"未知评分项 points.{item}", f"unknown score item points.{item}"
+                    )
                 return Value("num", num=bounds[item][which], den=1)
             return inner.column(name)
 
@@ -376,8 +442,12 @@ def _check_monotone(ctx: _Context, source: str) -> None:
     tree = ast.parse(source.replace("points.", "points__"), mode="eval")
     for node in ast.walk(tree):
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            raise DeclarationError(ctx.d.path, None, "score.passes 不能用 not（须只含“分数不低于”类条件）",
-                                   "score.passes cannot use not (only 'score at least' tests)")  # fmt: skip
+            raise DeclarationError(
+                ctx.d.path,
+                None,
+                "score.passes 不能用 not（须只含“分数不低于”类条件）",
+                "score.passes cannot use not (only 'score at least' tests)",
+            )
         if isinstance(node, ast.Compare):
             left = node.left
             for op, right in zip(node.ops, node.comparators):
@@ -387,10 +457,11 @@ def _check_monotone(ctx: _Context, source: str) -> None:
                 upward |= isinstance(op, ast.LtE | ast.Lt) and scored_right and not scored_left
                 if (scored_left or scored_right) and not upward:
                     raise DeclarationError(
-                        ctx.d.path, None,
+                        ctx.d.path,
+                        None,
                         f"score.passes 只能写“分数 >= 门槛”：{ast.unparse(node)}",
                         f"score.passes may only test 'score >= threshold': {ast.unparse(node)}",
-                    )  # fmt: skip
+                    )
                 left = right
 
 
@@ -415,7 +486,9 @@ def _outcome(ctx: _Context, conditions: dict[str, Value]) -> ir.Expr:
     try:
         value = compile_expression(ctx.d.outcome, scope)
     except ExpressionError as exc:
-        raise DeclarationError(ctx.d.path, None, f"outcome：{exc.zh}", f"outcome: {exc.en}") from None
+        raise DeclarationError(
+            ctx.d.path, None, f"outcome：{exc.zh}", f"outcome: {exc.en}"
+        ) from None
     if value.kind != "bool":
         raise DeclarationError(ctx.d.path, None, "outcome 须为条件", "outcome must be a condition")
     return _ibis(value.expr)
@@ -430,6 +503,7 @@ def _blocking(declaration: Declaration, cond: dict, decisive: list[str], kind: s
     (fewest failed clauses, the first on a tie) — or, for unknowns, every unknown branch.
     Outcomes that are not and/or over clause names report every false (unknown) clause.
     """
+
     def leaf(c: str) -> dict:
         value = cond[f"c__{c}"]
         flag = (value == False) if kind == "failed" else value.isnull()
@@ -537,15 +611,21 @@ def _format_amount(amount: ir.Expr, unit: str) -> ir.Expr:
     if unit == "fen":  # shown in 万元 with two decimals, rounded up to 0.01 万元
         hundredths = ((amount + 9999) / 10000).floor().cast("int64")
         whole = (hundredths / 100).floor().cast("int64").cast("string")
-        cents = (hundredths - (hundredths / 100).floor().cast("int64") * 100).cast("string").lpad(2, "0")
+        cents = (
+            (hundredths - (hundredths / 100).floor().cast("int64") * 100)
+            .cast("string")
+            .lpad(2, "0")
+        )
         return whole + "." + cents
     return amount.cast("int64").cast("string")
 
 
 def _gap_amount(ctx: _Context, gap: Gap) -> ir.Expr:
     amount_value = ctx.compile(gap.amount, gap.line, "num")
-    ceil = compile_expression("ceil(x)", Scope(lambda n: amount_value if n == "x" else None,
-                                               ctx.parameter, lambda n: None))  # fmt: skip
+    ceil = compile_expression(
+        "ceil(x)",
+        Scope(lambda n: amount_value if n == "x" else None, ctx.parameter, lambda n: None),
+    )
     return _ibis(ceil.num)
 
 
@@ -555,8 +635,11 @@ def _gap_text(gap: Gap, amount: ir.Expr, failed: ir.Expr) -> tuple[ir.Expr, ir.E
     texts = []
     for template in (gap.text.zh, gap.text.en):
         before, after = template.split("{amount}", 1)
-        texts.append(ibis.ifelse(usable, ibis.literal(before) + shown + ibis.literal(after),
-                                 ibis.null("string")))  # fmt: skip
+        texts.append(
+            ibis.ifelse(
+                usable, ibis.literal(before) + shown + ibis.literal(after), ibis.null("string")
+            )
+        )
     return texts[0], texts[1]
 
 
@@ -578,8 +661,11 @@ def _gaps(ctx, declaration, columns):
         wanted += [(item.id, item.gap, not_passed) for item in declaration.score.items if item.gap]
     # The amounts in a stage of their own: each text repeats its amount several times, and the
     # engines would compute it again each time (about a third of the HNTE query at 1M firms).
-    amounts = ctx.add(**{f"gap__{cid}": _gap_amount(ctx, gap) for cid, gap, _ in wanted}) \
-        if wanted else {}  # fmt: skip
+    amounts = (
+        ctx.add(**{f"gap__{cid}": _gap_amount(ctx, gap) for cid, gap, _ in wanted})
+        if wanted
+        else {}
+    )
     zh, en = [], []
     for cid, gap, failed in wanted:
         z, e = _gap_text(gap, amounts[f"gap__{cid}"], failed)

@@ -15,10 +15,13 @@ from .population import CATALOGUE
 from .runs import RunResult
 
 STATUS_TEXT = {
-    "pass": Text("符合", "passes"), "fail": Text("不符合", "fails"),
+    "pass": Text("符合", "passes"),
+    "fail": Text("不符合", "fails"),
     "undetermined": Text("待定（缺少数据）", "undetermined (data missing)"),
-    True: Text("符合", "met"), False: Text("不符合", "not met"), None: Text("未知", "unknown"),
-}  # fmt: skip
+    True: Text("符合", "met"),
+    False: Text("不符合", "not met"),
+    None: Text("未知", "unknown"),
+}
 
 
 @dataclass
@@ -54,8 +57,12 @@ class Explanation:
 
     def lines(self, lang: str = "zh") -> list[str]:
         d = self.declaration
-        out = [(f"{d.name.get(lang)} [{d.region_name.get(lang)} {d.version}]: "
-                f"{STATUS_TEXT[self.status].get(lang)}")]
+        out = [
+            (
+                f"{d.name.get(lang)} [{d.region_name.get(lang)} {d.version}]: "
+                f"{STATUS_TEXT[self.status].get(lang)}"
+            )
+        ]
         if self.score:
             out.append(("  创新/综合评分 " if lang == "zh" else "  score ") + _range(self.score))
         for clause in self.clauses:
@@ -83,7 +90,9 @@ def _clause_lines(c: ClauseResult, lang: str, indent: str) -> list[str]:
         head += f" {c.mark}"
     lines = [head]
     if c.values:
-        lines.append(indent + "    " + "; ".join(f"{v.label.get(lang)} = {v.value}" for v in c.values))
+        lines.append(
+            indent + "    " + "; ".join(f"{v.label.get(lang)} = {v.value}" for v in c.values)
+        )
     if c.reference:
         lines.append(indent + "    " + ("依据：" if lang == "zh" else "source: ") + c.reference)
     for route in c.routes:
@@ -92,8 +101,11 @@ def _clause_lines(c: ClauseResult, lang: str, indent: str) -> list[str]:
 
 
 def format_value(name: str, value, declaration: Declaration) -> str:
-    unit = CATALOGUE[name].unit if name in CATALOGUE else (
-        declaration.metrics[name].unit if name in declaration.metrics else "number")  # fmt: skip
+    unit = (
+        CATALOGUE[name].unit
+        if name in CATALOGUE
+        else (declaration.metrics[name].unit if name in declaration.metrics else "number")
+    )
     return format_in_unit(value, unit)
 
 
@@ -132,8 +144,11 @@ def explain(result: RunResult, enterprise_id: int) -> list[Explanation]:
 
 
 def _shown(declaration: Declaration, row: dict, names: list[str]) -> list[Shown]:
-    return [Shown(n, _label(n, declaration), format_value(n, row.get(f"v__{n}"), declaration))
-            for n in names if f"v__{n}" in row]  # fmt: skip
+    return [
+        Shown(n, _label(n, declaration), format_value(n, row.get(f"v__{n}"), declaration))
+        for n in names
+        if f"v__{n}" in row
+    ]
 
 
 def _names(declaration: Declaration, row: dict, expr_sources: list[str]) -> list[str]:
@@ -150,11 +165,16 @@ def _explain_row(declaration: Declaration, row: dict, as_of: dt.date) -> Explana
         sources = [c.expr or ""] + [r.expr or "" for r in c.any_of]
         names = _names(declaration, row, sources) + [n for n in c.show]
         return ClauseResult(
-            c.id, c.text, row.get(f"c__{c.id}"), None, None,
-            c.reference.cite() if c.reference else None, c.mark,
+            c.id,
+            c.text,
+            row.get(f"c__{c.id}"),
+            None,
+            None,
+            c.reference.cite() if c.reference else None,
+            c.mark,
             _shown(declaration, row, list(dict.fromkeys(names))) if not c.any_of else [],
             [clause(r) for r in c.any_of],
-        )  # fmt: skip
+        )
 
     clauses = [clause(c) for c in declaration.conditions]
     items = []
@@ -163,14 +183,30 @@ def _explain_row(declaration: Declaration, row: dict, as_of: dt.date) -> Explana
             sources = [m.value or "" for m in item.measures]
             sources += [b.when or "" for m in item.measures for b in m.bands]
             names = _names(declaration, row, sources) + ([item.judged] if item.judged else [])
-            items.append(ClauseResult(
-                item.id, item.text, None,
-                (row[f"p__{item.id}__low"], row[f"p__{item.id}__high"]), item.max,
-                item.reference.cite() if item.reference else None, item.mark,
-                _shown(declaration, row, list(dict.fromkeys(names))),
-            ))  # fmt: skip
-        clauses.append(ClauseResult("score", Text("创新能力/综合评分达到要求", "score requirement"),
-                                    row.get("c__score"), None, None, None, "✅", []))  # fmt: skip
+            items.append(
+                ClauseResult(
+                    item.id,
+                    item.text,
+                    None,
+                    (row[f"p__{item.id}__low"], row[f"p__{item.id}__high"]),
+                    item.max,
+                    item.reference.cite() if item.reference else None,
+                    item.mark,
+                    _shown(declaration, row, list(dict.fromkeys(names))),
+                )
+            )
+        clauses.append(
+            ClauseResult(
+                "score",
+                Text("创新能力/综合评分达到要求", "score requirement"),
+                row.get("c__score"),
+                None,
+                None,
+                None,
+                "✅",
+                [],
+            )
+        )
     missing = [_label(n, declaration) for n in (row.get("missing") or "").split(",") if n]
     gap = Text(row["gap_zh"], row["gap_en"]) if row.get("gap_zh") else None
     score = (row["score_low"], row["score_high"]) if row.get("score_low") is not None else None

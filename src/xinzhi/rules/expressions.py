@@ -131,8 +131,9 @@ class _Compiler:
     def visit(self, node: ast.AST) -> Value:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise ExpressionError(f"不支持的写法：{ast.unparse(node)}",
-                                  f"not supported here: {ast.unparse(node)}")  # fmt: skip
+            raise ExpressionError(
+                f"不支持的写法：{ast.unparse(node)}", f"not supported here: {ast.unparse(node)}"
+            )
         return method(node)
 
     # --- leaves ------------------------------------------------------------------------
@@ -147,15 +148,19 @@ class _Compiler:
             return constant(node.id == "True")
         value = self.scope.metric(node.id) or self.scope.column(node.id)
         if value is None:
-            raise ExpressionError(f"未知名称“{node.id}”（见 `xinzhi rules inputs`）",
-                                  f"unknown name '{node.id}' (see `xinzhi rules inputs`)")  # fmt: skip
+            raise ExpressionError(
+                f"未知名称“{node.id}”（见 `xinzhi rules inputs`）",
+                f"unknown name '{node.id}' (see `xinzhi rules inputs`)",
+            )
         return value
 
     def _Attribute(self, node: ast.Attribute) -> Value:
         if isinstance(node.value, ast.Name) and node.value.id == "param":
             return self.scope.parameter(node.attr)
-        raise ExpressionError(f"只能写 param.名称：{ast.unparse(node)}",
-                              f"only param.<name> is allowed: {ast.unparse(node)}")  # fmt: skip
+        raise ExpressionError(
+            f"只能写 param.名称：{ast.unparse(node)}",
+            f"only param.<name> is allowed: {ast.unparse(node)}",
+        )
 
     # --- arithmetic ----------------------------------------------------------------------
 
@@ -170,13 +175,17 @@ class _Compiler:
         if isinstance(node.op, ast.UAdd):
             _need(operand, "num", "+")
             return operand
-        raise ExpressionError(f"不支持的运算：{ast.unparse(node)}", f"unsupported: {ast.unparse(node)}")
+        raise ExpressionError(
+            f"不支持的运算：{ast.unparse(node)}", f"unsupported: {ast.unparse(node)}"
+        )
 
     def _BinOp(self, node: ast.BinOp) -> Value:
         a, b = self.visit(node.left), self.visit(node.right)
         symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}.get(type(node.op))
         if symbol is None:
-            raise ExpressionError(f"不支持的运算：{ast.unparse(node)}", f"unsupported: {ast.unparse(node)}")
+            raise ExpressionError(
+                f"不支持的运算：{ast.unparse(node)}", f"unsupported: {ast.unparse(node)}"
+            )
         _need(a, "num", symbol)
         _need(b, "num", symbol)
         return arithmetic(symbol, a, b)
@@ -212,14 +221,17 @@ class _Compiler:
         if isinstance(node, ast.Attribute):  # param.<code list>: "F,H,K,L"
             listed = self.visit(node)
             if listed.kind != "str" or not isinstance(listed.expr, str | None):
-                raise ExpressionError("in param.x 须为代码列表参数", "in param.x needs a code-list parameter")
+                raise ExpressionError(
+                    "in param.x 须为代码列表参数", "in param.x needs a code-list parameter"
+                )
             codes = [c.strip() for c in (listed.expr or "").split(",") if c.strip()]
             node = ast.Tuple([ast.Constant(c) for c in codes])
             if not codes:  # an empty list: nothing is in it
                 return Value("bool", bool(negate), inputs=left.inputs)
         if not isinstance(node, ast.Tuple | ast.List | ast.Set):
-            raise ExpressionError("in 后须为常量列表，如 ('1', '2')",
-                                  "in needs a list of constants, e.g. ('1', '2')")  # fmt: skip
+            raise ExpressionError(
+                "in 后须为常量列表，如 ('1', '2')", "in needs a list of constants, e.g. ('1', '2')"
+            )
         options = []
         for element in node.elts:
             if not isinstance(element, ast.Constant):
@@ -242,15 +254,18 @@ class _Compiler:
 
     def _Call(self, node: ast.Call) -> Value:
         if not isinstance(node.func, ast.Name) or node.keywords:
-            raise ExpressionError(f"不支持的调用：{ast.unparse(node)}",
-                                  f"unsupported call: {ast.unparse(node)}")  # fmt: skip
+            raise ExpressionError(
+                f"不支持的调用：{ast.unparse(node)}", f"unsupported call: {ast.unparse(node)}"
+            )
         name = node.func.id
         args = [self.visit(a) for a in node.args]
         function = FUNCTIONS.get(name)
         if function is None:
             allowed = ", ".join(sorted(FUNCTIONS))
-            raise ExpressionError(f"未知函数 {name}（可用：{allowed}）",
-                                  f"unknown function {name} (allowed: {allowed})")  # fmt: skip
+            raise ExpressionError(
+                f"未知函数 {name}（可用：{allowed}）",
+                f"unknown function {name} (allowed: {allowed})",
+            )
         arity, implementation = function
         if len(args) != arity:
             raise ExpressionError(f"{name} 需要 {arity} 个参数", f"{name} takes {arity} arguments")
@@ -262,10 +277,16 @@ class _Compiler:
 
 def _need(value: Value, kind: str, where: str) -> None:
     if value.kind != kind:
-        names = {"num": "数值 number", "bool": "条件 condition", "str": "文本 text", "date": "日期 date"}
-        raise ExpressionError(f"“{where}”需要{names[kind].split()[0]}，得到{names[value.kind].split()[0]}",
-                              f"'{where}' needs a {names[kind].split()[1]}, "
-                              f"got a {names[value.kind].split()[1]}")  # fmt: skip
+        names = {
+            "num": "数值 number",
+            "bool": "条件 condition",
+            "str": "文本 text",
+            "date": "日期 date",
+        }
+        raise ExpressionError(
+            f"“{where}”需要{names[kind].split()[0]}，得到{names[value.kind].split()[0]}",
+            f"'{where}' needs a {names[kind].split()[1]}, got a {names[value.kind].split()[1]}",
+        )
 
 
 def _num(num: Any, den: Any, floating: bool, inputs: frozenset[str]) -> Value:
@@ -318,21 +339,35 @@ def _sign(x: Any) -> Any:
 
 
 COMPARATORS = {
-    "GtE": lambda d: d >= 0, "Gt": lambda d: d > 0, "LtE": lambda d: d <= 0,
-    "Lt": lambda d: d < 0, "Eq": lambda d: d == 0, "NotEq": lambda d: d != 0,
-}  # fmt: skip
+    "GtE": lambda d: d >= 0,
+    "Gt": lambda d: d > 0,
+    "LtE": lambda d: d <= 0,
+    "Lt": lambda d: d < 0,
+    "Eq": lambda d: d == 0,
+    "NotEq": lambda d: d != 0,
+}
 
 
 def compare(op: str, a: Value, b: Value) -> Value:
     inputs = a.inputs | b.inputs
     if a.kind != b.kind:
-        raise ExpressionError(f"不能比较{a.kind}与{b.kind}", f"cannot compare {a.kind} with {b.kind}")
+        raise ExpressionError(
+            f"不能比较{a.kind}与{b.kind}", f"cannot compare {a.kind} with {b.kind}"
+        )
     if a.kind in ("str", "date", "bool"):
         if a.kind != "date" and op not in ("Eq", "NotEq"):
-            raise ExpressionError("文本和条件只能用 == 或 !=", "text and conditions allow == and != only")
+            raise ExpressionError(
+                "文本和条件只能用 == 或 !=", "text and conditions allow == and != only"
+            )
         x, y = _ibis(a.expr), _ibis(b.expr)
-        result = {"Eq": x == y, "NotEq": x != y, "GtE": x >= y, "Gt": x > y, "LtE": x <= y,
-                  "Lt": x < y}[op]  # fmt: skip
+        result = {
+            "Eq": x == y,
+            "NotEq": x != y,
+            "GtE": x >= y,
+            "Gt": x > y,
+            "LtE": x <= y,
+            "Lt": x < y,
+        }[op]
         return Value("bool", result, inputs=inputs)
     test = COMPARATORS.get(op)
     if test is None:
@@ -349,11 +384,14 @@ def compare(op: str, a: Value, b: Value) -> Value:
         if den < 0:
             difference = -difference
         return Value("bool", test(difference), inputs=inputs)
-    sign = _mul(_sign(_ibis(a.den) if isinstance(a.den, ir.Expr) else a.den),
-                _sign(_ibis(b.den) if isinstance(b.den, ir.Expr) else b.den))  # fmt: skip
+    sign = _mul(
+        _sign(_ibis(a.den) if isinstance(a.den, ir.Expr) else a.den),
+        _sign(_ibis(b.den) if isinstance(b.den, ir.Expr) else b.den),
+    )
     signed = difference * _ibis(sign)
-    return Value("bool", ibis.ifelse(_ibis(den) == 0, ibis.null("boolean"), test(signed)),
-                 inputs=inputs)  # fmt: skip
+    return Value(
+        "bool", ibis.ifelse(_ibis(den) == 0, ibis.null("boolean"), test(signed)), inputs=inputs
+    )
 
 
 def _and(x: Any, y: Any) -> Any:
@@ -396,11 +434,18 @@ def choose(test: Value, yes: Value, no: Value) -> Value:
     if yes.kind != "num":
         return Value(yes.kind, _case(test.expr, yes.expr, no.expr, yes.kind), inputs=inputs)
     if yes.floating or no.floating:
-        expr = ibis.cases((_ibis(test.expr).isnull(), ibis.null("float64")),
-                          (test.expr, yes.as_float()), else_=no.as_float())  # fmt: skip
+        expr = ibis.cases(
+            (_ibis(test.expr).isnull(), ibis.null("float64")),
+            (test.expr, yes.as_float()),
+            else_=no.as_float(),
+        )
         return Value("num", num=expr, den=1, floating=True, inputs=inputs)
-    return _num(_case(test.expr, yes.num, no.num, "num"), _case(test.expr, yes.den, no.den, "num"),
-                False, inputs)  # fmt: skip
+    return _num(
+        _case(test.expr, yes.num, no.num, "num"),
+        _case(test.expr, yes.den, no.den, "num"),
+        False,
+        inputs,
+    )
 
 
 def _known(x: Value) -> Value:
@@ -432,7 +477,11 @@ def _rounding(method: str) -> Callable[[Value], Value]:
         _need(x, "num", method)
         if x.constant:
             f = x.fraction()
-            whole = -((-f.numerator) // f.denominator) if method == "ceil" else f.numerator // f.denominator
+            whole = (
+                -((-f.numerator) // f.denominator)
+                if method == "ceil"
+                else f.numerator // f.denominator
+            )
             return constant(whole)
         if x.floating:
             rounded = x.as_float().round(ROUND_PLACES)
@@ -441,8 +490,9 @@ def _rounding(method: str) -> Callable[[Value], Value]:
         num, den = _ibis(x.num), _ibis(x.den)
         # Integer floor division that is exact for negative numbers as well; ceil(x) = −floor(−x).
         whole = -_floor_div(-num, den) if method == "ceil" else _floor_div(num, den)
-        return Value("num", num=ibis.ifelse(den == 0, ibis.null("int64"), whole), den=1,
-                     inputs=x.inputs)  # fmt: skip
+        return Value(
+            "num", num=ibis.ifelse(den == 0, ibis.null("int64"), whole), den=1, inputs=x.inputs
+        )
 
     return apply
 
@@ -463,7 +513,9 @@ def _cagr(end: Value, start: Value, years: Value) -> Value:
     ratio = e / s
     valid = (s > 0) & (n > 0) & (e >= 0)
     value = ibis.ifelse(valid, ratio.pow(1 / n) - 1, ibis.null("float64"))
-    return Value("num", num=value, den=1, floating=True, inputs=end.inputs | start.inputs | years.inputs)
+    return Value(
+        "num", num=value, den=1, floating=True, inputs=end.inputs | start.inputs | years.inputs
+    )
 
 
 def _hnte_growth(first: Value, second: Value, third: Value, years: Value) -> Value:
@@ -491,8 +543,13 @@ def _hnte_growth(first: Value, second: Value, third: Value, years: Value) -> Val
         ((a < 0) | (b < 0), ibis.null("float64")),
         else_=three,
     )
-    return Value("num", num=value.cast("float64"), den=1, floating=True,
-                 inputs=first.inputs | second.inputs | third.inputs | years.inputs)  # fmt: skip
+    return Value(
+        "num",
+        num=value.cast("float64"),
+        den=1,
+        floating=True,
+        inputs=first.inputs | second.inputs | third.inputs | years.inputs,
+    )
 
 
 FUNCTIONS: dict[str, tuple[int, Callable[..., Value]]] = {

@@ -12,8 +12,12 @@ from .population import CATALOGUE, _dtype
 
 
 def catalogue_table() -> ibis.Table:
-    schema = {"enterprise_id": "int64", "credit_code": "string", "name": "string",
-              "district_id": "int64"}  # fmt: skip
+    schema = {
+        "enterprise_id": "int64",
+        "credit_code": "string",
+        "name": "string",
+        "district_id": "int64",
+    }
     schema.update({name: _dtype(i.unit) for name, i in CATALOGUE.items()})
     return ibis.table(schema, name="population")
 

@@ -33,7 +33,9 @@ class Notice:
         return sum(p.row["amount_paid"] or 0 for p in self.payouts)
 
 
-def build_notices(run: PolicyRun, districts: dict[int, str], policy: str | None = None) -> list[Notice]:
+def build_notices(
+    run: PolicyRun, districts: dict[int, str], policy: str | None = None
+) -> list[Notice]:
     """The notices of a run: enterprises with at least one payout (paid or reduced)."""
     r = run.results
     paid = r.filter(pc.greater(pc.fill_null(r["amount_paid"], 0), 0))
@@ -50,8 +52,9 @@ def build_notices(run: PolicyRun, districts: dict[int, str], policy: str | None 
         notice = notices.get(eid)
         if notice is None:
             number = f"{run.run_id or 0}-{len(notices) + 1:05d}"
-            notice = notices[eid] = Notice(number, row["credit_code"], row["name"],
-                                           districts.get(row["district_id"], ""), [])  # fmt: skip
+            notice = notices[eid] = Notice(
+                number, row["credit_code"], row["name"], districts.get(row["district_id"], ""), []
+            )
         detail = details.get(row["policy"], {}).get(eid, {})
         notice.payouts.append(explain_row(run.compiled[row["policy"]], {**detail, **row}))
     return list(notices.values())
@@ -60,26 +63,50 @@ def build_notices(run: PolicyRun, districts: dict[int, str], policy: str | None 
 def notice_paragraphs(notice: Notice, run: PolicyRun) -> list[tuple[str, str]]:
     """The notice as (style, text) pairs: title, heading, body, item, small."""
     issuers = "、".join(dict.fromkeys(p.policy.issuer.zh for p in notice.payouts))
-    out = [("title", "政策兑现告知书"), ("small", f"（免申即享）  编号：{notice.number}"),
-           ("heading", f"{notice.name}（统一社会信用代码：{notice.credit_code}）：")]  # fmt: skip
-    out.append(("body", (f"经对登记数据（数据基准日 {run.as_of}）比对，贵单位符合下列政策条件，无需申请，"
-                         f"拟兑现合计 {yuan(notice.total)}：")))  # fmt: skip
+    out = [
+        ("title", "政策兑现告知书"),
+        ("small", f"（免申即享）  编号：{notice.number}"),
+        ("heading", f"{notice.name}（统一社会信用代码：{notice.credit_code}）："),
+    ]
+    out.append(
+        (
+            "body",
+            (
+                f"经对登记数据（数据基准日 {run.as_of}）比对，贵单位符合下列政策条件，无需申请，"
+                f"拟兑现合计 {yuan(notice.total)}："
+            ),
+        )
+    )
     for i, payout in enumerate(notice.payouts, 1):
         p = payout.policy
         refs = "；".join(dict.fromkeys(ref.cite() for ref in p.references.values()))
-        out.append(("item", f"{i}. {p.name.zh}（{FORMS[p.form].zh}）：{yuan(payout.row['amount_paid'])}"))
+        out.append(
+            ("item", f"{i}. {p.name.zh}（{FORMS[p.form].zh}）：{yuan(payout.row['amount_paid'])}")
+        )
         if payout.row.get("outcome") == "reduced":
             rule = p.budget.text.zh if p.budget and p.budget.text else "按预算规则"
-            out.append(("body", f"   应得 {yuan(payout.row['amount'])}，{OUTCOME_TEXT['reduced'].zh}（{rule}）。"))
+            out.append(
+                (
+                    "body",
+                    f"   应得 {yuan(payout.row['amount'])}，{OUTCOME_TEXT['reduced'].zh}（{rule}）。",
+                )
+            )
         out.append(("body", f"   政策依据：{refs}；发布部门：{p.issuer.zh}；版本 {p.version}。"))
         out.append(("body", f"   金额计算：{p.amount.text.zh}。"))
         out.append(("body", f"   认定情况：{payout.basis('zh')}。"))
         if p.provenance == "illustrative":
             out.append(("small", f"   注：本政策为{PROVENANCE['illustrative'].zh}，仅供演示。"))
-    objections = dict.fromkeys(f"{p.policy.objection.days} 日内向{p.policy.objection.contact.zh}"
-                               for p in notice.payouts)  # fmt: skip
-    out.append(("body", "如对上述认定或金额有异议，请自收到本告知书之日起" + "；或".join(objections)
-                + "提出，并附更正材料。数据更正后仅对贵单位重新核定，原结果与更正结果均留档备查。"))  # fmt: skip
+    objections = dict.fromkeys(
+        f"{p.policy.objection.days} 日内向{p.policy.objection.contact.zh}" for p in notice.payouts
+    )
+    out.append(
+        (
+            "body",
+            "如对上述认定或金额有异议，请自收到本告知书之日起"
+            + "；或".join(objections)
+            + "提出，并附更正材料。数据更正后仅对贵单位重新核定，原结果与更正结果均留档备查。",
+        )
+    )
     out.append(("body", "本告知书由系统依据已登记数据自动生成，经审批后生效。"))
     out.append(("right", issuers))
     out.append(("small", f"运行编号 {run.run_id} · 数据基准日 {run.as_of}"))
@@ -135,7 +162,9 @@ def _write_pdf(paragraphs: list[tuple[str, str]], path: Path, font: str) -> None
     styles = {
         "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER),
         "small": ParagraphStyle("small", parent=base, fontSize=9, leading=13, alignment=TA_CENTER),
-        "heading": ParagraphStyle("heading", parent=base, fontSize=12, spaceBefore=10, spaceAfter=4),
+        "heading": ParagraphStyle(
+            "heading", parent=base, fontSize=12, spaceBefore=10, spaceAfter=4
+        ),
         "item": ParagraphStyle("item", parent=base, fontSize=12, spaceBefore=6),
         "body": base,
         "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT, spaceBefore=16),
@@ -145,9 +174,16 @@ def _write_pdf(paragraphs: list[tuple[str, str]], path: Path, font: str) -> None
         story.append(Paragraph(escape(text), styles[style]))
         if style == "title":
             story.append(Spacer(1, 2 * mm))
-    document = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm,
-                                 topMargin=25 * mm, bottomMargin=20 * mm, title="政策兑现告知书",
-                                 author="Xinzhi")  # fmt: skip
+    document = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=25 * mm,
+        topMargin=25 * mm,
+        bottomMargin=20 * mm,
+        title="政策兑现告知书",
+        author="Xinzhi",
+    )
     document.build(story)
 
 
@@ -178,9 +214,19 @@ def _write_docx(paragraphs: list[tuple[str, str]], path: Path) -> None:
     document.save(str(path))
 
 
-SUMMARY_HEADERS = ["序号 no.", "告知书编号 notice", "企业名称 name", "统一社会信用代码 credit_code",
-                   "区县 district", "政策 policy", "形式 form", "应得金额（元） due", "实发金额（元） paid",
-                   "结果 outcome", "认定情况 basis"]  # fmt: skip
+SUMMARY_HEADERS = [
+    "序号 no.",
+    "告知书编号 notice",
+    "企业名称 name",
+    "统一社会信用代码 credit_code",
+    "区县 district",
+    "政策 policy",
+    "形式 form",
+    "应得金额（元） due",
+    "实发金额（元） paid",
+    "结果 outcome",
+    "认定情况 basis",
+]
 
 
 def write_summary(run: PolicyRun, notices: list[Notice], path: Path) -> None:
@@ -198,10 +244,24 @@ def write_summary(run: PolicyRun, notices: list[Notice], path: Path) -> None:
         for payout in notice.payouts:
             n += 1
             p, row = payout.policy, payout.row
-            sheet.append([safe_value(v) for v in (
-                n, notice.number, notice.name, notice.credit_code, notice.district, p.name.zh,
-                FORMS[p.form].zh, (row["amount"] or 0) / 100, (row["amount_paid"] or 0) / 100,
-                OUTCOME_TEXT[row["outcome"]].zh, payout.basis("zh"))])  # fmt: skip
+            sheet.append(
+                [
+                    safe_value(v)
+                    for v in (
+                        n,
+                        notice.number,
+                        notice.name,
+                        notice.credit_code,
+                        notice.district,
+                        p.name.zh,
+                        FORMS[p.form].zh,
+                        (row["amount"] or 0) / 100,
+                        (row["amount_paid"] or 0) / 100,
+                        OUTCOME_TEXT[row["outcome"]].zh,
+                        payout.basis("zh"),
+                    )
+                ]
+            )
             total = totals.setdefault(p.name.zh, [0, 0])
             total[0] += 1
             total[1] += row["amount_paid"] or 0
@@ -221,10 +281,29 @@ def _write_xlsx_notices(run: PolicyRun, notices: list[Notice], path: Path) -> No
     book = Workbook()
     sheet = book.active
     sheet.title = "告知书"
-    sheet.append(["告知书编号 notice", "企业名称 name", "统一社会信用代码 credit_code", "区县 district",
-                  "合计（元） total", "告知书全文 text"])  # fmt: skip
+    sheet.append(
+        [
+            "告知书编号 notice",
+            "企业名称 name",
+            "统一社会信用代码 credit_code",
+            "区县 district",
+            "合计（元） total",
+            "告知书全文 text",
+        ]
+    )
     for notice in notices:
         text = "\n".join(t for _, t in notice_paragraphs(notice, run))
-        sheet.append([safe_value(v) for v in (notice.number, notice.name, notice.credit_code, notice.district,
-                                              notice.total / 100, text)])  # fmt: skip
+        sheet.append(
+            [
+                safe_value(v)
+                for v in (
+                    notice.number,
+                    notice.name,
+                    notice.credit_code,
+                    notice.district,
+                    notice.total / 100,
+                    text,
+                )
+            ]
+        )
     book.save(path)

@@ -56,7 +56,9 @@ def parse_correction(assignment: str) -> tuple[str, object]:
     name, text = name.strip(), text.strip()
     spec = input_spec(name)
     if not sep or spec is None or name.startswith("status_"):
-        raise ObjectionError(f"未知输入“{name}”（见 xinzhi policy inputs） / unknown input '{name}'")
+        raise ObjectionError(
+            f"未知输入“{name}”（见 xinzhi policy inputs） / unknown input '{name}'"
+        )
     if text.lower() in ("unknown", "null", "未知", ""):
         return name, None
     try:
@@ -78,12 +80,26 @@ def parse_correction(assignment: str) -> tuple[str, object]:
             return name, text
         return name, int(text.replace(",", ""))
     except ValueError:
-        hint = "金额须带单位，如 6200万元 / money needs a unit, e.g. 6200万元" if spec.unit == "fen" else spec.unit
-        raise ObjectionError(f"{name} 的值“{text}”无效（{hint}） / invalid value '{text}' for {name}") from None
+        hint = (
+            "金额须带单位，如 6200万元 / money needs a unit, e.g. 6200万元"
+            if spec.unit == "fen"
+            else spec.unit
+        )
+        raise ObjectionError(
+            f"{name} 的值“{text}”无效（{hint}） / invalid value '{text}' for {name}"
+        ) from None
 
 
-def correct(engine: Engine, run_id: int, credit_code: str, assignments: list[str], *, reason: str,
-            actor: str, backend: str = "duckdb") -> Correction:  # fmt: skip
+def correct(
+    engine: Engine,
+    run_id: int,
+    credit_code: str,
+    assignments: list[str],
+    *,
+    reason: str,
+    actor: str,
+    backend: str = "duckdb",
+) -> Correction:
     stored = load_run(engine, run_id)
     if stored is None or stored.record.kind != "policy":
         raise ObjectionError(f"没有政策兑现运行 {run_id} / no policy run {run_id}")
@@ -99,22 +115,41 @@ def correct(engine: Engine, run_id: int, credit_code: str, assignments: list[str
         raise ObjectionError(f"未找到企业 {code} / no enterprise {code}")
     policies, overrides, _ = recorded_policies(stored.record)
     only = {p.id for p in policies}
-    after = evaluate_policies(engine, as_of=stored.record.as_of, only=only, backend=backend,
-                              enterprise_id=enterprise_id, corrections=corrections)  # fmt: skip
+    after = evaluate_policies(
+        engine,
+        as_of=stored.record.as_of,
+        only=only,
+        backend=backend,
+        enterprise_id=enterprise_id,
+        corrections=corrections,
+    )
     after.overrides = overrides
     after.results = _within_budget(after, stored.results, enterprise_id)
     before = _rows(stored.results, enterprise_id)
     after_rows = _rows(after.results, enterprise_id)
     seen = {k: _plain(v) for k, v in corrections.items()}
     extra = {"correction_of": run_id, "enterprise": code, "corrections": seen, "reason": reason}
-    correction_run = record_policy_run(engine, after, actor=actor, backend=backend, kind="policy_correction",
-                                       extra=extra)  # fmt: skip
+    correction_run = record_policy_run(
+        engine, after, actor=actor, backend=backend, kind="policy_correction", extra=extra
+    )
     with session_scope(engine) as session:
-        session.add(AuditEntry(actor=actor, action="policy.objection", subject=code, detail={
-            "run": run_id, "correction_run": correction_run, "reason": reason, "corrections": seen,
-            "before": before, "after": after_rows,
-            "inputs_before": _inputs(stored, enterprise_id), "inputs_after": _inputs_of(after, enterprise_id),
-        }))  # fmt: skip
+        session.add(
+            AuditEntry(
+                actor=actor,
+                action="policy.objection",
+                subject=code,
+                detail={
+                    "run": run_id,
+                    "correction_run": correction_run,
+                    "reason": reason,
+                    "corrections": seen,
+                    "before": before,
+                    "after": after_rows,
+                    "inputs_before": _inputs(stored, enterprise_id),
+                    "inputs_after": _inputs_of(after, enterprise_id),
+                },
+            )
+        )
     return Correction(run_id, correction_run, code, enterprise_id, before, after_rows, corrections)
 
 
@@ -126,16 +161,32 @@ def _within_budget(run: PolicyRun, original: pa.Table, enterprise_id: int) -> pa
         budget = run.compiled[row["policy"]].budget
         if budget is None or row["amount_granted"] in (None, 0):
             continue
-        spent = pc.sum(others.filter(pc.equal(others["policy"], row["policy"]))["amount_paid"]).as_py() or 0
+        spent = (
+            pc.sum(others.filter(pc.equal(others["policy"], row["policy"]))["amount_paid"]).as_py()
+            or 0
+        )
         row["amount_paid"] = min(row["amount_granted"], max(budget - spent, 0))
-        row["outcome"] = "paid" if row["amount_paid"] == row["amount"] else \
-            ("reduced" if row["amount_paid"] else "unfunded")  # fmt: skip
+        row["outcome"] = (
+            "paid"
+            if row["amount_paid"] == row["amount"]
+            else ("reduced" if row["amount_paid"] else "unfunded")
+        )
     return pa.Table.from_pylist(rows, schema=run.results.schema)
 
 
 def _rows(results: pa.Table, enterprise_id: int) -> list[dict]:
-    keep = ["policy", "status", "outcome", "amount", "amount_granted", "amount_paid", "superseded_by",
-            "failed", "unknown", "missing"]  # fmt: skip
+    keep = [
+        "policy",
+        "status",
+        "outcome",
+        "amount",
+        "amount_granted",
+        "amount_paid",
+        "superseded_by",
+        "failed",
+        "unknown",
+        "missing",
+    ]
     rows = results.filter(pc.equal(results["enterprise_id"], enterprise_id))
     return rows.select(keep).to_pylist()
 
@@ -154,7 +205,10 @@ def _detail_inputs(table: pa.Table | None, enterprise_id: int) -> dict:
 
 
 def _inputs(stored, enterprise_id: int) -> dict:
-    return {p["id"]: _detail_inputs(stored.detail(p["id"]), enterprise_id) for p in stored.record.declarations}
+    return {
+        p["id"]: _detail_inputs(stored.detail(p["id"]), enterprise_id)
+        for p in stored.record.declarations
+    }
 
 
 def _inputs_of(run: PolicyRun, enterprise_id: int) -> dict:
@@ -164,7 +218,11 @@ def _inputs_of(run: PolicyRun, enterprise_id: int) -> dict:
 def corrections_of(engine: Engine, run_id: int, credit_code: str | None = None) -> list[AuditEntry]:
     """The objections recorded against ``run_id`` (for one enterprise, with its code)."""
     with session_scope(engine) as session:
-        query = select(AuditEntry).where(AuditEntry.action == "policy.objection").order_by(AuditEntry.id)
+        query = (
+            select(AuditEntry)
+            .where(AuditEntry.action == "policy.objection")
+            .order_by(AuditEntry.id)
+        )
         if credit_code:
             query = query.where(AuditEntry.subject == credit_code)
         entries = [e for e in session.scalars(query) if (e.detail or {}).get("run") == run_id]

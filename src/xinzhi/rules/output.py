@@ -13,23 +13,45 @@ import pyarrow.parquet as pq
 from ..excel import safe_value
 from .runs import RunResult
 
-SUMMARY_HEADERS = ["统一社会信用代码 credit_code", "企业名称 name", "评价 assessment",
-                   "结果 status", "是否符合 passed", "最低分 score_low", "最高分 score_high",
-                   "不符合条款 failed_clauses", "未知条款 unknown_clauses", "需补充数据 missing",
-                   "差距 gap", "gap (en)"]  # fmt: skip
+SUMMARY_HEADERS = [
+    "统一社会信用代码 credit_code",
+    "企业名称 name",
+    "评价 assessment",
+    "结果 status",
+    "是否符合 passed",
+    "最低分 score_low",
+    "最高分 score_high",
+    "不符合条款 failed_clauses",
+    "未知条款 unknown_clauses",
+    "需补充数据 missing",
+    "差距 gap",
+    "gap (en)",
+]
 
 
 def summary_table(result: RunResult) -> pa.Table:
     r = result.results
-    passed = pc.if_else(pc.equal(r["status"], "undetermined"), pa.scalar(None, pa.bool_()),
-                        pc.equal(r["status"], "pass"))  # fmt: skip
-    return pa.table({
-        "credit_code": r["credit_code"], "name": r["name"], "assessment": r["assessment"],
-        "status": r["status"], "passed": passed, "score_low": r["score_low"],
-        "score_high": r["score_high"], "failed_clauses": r["failed"],
-        "unknown_clauses": r["unknown"], "missing": r["missing"], "gap": r["gap_zh"],
-        "gap_en": r["gap_en"],
-    })  # fmt: skip
+    passed = pc.if_else(
+        pc.equal(r["status"], "undetermined"),
+        pa.scalar(None, pa.bool_()),
+        pc.equal(r["status"], "pass"),
+    )
+    return pa.table(
+        {
+            "credit_code": r["credit_code"],
+            "name": r["name"],
+            "assessment": r["assessment"],
+            "status": r["status"],
+            "passed": passed,
+            "score_low": r["score_low"],
+            "score_high": r["score_high"],
+            "failed_clauses": r["failed"],
+            "unknown_clauses": r["unknown"],
+            "missing": r["missing"],
+            "gap": r["gap_zh"],
+            "gap_en": r["gap_en"],
+        }
+    )
 
 
 def write_results(result: RunResult, path: Path) -> None:
@@ -42,7 +64,9 @@ def write_results(result: RunResult, path: Path) -> None:
     elif suffix == ".xlsx":
         _write_xlsx(result, table, path)
     else:
-        raise ValueError(f"不支持的格式 {suffix}（.xlsx、.csv、.parquet） / unsupported format {suffix}")
+        raise ValueError(
+            f"不支持的格式 {suffix}（.xlsx、.csv、.parquet） / unsupported format {suffix}"
+        )
 
 
 def _write_xlsx(result: RunResult, table: pa.Table, path: Path) -> None:
@@ -57,8 +81,14 @@ def _write_xlsx(result: RunResult, table: pa.Table, path: Path) -> None:
     for declaration in result.declarations:
         detail = result.detail[declaration.id]
         sheet = book.create_sheet(declaration.id[:31])
-        sheet.append([(f"{declaration.name.zh} {declaration.name.en} — {declaration.region_name.zh}"
-                       f" {declaration.version}, 基准日 as of {result.as_of}")])
+        sheet.append(
+            [
+                (
+                    f"{declaration.name.zh} {declaration.name.en} — {declaration.region_name.zh}"
+                    f" {declaration.version}, 基准日 as of {result.as_of}"
+                )
+            ]
+        )
         columns = [c for c in detail.column_names if c not in ("enterprise_id", "district_id")]
         sheet.append(columns)
         for batch in detail.select(columns).to_batches(50_000):

@@ -15,10 +15,23 @@ from ..excel import safe_value
 from .policy_explain import OUTCOME_TEXT, explain_row
 from .policy_runs import PolicyRun
 
-HEADERS = ["统一社会信用代码 credit_code", "企业名称 name", "区县 district", "政策 policy", "状态 status",
-           "结果 outcome", "应得（元） due", "核定（元） granted", "实发（元） paid", "预算排序 budget_rank",
-           "已享受 superseded_by", "不符合条款 failed", "未知条款 unknown", "需补充数据 missing",
-           "认定情况 basis"]  # fmt: skip
+HEADERS = [
+    "统一社会信用代码 credit_code",
+    "企业名称 name",
+    "区县 district",
+    "政策 policy",
+    "状态 status",
+    "结果 outcome",
+    "应得（元） due",
+    "核定（元） granted",
+    "实发（元） paid",
+    "预算排序 budget_rank",
+    "已享受 superseded_by",
+    "不符合条款 failed",
+    "未知条款 unknown",
+    "需补充数据 missing",
+    "认定情况 basis",
+]
 
 
 def _yuan(fen: int | None) -> float | None:
@@ -40,7 +53,11 @@ def basis_texts(run: PolicyRun, rows: list[dict]) -> list[str]:
     texts = []
     for row in rows:
         detail = details.get(row["policy"], {}).get(row["enterprise_id"])
-        texts.append(explain_row(run.compiled[row["policy"]], {**detail, **row}).basis("zh") if detail else "")
+        texts.append(
+            explain_row(run.compiled[row["policy"]], {**detail, **row}).basis("zh")
+            if detail
+            else ""
+        )
     return texts
 
 
@@ -53,7 +70,9 @@ def write_payouts(run: PolicyRun, path: Path, districts: dict[int, str]) -> None
     elif suffix == ".xlsx":
         _write_xlsx(run, path, districts)
     else:
-        raise ValueError(f"不支持的格式 {suffix}（.xlsx、.csv、.parquet） / unsupported format {suffix}")
+        raise ValueError(
+            f"不支持的格式 {suffix}（.xlsx、.csv、.parquet） / unsupported format {suffix}"
+        )
 
 
 def _write_xlsx(run: PolicyRun, path: Path, districts: dict[int, str]) -> None:
@@ -68,27 +87,82 @@ def _write_xlsx(run: PolicyRun, path: Path, districts: dict[int, str]) -> None:
         rows = batch.to_pylist()
         for row, basis in zip(rows, basis_texts(run, rows)):
             outcome = OUTCOME_TEXT[row["outcome"]].zh if row["outcome"] else ""
-            sheet.append([safe_value(v) for v in (
-                row["credit_code"], row["name"], districts.get(row["district_id"], ""), names[row["policy"]],
-                row["status"], outcome, _yuan(row["amount"]), _yuan(row["amount_granted"]),
-                _yuan(row["amount_paid"]), row["budget_rank"], row["superseded_by"], row["failed"],
-                row["unknown"], row["missing"], basis)])  # fmt: skip
+            sheet.append(
+                [
+                    safe_value(v)
+                    for v in (
+                        row["credit_code"],
+                        row["name"],
+                        districts.get(row["district_id"], ""),
+                        names[row["policy"]],
+                        row["status"],
+                        outcome,
+                        _yuan(row["amount"]),
+                        _yuan(row["amount_granted"]),
+                        _yuan(row["amount_paid"]),
+                        row["budget_rank"],
+                        row["superseded_by"],
+                        row["failed"],
+                        row["unknown"],
+                        row["missing"],
+                        basis,
+                    )
+                ]
+            )
     sheet = book.create_sheet("政策汇总 totals")
-    sheet.append(["政策 policy", "编号 id", "来源 provenance", "符合 eligible", "待定 undetermined",
-                  "不符合 ineligible", "全额 paid", "核减 reduced", "未获预算 unfunded", "不重复享受 excluded",
-                  "应得（元） due", "实发（元） paid", "预算（元） budget", "预算使用 budget use"])  # fmt: skip
+    sheet.append(
+        [
+            "政策 policy",
+            "编号 id",
+            "来源 provenance",
+            "符合 eligible",
+            "待定 undetermined",
+            "不符合 ineligible",
+            "全额 paid",
+            "核减 reduced",
+            "未获预算 unfunded",
+            "不重复享受 excluded",
+            "应得（元） due",
+            "实发（元） paid",
+            "预算（元） budget",
+            "预算使用 budget use",
+        ]
+    )
     for p in run.policies:
         s = run.summary["policies"][p.id]
         o = s["outcomes"]
-        sheet.append([safe_value(v) for v in (
-            p.name.zh, p.id, p.provenance, s["eligible"], s["undetermined"], s["ineligible"], o["paid"],
-            o["reduced"], o["unfunded"], o["excluded"], _yuan(s["due"]), _yuan(s["paid"]), _yuan(s["budget"]),
-            None if s["budget_used"] is None else round(s["budget_used"], 4))])  # fmt: skip
+        sheet.append(
+            [
+                safe_value(v)
+                for v in (
+                    p.name.zh,
+                    p.id,
+                    p.provenance,
+                    s["eligible"],
+                    s["undetermined"],
+                    s["ineligible"],
+                    o["paid"],
+                    o["reduced"],
+                    o["unfunded"],
+                    o["excluded"],
+                    _yuan(s["due"]),
+                    _yuan(s["paid"]),
+                    _yuan(s["budget"]),
+                    None if s["budget_used"] is None else round(s["budget_used"], 4),
+                )
+            ]
+        )
     sheet = book.create_sheet("区县汇总 districts")
     sheet.append(["政策 policy", "区县 district", "实发（元） paid"])
     for policy, by_district in run.summary["by_district"].items():
         for district_id, fen in sorted(by_district.items(), key=lambda kv: -kv[1]):
-            sheet.append([safe_value(names.get(policy, policy)),
-                          safe_value(districts.get(int(district_id)) if district_id.isdigit() else district_id),
-                          fen / 100])  # fmt: skip
+            sheet.append(
+                [
+                    safe_value(names.get(policy, policy)),
+                    safe_value(
+                        districts.get(int(district_id)) if district_id.isdigit() else district_id
+                    ),
+                    fen / 100,
+                ]
+            )
     book.save(path)

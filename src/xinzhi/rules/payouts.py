@@ -59,7 +59,9 @@ class _PolicyContext(_Context):
         super().__init__(policy, frame, as_of)
         for name, value in (overrides or {}).items():
             if name not in self.params:
-                raise DeclarationError(policy.path, None, f"未知参数 {name}", f"unknown parameter {name}")
+                raise DeclarationError(
+                    policy.path, None, f"未知参数 {name}", f"unknown parameter {name}"
+                )
             self.params[name] = value
 
     def input(self, name: str):
@@ -70,13 +72,21 @@ class _PolicyContext(_Context):
         return FUNCTIONS[name][1](*args)
 
 
-def compile_policy(policy: Policy, frame: ir.Table, as_of: dt.date, overrides: dict | None = None,
-                   keep_ineligible: bool = True) -> CompiledPolicy:  # fmt: skip
+def compile_policy(
+    policy: Policy,
+    frame: ir.Table,
+    as_of: dt.date,
+    overrides: dict | None = None,
+    keep_ineligible: bool = True,
+) -> CompiledPolicy:
     """``keep_ineligible=False`` drops the ineligible rows as soon as the status is known, so
     the explanation columns are computed for the others only (most firms are ineligible)."""
     frame = frame.select(*needed_columns(policy, frame))
-    judged = {f"judged__{c}": ibis.null("boolean") for c in sorted(policy.judged)
-              if f"judged__{c}" not in frame.columns}  # fmt: skip
+    judged = {
+        f"judged__{c}": ibis.null("boolean")
+        for c in sorted(policy.judged)
+        if f"judged__{c}" not in frame.columns
+    }
     if judged:
         frame = frame.mutate(**judged)
     ctx = _PolicyContext(policy, frame, as_of, overrides)
@@ -94,8 +104,12 @@ def compile_policy(policy: Policy, frame: ir.Table, as_of: dt.date, overrides: d
             if name not in values:
                 found = ctx.metric(name) or ctx.column(name)
                 if found is None:
-                    raise DeclarationError(policy.path, None, f"show 中的未知名称 {name}",
-                                           f"unknown name {name} in show")  # fmt: skip
+                    raise DeclarationError(
+                        policy.path,
+                        None,
+                        f"show 中的未知名称 {name}",
+                        f"unknown name {name} in show",
+                    )
                 values[name] = found
         shown[clause_id] = names
         needs[clause_id] = frozenset(n for n in value.inputs if input_spec(n) is not None)
@@ -121,14 +135,19 @@ def compile_policy(policy: Policy, frame: ir.Table, as_of: dt.date, overrides: d
     for name in amount_shown:
         values.setdefault(name, ctx.metric(name) or ctx.column(name))
     eligible = _ibis(eligible)
-    stage = ctx.add(amount=_ibis(amount.num).cast("int64") if not amount.constant
-                    else ibis.literal(int(amount.fraction()), type="int64"))  # fmt: skip
+    stage = ctx.add(
+        amount=_ibis(amount.num).cast("int64")
+        if not amount.constant
+        else ibis.literal(int(amount.fraction()), type="int64")
+    )
     amount_col = stage["amount"]
-    status = ctx.add(status=ibis.cases(
-        (eligible == False, "ineligible"),
-        ((eligible == True) & amount_col.notnull(), "eligible"),
-        else_="undetermined",
-    ))["status"]  # fmt: skip
+    status = ctx.add(
+        status=ibis.cases(
+            (eligible == False, "ineligible"),
+            ((eligible == True) & amount_col.notnull(), "eligible"),
+            else_="undetermined",
+        )
+    )["status"]
     needs["amount"] = frozenset(n for n in amount_inputs if input_spec(n) is not None)
     if not keep_ineligible:
         # status != "ineligible", on the clauses alone: the engine then computes the amount
@@ -139,27 +158,62 @@ def compile_policy(policy: Policy, frame: ir.Table, as_of: dt.date, overrides: d
     summary = {
         # Lists are built only where they can be non-empty: a kept row fails no clause, and
         # only an undetermined row has unknown ones (most rows are one or the other).
-        "failed": ibis.ifelse(status == "ineligible", _join([
-            ibis.ifelse(cond[f"c__{c}"] == False, c, ibis.null("string")) for c in decisive]),
-            ibis.null("string")),
-        "unknown": ibis.ifelse(status == "undetermined", _join([
-            ibis.ifelse(cond[f"c__{c}"].isnull(), c, ibis.null("string")) for c in decisive]), ibis.null("string")),
+        "failed": ibis.ifelse(
+            status == "ineligible",
+            _join(
+                [ibis.ifelse(cond[f"c__{c}"] == False, c, ibis.null("string")) for c in decisive]
+            ),
+            ibis.null("string"),
+        ),
+        "unknown": ibis.ifelse(
+            status == "undetermined",
+            _join(
+                [ibis.ifelse(cond[f"c__{c}"].isnull(), c, ibis.null("string")) for c in decisive]
+            ),
+            ibis.null("string"),
+        ),
         "missing": _missing(ctx, cond, needs, status, amount_col),
-    }  # fmt: skip
+    }
     summary.update(_rank_keys(ctx, policy))
-    summary.update({f"v__{name}": value.as_float() if value.kind == "num" else _ibis(value.expr)
-                    for name, value in values.items()})  # fmt: skip
+    summary.update(
+        {
+            f"v__{name}": value.as_float() if value.kind == "num" else _ibis(value.expr)
+            for name, value in values.items()
+        }
+    )
     ctx.add(**summary)
     # The firm's name and code stay in the frame: a run joins them once to its payout list.
-    keep = ["enterprise_id", "status", "amount", "failed", "unknown", "missing",
-            *[f"rank_{i}" for i in range(1, RANK_KEYS + 1)]]  # fmt: skip
+    keep = [
+        "enterprise_id",
+        "status",
+        "amount",
+        "failed",
+        "unknown",
+        "missing",
+        *[f"rank_{i}" for i in range(1, RANK_KEYS + 1)],
+    ]
     detail = [c for c in ctx.frame.columns if c.startswith(("c__", "v__")) and c not in keep]
-    return CompiledPolicy(policy, as_of, ctx.frame.select(*keep, *detail), shown, amount_shown,
-                          dict(ctx.params), _budget_total(ctx, policy))  # fmt: skip
+    return CompiledPolicy(
+        policy,
+        as_of,
+        ctx.frame.select(*keep, *detail),
+        shown,
+        amount_shown,
+        dict(ctx.params),
+        _budget_total(ctx, policy),
+    )
 
 
-BASE_COLUMNS = ("enterprise_id", "credit_code", "name", "district_id", "district_code", "park_name",
-                "as_of", "window_year")  # fmt: skip
+BASE_COLUMNS = (
+    "enterprise_id",
+    "credit_code",
+    "name",
+    "district_id",
+    "district_code",
+    "park_name",
+    "as_of",
+    "window_year",
+)
 
 
 def needed_columns(policy: Policy, frame: ir.Table) -> list[str]:
@@ -202,7 +256,9 @@ def _amount(ctx: _PolicyContext, policy: Policy) -> tuple[Value, frozenset[str]]
     if a.kind == "fixed":
         value = _compile_num(ctx, a.fixed, a.line)
     elif a.kind == "percent":
-        value = arithmetic("*", _compile_num(ctx, a.base, a.line), _compile_num(ctx, a.rate, a.line))
+        value = arithmetic(
+            "*", _compile_num(ctx, a.base, a.line), _compile_num(ctx, a.rate, a.line)
+        )
     else:
         banded = ctx.stage("amount__value", _compile_num(ctx, a.value, a.line))
         tests = [_band_test(ctx, step.band, banded, step.band.line) for step in a.steps]
@@ -212,8 +268,13 @@ def _amount(ctx: _PolicyContext, policy: Policy) -> tuple[Value, frozenset[str]]
             value = choose(test, amount, value)
         # The last band's test matters too: an unknown banded value leaves the amount unknown.
         value = choose(tests[-1], value, value) if not tests[-1].constant else value
-        value = Value("num", num=value.num, den=value.den, floating=value.floating,
-                      inputs=value.inputs | banded.inputs)  # fmt: skip
+        value = Value(
+            "num",
+            num=value.num,
+            den=value.den,
+            floating=value.floating,
+            inputs=value.inputs | banded.inputs,
+        )
     # Each step is staged as columns: the next refers to them by name instead of repeating
     # the expression (min/max/floor repeat their operands; unstaged, the SQL grows each step).
     inputs = set(value.inputs)
@@ -228,8 +289,12 @@ def _amount(ctx: _PolicyContext, policy: Policy) -> tuple[Value, frozenset[str]]
         inputs |= minimum.inputs
     value = ctx.stage("amount__positive", ctx.function("max", value, constant(0)))
     if value.floating:
-        raise DeclarationError(policy.path, a.line, "金额须为精确数（不能用 cagr 等浮点函数）",
-                               "the amount must be exact (no cagr or other floating functions)")  # fmt: skip
+        raise DeclarationError(
+            policy.path,
+            a.line,
+            "金额须为精确数（不能用 cagr 等浮点函数）",
+            "the amount must be exact (no cagr or other floating functions)",
+        )
     whole = ctx.function("floor", arithmetic("/", value, constant(a.round)))
     value = arithmetic("*", whole, constant(a.round))
     return value, frozenset(inputs)
@@ -256,15 +321,23 @@ def _budget_total(ctx: _PolicyContext, policy: Policy) -> int | None:
         return None
     value = ctx.compile(policy.budget.total, policy.budget.line, "num")
     if not value.constant:
-        raise DeclarationError(policy.path, policy.budget.line, "预算总额不能依赖企业数据",
-                               "the budget total cannot depend on enterprise data")  # fmt: skip
+        raise DeclarationError(
+            policy.path,
+            policy.budget.line,
+            "预算总额不能依赖企业数据",
+            "the budget total cannot depend on enterprise data",
+        )
     total = value.fraction()
     if total < 0:
-        raise DeclarationError(policy.path, policy.budget.line, "预算总额不能为负", "the budget cannot be negative")
+        raise DeclarationError(
+            policy.path, policy.budget.line, "预算总额不能为负", "the budget cannot be negative"
+        )
     return int(total)  # whole fen, rounded down
 
 
-def _missing(ctx: _PolicyContext, cond: dict, needs: dict, status: ir.Expr, amount: ir.Expr) -> ir.Expr:
+def _missing(
+    ctx: _PolicyContext, cond: dict, needs: dict, status: ir.Expr, amount: ir.Expr
+) -> ir.Expr:
     """For an undetermined result: the inputs to collect (unknown where it matters)."""
     wanted: dict[str, list[ir.Expr]] = {}
     for clause, inputs in needs.items():

@@ -57,10 +57,16 @@ from .declaration import (
 from .yamlfile import DeclarationError, Node, Seq, load_yaml
 
 POLICIES = Path(__file__).with_name("policies")
-PROVENANCE = {"published": Text("据公开发布文本", "from published text"),
-              "illustrative": Text("示例（非真实政策）", "illustrative")}  # fmt: skip
-FORMS = {"reward": Text("奖励", "reward"), "subsidy": Text("补助", "subsidy"),
-         "equity": Text("股权投资", "equity investment"), "voucher": Text("券", "voucher")}  # fmt: skip
+PROVENANCE = {
+    "published": Text("据公开发布文本", "from published text"),
+    "illustrative": Text("示例（非真实政策）", "illustrative"),
+}
+FORMS = {
+    "reward": Text("奖励", "reward"),
+    "subsidy": Text("补助", "subsidy"),
+    "equity": Text("股权投资", "equity investment"),
+    "voucher": Text("券", "voucher"),
+}
 ROUNDING = {"fen": 1, "元": 100, "百元": 10_000, "千元": 100_000, "万元": 1_000_000}  # → fen
 STATUS_PREFIX = "status_"  # status_<assessment id>: the assessment's status in the same run
 MONEY_LITERAL = re.compile(r"^\s*[\d,]+(\.\d+)?\s*(元|万元|亿元)\s*$")
@@ -172,7 +178,9 @@ class Policy:
         return self.scope.region
 
     def in_force(self, as_of: dt.date) -> bool:
-        return self.effective_from <= as_of and (self.effective_to is None or as_of < self.effective_to)
+        return self.effective_from <= as_of and (
+            self.effective_to is None or as_of < self.effective_to
+        )
 
     def applies_to(self, district_codes: set[str]) -> bool:
         return self.scope.applies_to(district_codes)
@@ -208,22 +216,58 @@ def read_policy(path: Path) -> Policy:
     raw = path.read_bytes()
     r = _Reader(path)
     doc = r.mapping(load_yaml(path), "policy")
-    r.keys(doc, "policy",
-           {"id", "name", "version", "effective", "provenance", "last_reviewed", "issuer", "form",
-            "references", "scope", "amount"},
-           {"description", "known", "unknown", "parameters", "metrics", "conditions", "budget",
-            "stacking", "objection", "order"})  # fmt: skip
+    r.keys(
+        doc,
+        "policy",
+        {
+            "id",
+            "name",
+            "version",
+            "effective",
+            "provenance",
+            "last_reviewed",
+            "issuer",
+            "form",
+            "references",
+            "scope",
+            "amount",
+        },
+        {
+            "description",
+            "known",
+            "unknown",
+            "parameters",
+            "metrics",
+            "conditions",
+            "budget",
+            "stacking",
+            "objection",
+            "order",
+        },
+    )
     effective = r.mapping(doc["effective"], "effective")
     r.keys(effective, "effective", {"from"}, {"to"})
     provenance = doc["provenance"]
     if provenance not in PROVENANCE:
-        r.fail(doc, "provenance 应为 published（据公开文本）或 illustrative（示例）",
-               "provenance must be published or illustrative", "provenance")  # fmt: skip
+        r.fail(
+            doc,
+            "provenance 应为 published（据公开文本）或 illustrative（示例）",
+            "provenance must be published or illustrative",
+            "provenance",
+        )
     if doc["form"] not in FORMS:
-        r.fail(doc, f"form 应为 {'、'.join(FORMS)} 之一", f"form must be one of {', '.join(FORMS)}", "form")
+        r.fail(
+            doc,
+            f"form 应为 {'、'.join(FORMS)} 之一",
+            f"form must be one of {', '.join(FORMS)}",
+            "form",
+        )
     if provenance == "published" and ("known" not in doc or "unknown" not in doc):
-        r.fail(doc, "据公开文本的政策须写明 known（已知）与 unknown（未知）",
-               "a published policy must state what is known and what is unknown")  # fmt: skip
+        r.fail(
+            doc,
+            "据公开文本的政策须写明 known（已知）与 unknown（未知）",
+            "a published policy must state what is known and what is unknown",
+        )
     references = _references(r, doc["references"])
     conditions_node = doc.get("conditions") or Seq()
     if not isinstance(conditions_node, list):
@@ -259,8 +303,12 @@ def read_policy(path: Path) -> Policy:
         order=int(doc.get("order", 0)),
     )
     if policy.effective_to is not None and policy.effective_to <= policy.effective_from:
-        r.fail(effective, "effective.to 须晚于 effective.from", "effective.to must come after effective.from",
-               "to")  # fmt: skip
+        r.fail(
+            effective,
+            "effective.to 须晚于 effective.from",
+            "effective.to must come after effective.from",
+            "to",
+        )
     _check_names(r, policy)
     _check_parameter_dates(r, policy, doc)
     policy.assessments = _assessments_read(policy)
@@ -272,8 +320,12 @@ def _policy_condition(r: _Reader, node: Any, references, judged: set[str]) -> Co
     node = r.mapping(node, "conditions")
     if node.get("judged") is not None:
         if node.get("judged") is not True or "expr" in node or "any_of" in node:
-            r.fail(node, "judged 须为 true，且不能同时有 expr 或 any_of",
-                   "judged must be true, without expr or any_of", "judged")  # fmt: skip
+            r.fail(
+                node,
+                "judged 须为 true，且不能同时有 expr 或 any_of",
+                "judged must be true, without expr or any_of",
+                "judged",
+            )
         stripped = Node({k: v for k, v in node.items() if k != "judged"})
         stripped.line, stripped.key_lines = node.line, node.key_lines
         stripped["expr"] = "True"  # replaced by the review's column when compiled
@@ -290,18 +342,38 @@ def _scope(r: _Reader, node: Any, references) -> Scope:
     r.keys(region, "scope.region", {"code", "name"}, set())
     code = str(region["code"])
     if not re.fullmatch(r"\d{6}", code):
-        r.fail(region, f"scope.region.code“{code}”应为六位行政区划代码",
-               f"scope.region.code '{code}' must be a six-digit GB/T 2260 code", "code")  # fmt: skip
+        r.fail(
+            region,
+            f"scope.region.code“{code}”应为六位行政区划代码",
+            f"scope.region.code '{code}' must be a six-digit GB/T 2260 code",
+            "code",
+        )
     districts = [str(d) for d in node.get("districts") or []]
     for district in districts:
         if not re.fullmatch(r"\d{6}", district) or not district.startswith(code.rstrip("0")):
-            r.fail(node, f"scope.districts 中的“{district}”不是 {code} 内的区县代码",
-                   f"'{district}' in scope.districts is not a district code inside {code}", "districts")  # fmt: skip
+            r.fail(
+                node,
+                f"scope.districts 中的“{district}”不是 {code} 内的区县代码",
+                f"'{district}' in scope.districts is not a district code inside {code}",
+                "districts",
+            )
     parks = node.get("parks") or []
     if not isinstance(parks, list) or not all(isinstance(p, str) and p.strip() for p in parks):
-        r.fail(node, "scope.parks 应为园区名称列表", "scope.parks must be a list of park names", "parks")
-    return Scope(r.text(node, "text", "scope"), code, r.text(region, "name", "scope.region"), districts,
-                 list(parks), _reference(r, node, references, "scope"), node.line)  # fmt: skip
+        r.fail(
+            node,
+            "scope.parks 应为园区名称列表",
+            "scope.parks must be a list of park names",
+            "parks",
+        )
+    return Scope(
+        r.text(node, "text", "scope"),
+        code,
+        r.text(region, "name", "scope.region"),
+        districts,
+        list(parks),
+        _reference(r, node, references, "scope"),
+        node.line,
+    )
 
 
 def _money_or_expr(r: _Reader, node: Node, key: str, where: str) -> str:
@@ -311,23 +383,44 @@ def _money_or_expr(r: _Reader, node: Node, key: str, where: str) -> str:
         number, unit = re.match(r"^\s*([\d,.]+)\s*(\S+)\s*$", value).groups()
         return str(parse_parameter_value(number, unit))
     if isinstance(value, bool) or not isinstance(value, str | int):
-        r.fail(node, f"{where}.{key} 应为表达式或金额（如 20万元）",
-               f"{where}.{key} must be an expression or an amount such as 20万元", key)  # fmt: skip
+        r.fail(
+            node,
+            f"{where}.{key} 应为表达式或金额（如 20万元）",
+            f"{where}.{key} must be an expression or an amount such as 20万元",
+            key,
+        )
     if isinstance(value, int):
-        r.fail(node, f"{where}.{key} 的数字须带单位（元、万元、亿元）或用参数",
-               f"{where}.{key}: a bare number needs a unit (元, 万元, 亿元) or a parameter", key)  # fmt: skip
+        r.fail(
+            node,
+            f"{where}.{key} 的数字须带单位（元、万元、亿元）或用参数",
+            f"{where}.{key}: a bare number needs a unit (元, 万元, 亿元) or a parameter",
+            key,
+        )
     return value
 
 
 def _amount(r: _Reader, node: Any, references) -> Amount:
     node = r.mapping(node, "amount")
-    r.keys(node, "amount", {"text"},
-           {"fixed", "percent", "steps", "cap", "minimum", "round", "reference", "article", "mark"})  # fmt: skip
+    r.keys(
+        node,
+        "amount",
+        {"text"},
+        {"fixed", "percent", "steps", "cap", "minimum", "round", "reference", "article", "mark"},
+    )
     forms = [k for k in ("fixed", "percent", "steps") if k in node]
     if len(forms) != 1:
-        r.fail(node, "amount 须有 fixed、percent、steps 之一", "amount needs exactly one of fixed, percent, steps")
-    amount = Amount(forms[0], r.text(node, "text", "amount"), _reference(r, node, references, "amount"),
-                    r.mark(node, "amount", "✅"), line=node.line)  # fmt: skip
+        r.fail(
+            node,
+            "amount 须有 fixed、percent、steps 之一",
+            "amount needs exactly one of fixed, percent, steps",
+        )
+    amount = Amount(
+        forms[0],
+        r.text(node, "text", "amount"),
+        _reference(r, node, references, "amount"),
+        r.mark(node, "amount", "✅"),
+        line=node.line,
+    )
     if amount.kind == "fixed":
         amount.fixed = _money_or_expr(r, node, "fixed", "amount")
     elif amount.kind == "percent":
@@ -339,7 +432,12 @@ def _amount(r: _Reader, node: Any, references) -> Amount:
             try:
                 amount.rate = str(parse_parameter_value(amount.rate, "ratio"))
             except (ValueError, ZeroDivisionError):
-                r.fail(spec, f"amount.percent.rate“{spec['rate']}”无效", f"invalid rate '{spec['rate']}'", "rate")
+                r.fail(
+                    spec,
+                    f"amount.percent.rate“{spec['rate']}”无效",
+                    f"invalid rate '{spec['rate']}'",
+                    "rate",
+                )
     else:
         spec = r.mapping(node["steps"], "amount.steps")
         r.keys(spec, "amount.steps", {"value", "bands"}, {"unit"})
@@ -347,26 +445,49 @@ def _amount(r: _Reader, node: Any, references) -> Amount:
         unit = spec.get("unit", "ratio")
         scale = MONEY_UNITS[unit] * 100 if unit in MONEY_UNITS else 1
         if unit not in MONEY_UNITS and unit not in ("ratio", "count"):
-            r.fail(spec, f"amount.steps.unit“{unit}”应为 元、万元、亿元、ratio 或 count",
-                   f"amount.steps.unit '{unit}' must be 元, 万元, 亿元, ratio or count", "unit")  # fmt: skip
+            r.fail(
+                spec,
+                f"amount.steps.unit“{unit}”应为 元、万元、亿元、ratio 或 count",
+                f"amount.steps.unit '{unit}' must be 元, 万元, 亿元, ratio or count",
+                "unit",
+            )
         bands_node = spec["bands"]
         if not isinstance(bands_node, list) or not bands_node:
-            r.fail(spec, "amount.steps.bands 应为非空列表", "amount.steps.bands must be a non-empty list", "bands")
+            r.fail(
+                spec,
+                "amount.steps.bands 应为非空列表",
+                "amount.steps.bands must be a non-empty list",
+                "bands",
+            )
         for entry in bands_node:
             entry = r.mapping(entry, "amount.steps.bands")
             r.keys(entry, "amount.steps.bands", {"range", "amount"}, {"text"})
             try:
                 interval = parse_interval(str(entry["range"]))
             except (ValueError, ZeroDivisionError):
-                r.fail(entry, f"区间“{entry['range']}”无效，应如 [5000, 10000) 或 (5000, inf)",
-                       f"invalid range '{entry['range']}', write e.g. [5000, 10000) or (5000, inf)",
-                       "range")  # fmt: skip
+                r.fail(
+                    entry,
+                    f"区间“{entry['range']}”无效，应如 [5000, 10000) 或 (5000, inf)",
+                    f"invalid range '{entry['range']}', write e.g. [5000, 10000) or (5000, inf)",
+                    "range",
+                )
             interval = type(interval)(
-                None if interval.low is None else interval.low * scale, interval.low_closed,
-                None if interval.high is None else interval.high * scale, interval.high_closed)  # fmt: skip
-            band = Band(str(len(amount.steps) + 1), 0, 0, interval=interval,
-                        text=r.text(entry, "text", "amount.steps", required=False), line=entry.line)  # fmt: skip
-            amount.steps.append(Step(band, _money_or_expr(r, entry, "amount", "amount.steps.bands")))
+                None if interval.low is None else interval.low * scale,
+                interval.low_closed,
+                None if interval.high is None else interval.high * scale,
+                interval.high_closed,
+            )
+            band = Band(
+                str(len(amount.steps) + 1),
+                0,
+                0,
+                interval=interval,
+                text=r.text(entry, "text", "amount.steps", required=False),
+                line=entry.line,
+            )
+            amount.steps.append(
+                Step(band, _money_or_expr(r, entry, "amount", "amount.steps.bands"))
+            )
         _check_bands(r, [s.band for s in amount.steps], "amount.steps")
     if "cap" in node:
         amount.cap = _money_or_expr(r, node, "cap", "amount")
@@ -374,40 +495,71 @@ def _amount(r: _Reader, node: Any, references) -> Amount:
         amount.minimum = _money_or_expr(r, node, "minimum", "amount")
     rounding = node.get("round", "fen")
     if rounding not in ROUNDING:
-        r.fail(node, f"amount.round 应为 {'、'.join(ROUNDING)} 之一",
-               f"amount.round must be one of {', '.join(ROUNDING)}", "round")  # fmt: skip
+        r.fail(
+            node,
+            f"amount.round 应为 {'、'.join(ROUNDING)} 之一",
+            f"amount.round must be one of {', '.join(ROUNDING)}",
+            "round",
+        )
     amount.round = ROUNDING[rounding]
     return amount
 
 
 def _budget(r: _Reader, node: Any, references) -> Budget:
     node = r.mapping(node, "budget")
-    r.keys(node, "budget", {"total", "when_exceeded"}, {"rank_by", "boundary", "text", "reference", "article"})
+    r.keys(
+        node,
+        "budget",
+        {"total", "when_exceeded"},
+        {"rank_by", "boundary", "text", "reference", "article"},
+    )
     rule = node["when_exceeded"]
     if rule not in ("prorate", "rank"):
-        r.fail(node, "budget.when_exceeded 应为 prorate（按比例）或 rank（按排序）",
-               "budget.when_exceeded must be prorate or rank", "when_exceeded")  # fmt: skip
+        r.fail(
+            node,
+            "budget.when_exceeded 应为 prorate（按比例）或 rank（按排序）",
+            "budget.when_exceeded must be prorate or rank",
+            "when_exceeded",
+        )
     keys = []
     rank_by = node.get("rank_by") or []
     if rule == "rank":
         if not isinstance(rank_by, list) or not rank_by or len(rank_by) > 3:
-            r.fail(node, "按排序分配须有 rank_by（1 至 3 个字段）", "rank needs rank_by (one to three fields)",
-                   "rank_by")  # fmt: skip
+            r.fail(
+                node,
+                "按排序分配须有 rank_by（1 至 3 个字段）",
+                "rank needs rank_by (one to three fields)",
+                "rank_by",
+            )
         for entry in rank_by:
             match = re.fullmatch(r"\s*(.+?)\s+(asc|desc)\s*", str(entry))
             if not match:
-                r.fail(node, f"rank_by 项“{entry}”应写作“表达式 desc”或“表达式 asc”",
-                       f"rank_by entry '{entry}' must read 'expression desc' or 'expression asc'",
-                       "rank_by")  # fmt: skip
+                r.fail(
+                    node,
+                    f"rank_by 项“{entry}”应写作“表达式 desc”或“表达式 asc”",
+                    f"rank_by entry '{entry}' must read 'expression desc' or 'expression asc'",
+                    "rank_by",
+                )
             keys.append(RankKey(match.group(1), match.group(2) == "desc"))
     elif rank_by:
         r.fail(node, "按比例分配不用 rank_by", "prorate takes no rank_by", "rank_by")
     boundary = node.get("boundary", "prorate")
     if boundary not in ("prorate", "none"):
-        r.fail(node, "budget.boundary 应为 prorate 或 none", "budget.boundary must be prorate or none", "boundary")
-    return Budget(_money_or_expr(r, node, "total", "budget"), rule, keys, boundary,
-                  r.text(node, "text", "budget", required=False), _reference(r, node, references, "budget"),
-                  node.line)  # fmt: skip
+        r.fail(
+            node,
+            "budget.boundary 应为 prorate 或 none",
+            "budget.boundary must be prorate or none",
+            "boundary",
+        )
+    return Budget(
+        _money_or_expr(r, node, "total", "budget"),
+        rule,
+        keys,
+        boundary,
+        r.text(node, "text", "budget", required=False),
+        _reference(r, node, references, "budget"),
+        node.line,
+    )
 
 
 def _stacking(r: _Reader, node: Any) -> Stacking:
@@ -418,18 +570,34 @@ def _stacking(r: _Reader, node: Any) -> Stacking:
         matter = r.ident(node, "matter", "stacking")
     rule = node.get("rule", "larger")
     if rule not in ("larger", "priority"):
-        r.fail(node, "stacking.rule 应为 larger（就高）或 priority（按优先级）",
-               "stacking.rule must be larger or priority", "rule")  # fmt: skip
+        r.fail(
+            node,
+            "stacking.rule 应为 larger（就高）或 priority（按优先级）",
+            "stacking.rule must be larger or priority",
+            "rule",
+        )
     others = node.get("not_combinable_with") or []
     if not isinstance(others, list) or not all(isinstance(o, str) and ID.match(o) for o in others):
-        r.fail(node, "not_combinable_with 应为政策编号列表", "not_combinable_with must list policy ids",
-               "not_combinable_with")  # fmt: skip
+        r.fail(
+            node,
+            "not_combinable_with 应为政策编号列表",
+            "not_combinable_with must list policy ids",
+            "not_combinable_with",
+        )
     if matter is None and not others:
-        r.fail(node, "stacking 须有 matter 或 not_combinable_with", "stacking needs matter or not_combinable_with")
+        r.fail(
+            node,
+            "stacking 须有 matter 或 not_combinable_with",
+            "stacking needs matter or not_combinable_with",
+        )
     priority = node.get("priority", 100)
     if not isinstance(priority, int) or isinstance(priority, bool):
-        r.fail(node, "stacking.priority 应为整数（越小越优先）", "stacking.priority must be an integer (lower first)",
-               "priority")  # fmt: skip
+        r.fail(
+            node,
+            "stacking.priority 应为整数（越小越优先）",
+            "stacking.priority must be an integer (lower first)",
+            "priority",
+        )
     return Stacking(matter, rule, priority, list(others), node.line)
 
 
@@ -438,16 +606,23 @@ def _objection(r: _Reader, node: Any) -> Objection:
         return Objection(15, Text("发布政策的部门", "the issuing department"))
     node = r.mapping(node, "objection")
     r.keys(node, "objection", {"days", "contact"}, set())
-    return Objection(r.integer(node, "days", "objection", low=1), r.text(node, "contact", "objection"))
+    return Objection(
+        r.integer(node, "days", "objection", low=1), r.text(node, "contact", "objection")
+    )
 
 
 def _check_names(r: _Reader, policy: Policy) -> None:
     seen: dict[str, int] = {"scope": policy.scope.line}
-    for name, line in [(c.id, c.line) for c in policy.all_conditions()] + \
-                      [(m.name, m.line) for m in policy.metrics.values()]:  # fmt: skip
+    for name, line in [(c.id, c.line) for c in policy.all_conditions()] + [
+        (m.name, m.line) for m in policy.metrics.values()
+    ]:
         if name in seen:
-            raise DeclarationError(r.path, line, f"名称“{name}”重复（第 {seen[name]} 行已用）",
-                                   f"the name '{name}' is used twice (first on line {seen[name]})")  # fmt: skip
+            raise DeclarationError(
+                r.path,
+                line,
+                f"名称“{name}”重复（第 {seen[name]} 行已用）",
+                f"the name '{name}' is used twice (first on line {seen[name]})",
+            )
         seen[name] = line
 
 
@@ -474,7 +649,9 @@ class PolicyCatalog:
         return sorted(chosen.values(), key=lambda p: (p.order, p.id))
 
     def get(self, ident: str, as_of: dt.date | None = None) -> Policy:
-        versions = [p for p in self.policies if p.id == ident and (as_of is None or p.in_force(as_of))]
+        versions = [
+            p for p in self.policies if p.id == ident and (as_of is None or p.in_force(as_of))
+        ]
         if not versions:
             known = ", ".join(sorted({p.id for p in self.policies}))
             raise KeyError(f"未知政策 {ident}（可用：{known}） / unknown policy {ident} ({known})")
@@ -502,10 +679,15 @@ class PolicyCatalog:
         return {p.id: find(p.id) for p in policies}
 
 
-def load_policies(folders: list[Path] | None = None, assessment_ids: set[str] | None = None) -> PolicyCatalog:
+def load_policies(
+    folders: list[Path] | None = None, assessment_ids: set[str] | None = None
+) -> PolicyCatalog:
     """The policies in ``folders`` (checked across files), read again only when a file changed."""
-    files = tuple((path, path.stat().st_mtime_ns, path.stat().st_size)
-                  for folder in folders or [POLICIES] for path in sorted(folder.glob("*.yaml")))  # fmt: skip
+    files = tuple(
+        (path, path.stat().st_mtime_ns, path.stat().st_size)
+        for folder in folders or [POLICIES]
+        for path in sorted(folder.glob("*.yaml"))
+    )
     if assessment_ids is None:
         from .catalog import load_catalog
 
@@ -514,7 +696,9 @@ def load_policies(folders: list[Path] | None = None, assessment_ids: set[str] | 
 
 
 @lru_cache(maxsize=16)
-def _load(files: tuple[tuple[Path, int, int], ...], assessment_ids: frozenset[str]) -> PolicyCatalog:
+def _load(
+    files: tuple[tuple[Path, int, int], ...], assessment_ids: frozenset[str]
+) -> PolicyCatalog:
     policies = [read_policy(path) for path, _, _ in files]
     _check_across(policies, assessment_ids)
     return PolicyCatalog(policies)
@@ -527,19 +711,33 @@ def _check_across(policies: list[Policy], assessment_ids: frozenset[str]) -> Non
         by_id.setdefault(p.id, []).append(p)
         for name in p.assessments:
             if name not in assessment_ids:
-                line = next((ln for src, ln in p.expressions() if f"{STATUS_PREFIX}{name}" in src), None)
-                raise DeclarationError(p.path, line, f"未知评价 {STATUS_PREFIX}{name}（可用：{', '.join(sorted(assessment_ids))}）",
-                                       f"unknown assessment {STATUS_PREFIX}{name}")  # fmt: skip
+                line = next(
+                    (ln for src, ln in p.expressions() if f"{STATUS_PREFIX}{name}" in src), None
+                )
+                raise DeclarationError(
+                    p.path,
+                    line,
+                    f"未知评价 {STATUS_PREFIX}{name}（可用：{', '.join(sorted(assessment_ids))}）",
+                    f"unknown assessment {STATUS_PREFIX}{name}",
+                )
         for other in p.stacking.not_combinable_with if p.stacking else []:
             if other not in ids:
-                raise DeclarationError(p.path, p.stacking.line, f"not_combinable_with 中的政策 {other} 不存在",
-                                       f"not_combinable_with names an unknown policy {other}")  # fmt: skip
+                raise DeclarationError(
+                    p.path,
+                    p.stacking.line,
+                    f"not_combinable_with 中的政策 {other} 不存在",
+                    f"not_combinable_with names an unknown policy {other}",
+                )
     for ident, versions in by_id.items():
         versions.sort(key=lambda p: p.effective_from)
         for older, newer in pairwise(versions):
             if older.effective_to is None or older.effective_to > newer.effective_from:
-                raise DeclarationError(newer.path, None, f"{ident} 的两个版本生效期重叠（{older.path.name}）",
-                                       f"two versions of {ident} are in force at once ({older.path.name})")  # fmt: skip
+                raise DeclarationError(
+                    newer.path,
+                    None,
+                    f"{ident} 的两个版本生效期重叠（{older.path.name}）",
+                    f"two versions of {ident} are in force at once ({older.path.name})",
+                )
     groups = PolicyCatalog(policies).groups(policies)
     rules: dict[str, Policy] = {}
     for p in policies:
@@ -548,10 +746,12 @@ def _check_across(policies: list[Policy], assessment_ids: frozenset[str]) -> Non
         first_rule = first.stacking.rule if first.stacking else "larger"
         if rule != first_rule:
             raise DeclarationError(
-                p.path, p.stacking.line if p.stacking else None,
+                p.path,
+                p.stacking.line if p.stacking else None,
                 f"同一叠加组的政策须用同一规则：{p.id} 用 {rule}，{first.id} 用 {first_rule}",
                 f"policies of one stacking group must use one rule: {p.id} uses {rule}, "
-                f"{first.id} {first_rule}")  # fmt: skip
+                f"{first.id} {first_rule}",
+            )
 
 
 def parse_override(policy: Policy, assignment: str) -> tuple[str, Fraction | str | None]:
@@ -561,7 +761,9 @@ def parse_override(policy: Policy, assignment: str) -> tuple[str, Fraction | str
     name, text = name.strip(), text.strip()
     if not sep or name not in policy.parameters:
         known = ", ".join(sorted(policy.parameters))
-        raise ValueError(f"未知参数“{name}”（可用：{known}） / unknown parameter '{name}' ({known})")
+        raise ValueError(
+            f"未知参数“{name}”（可用：{known}） / unknown parameter '{name}' ({known})"
+        )
     unit = policy.parameters[name].unit
     try:
         match = re.fullmatch(r"([-\d,.]+)\s*(元|万元|亿元)", text)
@@ -569,6 +771,6 @@ def parse_override(policy: Policy, assignment: str) -> tuple[str, Fraction | str
             return name, parse_parameter_value(match.group(1), match.group(2))
         return name, parse_parameter_value(text, unit)
     except (ValueError, ZeroDivisionError):
-        raise ValueError(f"参数 {name} 的值“{text}”不是 {unit} 数值 / '{text}' is not a number in {unit}") from None
-
-
+        raise ValueError(
+            f"参数 {name} 的值“{text}”不是 {unit} 数值 / '{text}' is not a number in {unit}"
+        ) from None

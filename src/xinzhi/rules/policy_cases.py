@@ -86,7 +86,11 @@ def read_cases(path: Path, catalog: PolicyCatalog) -> list[Case]:
     defaults = doc.get("defaults") or {}
     cases = []
     for node in doc["cases"]:
-        if not isinstance(node, Node) or "name" not in node or not {"expect", "enterprises"} & set(node):
+        if (
+            not isinstance(node, Node)
+            or "name" not in node
+            or not {"expect", "enterprises"} & set(node)
+        ):
             _fail(path, node, "每个用例须有 name 和 expect", "each case needs a name and expect")
         as_of = dt.date(int(node.get("year", year)), 12, 31)
         policies = [catalog.get(n, as_of) for n in names]
@@ -95,7 +99,9 @@ def read_cases(path: Path, catalog: PolicyCatalog) -> list[Case]:
             policy = next(p for p in policies if p.id == assignment_policy)
             for name, value in assignments.items():
                 try:
-                    overrides.setdefault(policy.id, {}).update([parse_override(policy, f"{name}={value}")])
+                    overrides.setdefault(policy.id, {}).update(
+                        [parse_override(policy, f"{name}={value}")]
+                    )
                 except ValueError as exc:
                     _fail(path, node, str(exc), str(exc), "set")
         entries = node.get("enterprises") or [node]
@@ -103,11 +109,27 @@ def read_cases(path: Path, catalog: PolicyCatalog) -> list[Case]:
         for entry in entries:
             given = entry.get("facts") or Node()
             facts = {**defaults, **given}
-            enterprises.append({k: _fact(path, given if k in given else defaults, k, v) for k, v in facts.items()})
+            enterprises.append(
+                {k: _fact(path, given if k in given else defaults, k, v) for k, v in facts.items()}
+            )
             expected.append(_expected(path, entry, entry.get("expect") or {}, names))
-        paid = {k: _money(path, node, "expect_paid", v) for k, v in (node.get("expect_paid") or {}).items()}
-        cases.append(Case(path, str(node["name"]), node.line, names, as_of, enterprises, expected, paid,
-                          overrides))  # fmt: skip
+        paid = {
+            k: _money(path, node, "expect_paid", v)
+            for k, v in (node.get("expect_paid") or {}).items()
+        }
+        cases.append(
+            Case(
+                path,
+                str(node["name"]),
+                node.line,
+                names,
+                as_of,
+                enterprises,
+                expected,
+                paid,
+                overrides,
+            )
+        )
     return cases
 
 
@@ -124,18 +146,31 @@ def _money(path: Path, node: Any, key: str, value: Any) -> int:
     text = str(value)
     match = re.fullmatch(r"\s*(-?[\d,]+(?:\.\d+)?)\s*(元|万元|亿元)\s*", text)
     if not match:
-        _fail(path, node, f"{key} 的金额“{value}”须带单位（元、万元、亿元）",
-              f"{key}: the amount '{value}' needs a unit (元, 万元, 亿元)", key)  # fmt: skip
+        _fail(
+            path,
+            node,
+            f"{key} 的金额“{value}”须带单位（元、万元、亿元）",
+            f"{key}: the amount '{value}' needs a unit (元, 万元, 亿元)",
+            key,
+        )
     fen = parse_parameter_value(match.group(1), match.group(2))
     if fen.denominator != 1:
-        _fail(path, node, f"{key} 的金额“{value}”不是整分", f"{key}: '{value}' is not whole fen", key)
+        _fail(
+            path, node, f"{key} 的金额“{value}”不是整分", f"{key}: '{value}' is not whole fen", key
+        )
     return int(fen)
 
 
 def _fact(path: Path, node: Node, name: str, value: Any) -> Any:
     spec = input_spec(name)
     if spec is None:
-        _fail(path, node, f"未知输入 {name}（见 xinzhi policy inputs）", f"unknown input {name}", "facts")
+        _fail(
+            path,
+            node,
+            f"未知输入 {name}（见 xinzhi policy inputs）",
+            f"unknown input {name}",
+            "facts",
+        )
     if value is None:
         return None
     if spec.unit == "fen":
@@ -146,7 +181,9 @@ def _fact(path: Path, node: Node, name: str, value: Any) -> Any:
         return value
     if spec.unit == "bool":
         if not isinstance(value, bool):
-            _fail(path, node, f"{name} 应为 true 或 false", f"{name} must be true or false", "facts")
+            _fail(
+                path, node, f"{name} 应为 true 或 false", f"{name} must be true or false", "facts"
+            )
         return value
     if spec.unit == "code":
         # An undetermined assessment is an unknown status, as in a run.
@@ -162,7 +199,12 @@ def _expected(path: Path, node: Node, expect: Any, names: list[str]) -> dict[str
     result = {}
     for policy, values in expect.items():
         if policy not in names:
-            _fail(path, node, f"expect 中的政策 {policy} 不在 policies 中", f"expect names {policy}, not listed")
+            _fail(
+                path,
+                node,
+                f"expect 中的政策 {policy} 不在 policies 中",
+                f"expect names {policy}, not listed",
+            )
         converted = {}
         for key, value in (values or {}).items():
             if key in MONEY_KEYS:
@@ -188,7 +230,9 @@ def frame_table(case: Case, assessments: list[str], judged: list[str]) -> pa.Tab
         if name == "enterprise_id":
             values = list(range(1, n + 1))
         elif name == "credit_code":
-            values = [e.get("credit_code", f"TEST{i:014d}") for i, e in enumerate(case.enterprises, 1)]
+            values = [
+                e.get("credit_code", f"TEST{i:014d}") for i, e in enumerate(case.enterprises, 1)
+            ]
         elif name == "name":
             values = [f"测试企业{i}" for i in range(1, n + 1)]
         elif name == "as_of":
@@ -217,8 +261,16 @@ def run_case(case: Case, catalog: PolicyCatalog | None = None):
     try:
         con.con.register("case_facts", frame_table(case, assessments, judged))
         con.raw_sql(f'CREATE TEMPORARY TABLE "{FRAME}" AS SELECT * FROM case_facts')
-        run = run_on_frame(store, con.table(FRAME), len(case.enterprises), policies, case.as_of, catalog,
-                           case.overrides, keep_ineligible=True)  # fmt: skip
+        run = run_on_frame(
+            store,
+            con.table(FRAME),
+            len(case.enterprises),
+            policies,
+            case.as_of,
+            catalog,
+            case.overrides,
+            keep_ineligible=True,
+        )
     finally:
         con.disconnect()
     return run, compare(case, run)
@@ -240,7 +292,9 @@ def compare(case: Case, run) -> list[str]:
                 if key in LIST_KEYS:
                     have = set((got or "").split(",")) - {""}
                     if not set(want) <= have:
-                        problems.append(f"enterprise {i} {policy}.{key}: want {want} ⊆ {sorted(have)}")
+                        problems.append(
+                            f"enterprise {i} {policy}.{key}: want {want} ⊆ {sorted(have)}"
+                        )
                 elif got != want:
                     shown = f"{got} fen" if key in MONEY_KEYS and got is not None else got
                     problems.append(f"enterprise {i} {policy}.{key}: want {want}, got {shown}")
@@ -249,4 +303,3 @@ def compare(case: Case, run) -> list[str]:
         if got != want:
             problems.append(f"{policy} total paid: want {want} fen, got {got}")
     return problems
-

@@ -11,10 +11,18 @@ import typer
 from ..commandline import ActorOption, actor_name, console, err, open_engine
 from .cli import BackendOption, policy_app
 
-YearOption = Annotated[int | None, typer.Option(
-    "--year", help="政策考察的年度（默认：最近会计年度） / the year the policies look at")]  # fmt: skip
-SetOption = Annotated[list[str], typer.Option(
-    "--set", help="参数=值，可重复，如 min_turnover=4000 或 budget=2000万元 / PARAM=VALUE")]  # fmt: skip
+YearOption = Annotated[
+    int | None,
+    typer.Option(
+        "--year", help="政策考察的年度（默认：最近会计年度） / the year the policies look at"
+    ),
+]
+SetOption = Annotated[
+    list[str],
+    typer.Option(
+        "--set", help="参数=值，可重复，如 min_turnover=4000 或 budget=2000万元 / PARAM=VALUE"
+    ),
+]
 
 
 def _catalog():
@@ -54,20 +62,35 @@ def policy_list(year: YearOption = None) -> None:
 
     as_of = _as_of(year)
     table = Table()
-    for header in ("编号 id", "名称 name", "来源 provenance", "形式 form", "范围 scope", "生效 in force",
-                   "复核 reviewed"):  # fmt: skip
+    for header in (
+        "编号 id",
+        "名称 name",
+        "来源 provenance",
+        "形式 form",
+        "范围 scope",
+        "生效 in force",
+        "复核 reviewed",
+    ):
         table.add_column(header, overflow="fold")
     for p in sorted(_catalog().policies, key=lambda p: (p.order, p.id)):
         span = f"{p.effective_from} – {p.effective_to or ''}"
         mark = "" if as_of is None else (" ✓" if p.in_force(as_of) else " ✗")
-        table.add_row(p.id, p.name.zh, PROVENANCE[p.provenance].zh, FORMS[p.form].zh, p.scope.region_name.zh,
-                      span + mark, str(p.last_reviewed))  # fmt: skip
+        table.add_row(
+            p.id,
+            p.name.zh,
+            PROVENANCE[p.provenance].zh,
+            FORMS[p.form].zh,
+            p.scope.region_name.zh,
+            span + mark,
+            str(p.last_reviewed),
+        )
     console.print(table)
 
 
 @policy_app.command("show")
-def policy_show(ident: Annotated[str, typer.Argument(help="政策编号 / policy id")],
-                year: YearOption = None) -> None:  # fmt: skip
+def policy_show(
+    ident: Annotated[str, typer.Argument(help="政策编号 / policy id")], year: YearOption = None
+) -> None:
     """Show a policy: source, scope, parameters, conditions, amount, budget, stacking / 显示政策."""
     from .policy import FORMS, PROVENANCE
     from .policy_cases import load_cases
@@ -79,23 +102,34 @@ def policy_show(ident: Annotated[str, typer.Argument(help="政策编号 / policy
         _fail(exc.args[0])
     say = console.print
     say(f"[bold]{p.name.zh}[/] / {p.name.en}  ({p.id} · 版本 {p.version} · {p.path.name})")
-    say(f"来源 provenance: {PROVENANCE[p.provenance].zh} / {PROVENANCE[p.provenance].en}"
-        f" · 形式 {FORMS[p.form].zh} · 发布 {p.issuer.zh} · 复核 last reviewed {p.last_reviewed}")
+    say(
+        f"来源 provenance: {PROVENANCE[p.provenance].zh} / {PROVENANCE[p.provenance].en}"
+        f" · 形式 {FORMS[p.form].zh} · 发布 {p.issuer.zh} · 复核 last reviewed {p.last_reviewed}"
+    )
     say(f"生效 in force: {p.effective_from} – {p.effective_to or ''}")
-    for label, text in (("说明", p.description), ("已知 known", p.known), ("未知 unknown", p.unknown)):
+    for label, text in (
+        ("说明", p.description),
+        ("已知 known", p.known),
+        ("未知 unknown", p.unknown),
+    ):
         if text:
             say(f"{label}: {text.zh}", markup=False)
     for key, ref in p.references.items():
         say(f"依据 [{key}] {ref.cite()}" + (f" {ref.url}" if ref.url else ""), markup=False)
     scope = p.scope
-    say(f"\n[bold]范围 scope[/]: {scope.text.zh} — {scope.region_name.zh} {scope.region}"
+    say(
+        f"\n[bold]范围 scope[/]: {scope.text.zh} — {scope.region_name.zh} {scope.region}"
         + (f"，区县 {', '.join(scope.districts)}" if scope.districts else "")
-        + (f"，园区 {', '.join(scope.parks)}" if scope.parks else ""))
+        + (f"，园区 {', '.join(scope.parks)}" if scope.parks else "")
+    )
     say("\n[bold]参数 parameters[/]")
     for name, parameter in p.parameters.items():
         for value in parameter.values:
-            say(f"  {name} = {_parameter_text(value.value, parameter.unit)} {value.mark} 自 {value.start}"
-                f"  {parameter.text.zh}" + (f"（{value.note}）" if value.note else ""), markup=False)
+            say(
+                f"  {name} = {_parameter_text(value.value, parameter.unit)} {value.mark} 自 {value.start}"
+                f"  {parameter.text.zh}" + (f"（{value.note}）" if value.note else ""),
+                markup=False,
+            )
     say("\n[bold]条件 conditions[/]")
     for c in p.conditions:
         rule = "评审认定 judged" if c.id in p.judged else (c.expr or "满足其一 any of:")
@@ -103,23 +137,34 @@ def policy_show(ident: Annotated[str, typer.Argument(help="政策编号 / policy
         for route in c.any_of:
             say(f"      – {route.id}: {route.text.zh}: {route.expr}", markup=False)
     a = p.amount
-    formula = {"fixed": a.fixed, "percent": f"{a.base} × {a.rate}", "steps": f"{a.value} 分档"}[a.kind]
+    formula = {"fixed": a.fixed, "percent": f"{a.base} × {a.rate}", "steps": f"{a.value} 分档"}[
+        a.kind
+    ]
     say("\n[bold]金额 amount[/]")
-    say(f"  {a.mark} {a.text.zh} — {formula}"
-        + (f"；上限 cap {a.cap}" if a.cap else "") + (f"；下限 minimum {a.minimum}" if a.minimum else ""),
-        markup=False)
+    say(
+        f"  {a.mark} {a.text.zh} — {formula}"
+        + (f"；上限 cap {a.cap}" if a.cap else "")
+        + (f"；下限 minimum {a.minimum}" if a.minimum else ""),
+        markup=False,
+    )
     if p.budget:
         b = p.budget
-        rule = "按比例 prorate" if b.rule == "prorate" else \
-            f"按排序 rank by {', '.join(k.expr + (' desc' if k.descending else ' asc') for k in b.rank_by)}" \
-            f"，临界并列 boundary {b.boundary}"  # fmt: skip
+        rule = (
+            "按比例 prorate"
+            if b.rule == "prorate"
+            else f"按排序 rank by {', '.join(k.expr + (' desc' if k.descending else ' asc') for k in b.rank_by)}"
+            f"，临界并列 boundary {b.boundary}"
+        )
         say("[bold]预算 budget[/]")
         say(f"  {b.total} — 超出时 {rule}", markup=False)
     if p.stacking:
         s = p.stacking
         say("[bold]叠加 stacking[/]")
-        say(f"  事项 matter {s.matter or '—'}，规则 {s.rule}，优先级 {s.priority}"
-            + (f"，不与 {', '.join(s.not_combinable_with)} 同享" if s.not_combinable_with else ""), markup=False)
+        say(
+            f"  事项 matter {s.matter or '—'}，规则 {s.rule}，优先级 {s.priority}"
+            + (f"，不与 {', '.join(s.not_combinable_with)} 同享" if s.not_combinable_with else ""),
+            markup=False,
+        )
     say(f"[bold]异议 objection[/]: {p.objection.days} 日内向{p.objection.contact.zh}提出")
     cases = [c for c in load_cases(catalog=catalog) if p.id in c.policies]
     say(f"\nYAML 测试用例 test cases: {len(cases)}")
@@ -151,9 +196,20 @@ def policy_inputs() -> None:
         table.add_column(header)
     for name, i in POLICY_INPUTS.items():
         table.add_row(name, i.unit, i.zh, i.en, i.source)
-    table.add_row("status_<评价编号>", "code", "同一运行中评价的结果（待定为未知）", "an assessment's status in the same run",
-                  "xinzhi assess")  # fmt: skip
-    table.add_row("judged__<条件编号>", "bool", "评审条件的结论", "a judged condition's decision", "xinzhi policy object")
+    table.add_row(
+        "status_<评价编号>",
+        "code",
+        "同一运行中评价的结果（待定为未知）",
+        "an assessment's status in the same run",
+        "xinzhi assess",
+    )
+    table.add_row(
+        "judged__<条件编号>",
+        "bool",
+        "评审条件的结论",
+        "a judged condition's decision",
+        "xinzhi policy object",
+    )
     console.print(table)
 
 
@@ -170,7 +226,11 @@ def policy_check() -> None:
     catalog = _catalog()
     for p in catalog.policies:
         try:
-            check_policy(p, ibis.table(input_table_schema(p.assessments), name="policy_frame"), p.effective_from)
+            check_policy(
+                p,
+                ibis.table(input_table_schema(p.assessments), name="policy_frame"),
+                p.effective_from,
+            )
         except DeclarationError as exc:
             _fail(str(exc), 2)
         console.print(f"[green]✓[/] {p.path.name}")
@@ -194,8 +254,12 @@ def policy_check() -> None:
 @policy_app.command("run")
 def policy_run(
     year: YearOption = None,
-    only: Annotated[str | None, typer.Option("--only", help="只运行这些政策（逗号分隔） / only these")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help=".xlsx、.csv 或 .parquet")] = None,
+    only: Annotated[
+        str | None, typer.Option("--only", help="只运行这些政策（逗号分隔） / only these")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help=".xlsx、.csv 或 .parquet")
+    ] = None,
     backend: BackendOption = "duckdb",
     actor: ActorOption = None,
 ) -> None:
@@ -207,31 +271,60 @@ def policy_run(
 
     engine = open_engine()
     selected = {s.strip() for s in only.split(",")} if only else None
-    run = evaluate_policies(engine, as_of=_as_of(year), only=selected, backend=backend, catalog=_catalog())
+    run = evaluate_policies(
+        engine, as_of=_as_of(year), only=selected, backend=backend, catalog=_catalog()
+    )
     if not run.policies:
-        _fail("没有在该年度生效且适用于本库地区的政策 / no policy in force for this registry in that year")
+        _fail(
+            "没有在该年度生效且适用于本库地区的政策 / no policy in force for this registry in that year"
+        )
     run_id = record_policy_run(engine, run, actor=actor_name(actor), backend=backend)
     table = Table(title=f"政策兑现 payouts — 基准日 as of {run.as_of} · run {run_id}")
-    for header in ("政策 policy", "来源", "符合 eligible", "待定 undetermined", "兑现 paid", "核减 reduced",
-                   "未获预算 unfunded", "不重复 excluded", "应得 due", "实发 paid", "预算使用 budget"):  # fmt: skip
+    for header in (
+        "政策 policy",
+        "来源",
+        "符合 eligible",
+        "待定 undetermined",
+        "兑现 paid",
+        "核减 reduced",
+        "未获预算 unfunded",
+        "不重复 excluded",
+        "应得 due",
+        "实发 paid",
+        "预算使用 budget",
+    ):
         table.add_column(header, justify="left" if header.startswith(("政策", "来源")) else "right")
     for p in run.policies:
         s = run.summary["policies"][p.id]
         o = s["outcomes"]
         budget = "—" if s["budget"] is None else f"{_yuan(s['paid'])} / {_yuan(s['budget'])}"
-        table.add_row(f"{p.name.zh} {p.id}", "公开" if p.provenance == "published" else "示例",
-                      f"{s['eligible']:,}", f"{s['undetermined']:,}", f"{o['paid']:,}", f"{o['reduced']:,}",
-                      f"{o['unfunded']:,}", f"{o['excluded']:,}", _yuan(s["due"]), _yuan(s["paid"]), budget)  # fmt: skip
+        table.add_row(
+            f"{p.name.zh} {p.id}",
+            "公开" if p.provenance == "published" else "示例",
+            f"{s['eligible']:,}",
+            f"{s['undetermined']:,}",
+            f"{o['paid']:,}",
+            f"{o['reduced']:,}",
+            f"{o['unfunded']:,}",
+            f"{o['excluded']:,}",
+            _yuan(s["due"]),
+            _yuan(s["paid"]),
+            budget,
+        )
     console.print(table)
     names = district_names(engine)
     totals: dict[str, int] = {}
     for by_district in run.summary["by_district"].values():
         for district_id, fen in by_district.items():
-            name = names.get(int(district_id), district_id) if district_id.isdigit() else district_id
+            name = (
+                names.get(int(district_id), district_id) if district_id.isdigit() else district_id
+            )
             totals[name] = totals.get(name, 0) + fen
     if totals:
-        console.print("按区县 by district: " + "；".join(f"{k} {_yuan(v)}" for k, v in
-                                                         sorted(totals.items(), key=lambda kv: -kv[1])))  # fmt: skip
+        console.print(
+            "按区县 by district: "
+            + "；".join(f"{k} {_yuan(v)}" for k, v in sorted(totals.items(), key=lambda kv: -kv[1]))
+        )
     console.print(f"合计实发 total paid {_yuan(run.summary['paid'])} · 用时 {run.seconds:.1f} s")
     if output:
         write_payouts(run, output, names)
@@ -251,7 +344,9 @@ def _enterprise(engine, credit_code: str) -> tuple[int, str, str]:
     except InvalidValue as exc:
         _fail(f"{exc.zh} / {exc.en}")
     with session_scope(engine) as session:
-        found = session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.credit_code == code)).first()
+        found = session.execute(
+            select(Enterprise.id, Enterprise.name).where(Enterprise.credit_code == code)
+        ).first()
     if found is None:
         _fail(f"未找到企业 {code} / no enterprise {code}")
     return found[0], found[1], code
@@ -269,16 +364,22 @@ def policy_explain(
 
     engine = open_engine()
     enterprise_id, name, code = _enterprise(engine, credit_code)
-    run = evaluate_policies(engine, as_of=_as_of(year), enterprise_id=enterprise_id, catalog=_catalog())
+    run = evaluate_policies(
+        engine, as_of=_as_of(year), enterprise_id=enterprise_id, catalog=_catalog()
+    )
     console.print(f"[bold]{name}[/] {code} — 基准日 as of {run.as_of}")
     stored = load_run(engine)
     allocated = stored.results if stored is not None and stored.record.as_of == run.as_of else None
     if allocated is not None:
-        console.print(f"（叠加与预算结果取自运行 {stored.record.id} / stacking and budget as in run "
-                      f"{stored.record.id}）")  # fmt: skip
+        console.print(
+            f"（叠加与预算结果取自运行 {stored.record.id} / stacking and budget as in run "
+            f"{stored.record.id}）"
+        )
     else:
-        console.print("（尚无该基准日的整体运行：预算未分配 / no full run for this date yet: budgets not "
-                      "allocated）")  # fmt: skip
+        console.print(
+            "（尚无该基准日的整体运行：预算未分配 / no full run for this date yet: budgets not "
+            "allocated）"
+        )
     for explanation in explain_enterprise(run, enterprise_id, allocated):
         console.print()
         for line in explanation.lines(lang):
@@ -291,7 +392,9 @@ def policy_whatif(
     assignments: SetOption,
     year: YearOption = None,
     top: Annotated[int, typer.Option("--top", help="列出变化最大的企业数 / firms listed")] = 20,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help=".xlsx：全部变化 / every change")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help=".xlsx：全部变化 / every change")
+    ] = None,
     backend: BackendOption = "duckdb",
 ) -> None:
     """Change parameters and compare with the current ones: who gains, who loses / 政策模拟."""
@@ -302,28 +405,53 @@ def policy_whatif(
 
     engine = open_engine()
     try:
-        result = whatif(engine, ident, assignments, as_of=_as_of(year), backend=backend, catalog=_catalog())
+        result = whatif(
+            engine, ident, assignments, as_of=_as_of(year), backend=backend, catalog=_catalog()
+        )
     except (KeyError, ValueError) as exc:
         _fail(str(exc.args[0]))
-    console.print(f"[bold]模拟 what-if[/] {ident}: " + ", ".join(assignments)
-                  + f" — 基准日 as of {result.after.as_of}（同一数据对比现行参数 / current parameters, same data）")
+    console.print(
+        f"[bold]模拟 what-if[/] {ident}: "
+        + ", ".join(assignments)
+        + f" — 基准日 as of {result.after.as_of}（同一数据对比现行参数 / current parameters, same data）"
+    )
     table = Table()
     for header in ("政策 policy", "符合 eligible", "兑现户数 payouts", "实发 paid", "预算 budget"):
         table.add_column(header)
     for t in result.totals():
-        table.add_row(t["name"], f"{t['eligible_before']:,} → {t['eligible_after']:,}",
-                      f"{t['payouts_before']:,} → {t['payouts_after']:,}",
-                      f"{_yuan(t['paid_before'])} → {_yuan(t['paid_after'])}",
-                      f"{_yuan(t['budget_before'])} → {_yuan(t['budget_after'])}")  # fmt: skip
+        table.add_row(
+            t["name"],
+            f"{t['eligible_before']:,} → {t['eligible_after']:,}",
+            f"{t['payouts_before']:,} → {t['payouts_after']:,}",
+            f"{_yuan(t['paid_before'])} → {_yuan(t['paid_after'])}",
+            f"{_yuan(t['budget_before'])} → {_yuan(t['budget_after'])}",
+        )
     console.print(table)
-    console.print(f"增加 gain: {result.gainers:,} 户 · 减少 lose: {result.losers:,} 户 · 用时 {result.seconds:.1f} s")
+    console.print(
+        f"增加 gain: {result.gainers:,} 户 · 减少 lose: {result.losers:,} 户 · 用时 {result.seconds:.1f} s"
+    )
     names = district_names(engine)
     changes = Table(title="变化最大的企业 largest changes")
-    for header in ("企业 firm", "信用代码 code", "区县", "政策", "原 before", "新 after", "变化 change"):
+    for header in (
+        "企业 firm",
+        "信用代码 code",
+        "区县",
+        "政策",
+        "原 before",
+        "新 after",
+        "变化 change",
+    ):
         changes.add_column(header)
     for row in result.changed.slice(0, top).to_pylist():
-        changes.add_row(row["name"], row["credit_code"], names.get(row["district_id"], ""), row["policy"],
-                        _yuan(row["paid_before"]), _yuan(row["paid_after"]), _yuan(row["change"]))  # fmt: skip
+        changes.add_row(
+            row["name"],
+            row["credit_code"],
+            names.get(row["district_id"], ""),
+            row["policy"],
+            _yuan(row["paid_before"]),
+            _yuan(row["paid_after"]),
+            _yuan(row["change"]),
+        )
     console.print(changes)
     if output:
         _write_whatif(result, output, names)
@@ -337,20 +465,59 @@ def _write_whatif(result, path: Path, districts: dict[int, str]) -> None:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("模拟 what-if")
-    sheet.append([f"{result.policy_id}: " + ", ".join(f"{k}={v}" for k, v in result.changes.items())])
-    sheet.append(["企业名称 name", "统一社会信用代码 credit_code", "区县 district", "政策 policy",
-                  "原结果 before", "新结果 after", "原金额（元） before", "新金额（元） after", "变化（元） change"])  # fmt: skip
+    sheet.append(
+        [f"{result.policy_id}: " + ", ".join(f"{k}={v}" for k, v in result.changes.items())]
+    )
+    sheet.append(
+        [
+            "企业名称 name",
+            "统一社会信用代码 credit_code",
+            "区县 district",
+            "政策 policy",
+            "原结果 before",
+            "新结果 after",
+            "原金额（元） before",
+            "新金额（元） after",
+            "变化（元） change",
+        ]
+    )
     for row in result.changed.to_pylist():
-        sheet.append([safe_value(v) for v in (
-            row["name"], row["credit_code"], districts.get(row["district_id"], ""), row["policy"],
-            row["outcome_before"], row["outcome_after"], row["paid_before"] / 100, row["paid_after"] / 100,
-            row["change"] / 100)])  # fmt: skip
+        sheet.append(
+            [
+                safe_value(v)
+                for v in (
+                    row["name"],
+                    row["credit_code"],
+                    districts.get(row["district_id"], ""),
+                    row["policy"],
+                    row["outcome_before"],
+                    row["outcome_after"],
+                    row["paid_before"] / 100,
+                    row["paid_after"] / 100,
+                    row["change"] / 100,
+                )
+            ]
+        )
     sheet = book.create_sheet("汇总 totals")
-    sheet.append(["政策 policy", "原实发 paid before", "新实发 paid after", "原预算 budget before", "新预算 budget after"])
+    sheet.append(
+        [
+            "政策 policy",
+            "原实发 paid before",
+            "新实发 paid after",
+            "原预算 budget before",
+            "新预算 budget after",
+        ]
+    )
     for t in result.totals():
-        sheet.append([t["name"], t["paid_before"] / 100, t["paid_after"] / 100,
-                      None if t["budget_before"] is None else t["budget_before"] / 100,
-                      None if t["budget_after"] is None else t["budget_after"] / 100])  # fmt: skip
+        sheet.append(
+            [
+                t["name"],
+                t["paid_before"] / 100,
+                t["paid_after"] / 100,
+                None if t["budget_before"] is None else t["budget_before"] / 100,
+                None if t["budget_after"] is None else t["budget_after"] / 100,
+            ]
+        )
     book.save(path)
 
 
@@ -359,7 +526,9 @@ def _stored(engine, run_id: int | None):
 
     stored = load_run(engine, run_id)
     if stored is None:
-        _fail(f"没有政策兑现运行 {run_id or ''}（先运行 xinzhi policy run） / no policy run {run_id or ''}")
+        _fail(
+            f"没有政策兑现运行 {run_id or ''}（先运行 xinzhi policy run） / no policy run {run_id or ''}"
+        )
     run, warnings = stored_as_run(stored, _catalog())
     for warning in warnings:
         err.print(f"[yellow]![/] {warning}", markup=False)
@@ -371,7 +540,9 @@ def policy_notices(
     run_id: Annotated[int, typer.Argument(help="政策兑现运行编号 / policy run id")],
     fmt: Annotated[str, typer.Option("--format", help="docx | pdf | xlsx")] = "pdf",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出目录 / folder")] = None,
-    policy: Annotated[str | None, typer.Option("--policy", help="只出该政策的告知书 / one policy only")] = None,
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="只出该政策的告知书 / one policy only")
+    ] = None,
 ) -> None:
     """One notice (告知书) per enterprise paid by a run, and the summary list for approval."""
     from .fonts import FontMissing
@@ -388,16 +559,22 @@ def policy_notices(
         files = write_notices(run, notices, folder, fmt)
     except FontMissing as exc:
         _fail(str(exc), 2)
-    console.print(f"[green]✓[/] {len(notices):,} 份告知书 notices → {folder}/（{len(files)} 个文件 files，"
-                  f"含审批汇总表 with the approval list）")  # fmt: skip
+    console.print(
+        f"[green]✓[/] {len(notices):,} 份告知书 notices → {folder}/（{len(files)} 个文件 files，"
+        f"含审批汇总表 with the approval list）"
+    )
 
 
 @policy_app.command("object")
 def policy_object(
     run_id: Annotated[int, typer.Argument(help="政策兑现运行编号 / policy run id")],
     credit_code: Annotated[str, typer.Argument(help="提出异议的企业 / the objecting enterprise")],
-    assignments: Annotated[list[str], typer.Option(
-        "--set", help="更正的输入=值，如 tech_contract_turnover_y1=6200万元 / INPUT=VALUE")],
+    assignments: Annotated[
+        list[str],
+        typer.Option(
+            "--set", help="更正的输入=值，如 tech_contract_turnover_y1=6200万元 / INPUT=VALUE"
+        ),
+    ],
     reason: Annotated[str, typer.Option("--reason", help="异议理由与材料 / reason and evidence")],
     backend: BackendOption = "duckdb",
     actor: ActorOption = None,
@@ -407,23 +584,37 @@ def policy_object(
 
     engine = open_engine()
     try:
-        result = correct(engine, run_id, credit_code, assignments, reason=reason, actor=actor_name(actor),
-                         backend=backend)  # fmt: skip
+        result = correct(
+            engine,
+            run_id,
+            credit_code,
+            assignments,
+            reason=reason,
+            actor=actor_name(actor),
+            backend=backend,
+        )
     except ObjectionError as exc:
         _fail(str(exc))
-    console.print(f"[green]✓[/] 更正运行 correction run {result.correction_run}（原运行 run {run_id}，"
-                  f"{result.credit_code}）；两个版本均已记入审计日志 / both versions are in the audit log")
+    console.print(
+        f"[green]✓[/] 更正运行 correction run {result.correction_run}（原运行 run {run_id}，"
+        f"{result.credit_code}）；两个版本均已记入审计日志 / both versions are in the audit log"
+    )
     before = {r["policy"]: r for r in result.before}
     for row in result.after:
         old = before.get(row["policy"], {})
-        console.print(f"  {row['policy']}: {old.get('outcome') or 'ineligible'} {_yuan(old.get('amount_paid'))}"
-                      f" → {row['outcome'] or row['status']} {_yuan(row['amount_paid'])}", markup=False)
+        console.print(
+            f"  {row['policy']}: {old.get('outcome') or 'ineligible'} {_yuan(old.get('amount_paid'))}"
+            f" → {row['outcome'] or row['status']} {_yuan(row['amount_paid'])}",
+            markup=False,
+        )
 
 
 @policy_app.command("audit")
 def policy_audit(
     run_id: Annotated[int, typer.Argument(help="政策兑现运行编号 / policy run id")],
-    credit_code: Annotated[str | None, typer.Argument(help="企业（省略则显示运行记录） / enterprise")] = None,
+    credit_code: Annotated[
+        str | None, typer.Argument(help="企业（省略则显示运行记录） / enterprise")
+    ] = None,
 ) -> None:
     """The audit record: policy versions, and for one enterprise the inputs and clauses each
     payout saw, with its corrections / 审计记录."""
@@ -433,32 +624,47 @@ def policy_audit(
     engine = open_engine()
     stored, run = _stored(engine, run_id)
     record = stored.record
-    console.print(f"[bold]运行 run {record.id}[/] ({record.kind}) · 基准日 as of {record.as_of} · "
-                  f"{record.actor} · {record.finished_at:%Y-%m-%d %H:%M} · 引擎 {record.backend} · "
-                  f"规则集 {record.rule_set_hash[:12]}")  # fmt: skip
+    console.print(
+        f"[bold]运行 run {record.id}[/] ({record.kind}) · 基准日 as of {record.as_of} · "
+        f"{record.actor} · {record.finished_at:%Y-%m-%d %H:%M} · 引擎 {record.backend} · "
+        f"规则集 {record.rule_set_hash[:12]}"
+    )
     for entry in record.declarations:
         changed = ", ".join(f"{k}={v}" for k, v in (entry.get("overrides") or {}).items())
-        console.print(f"  {entry['id']} 版本 {entry['version']} · {entry['file']} · sha256 {entry['sha256'][:12]}"
-                      + (f" · 参数变更 {changed}" if changed else ""), markup=False)
+        console.print(
+            f"  {entry['id']} 版本 {entry['version']} · {entry['file']} · sha256 {entry['sha256'][:12]}"
+            + (f" · 参数变更 {changed}" if changed else ""),
+            markup=False,
+        )
     if credit_code is None:
         return
     enterprise_id, name, code = _enterprise(engine, credit_code)
     console.print(f"\n[bold]{name}[/] {code}")
     explanations = explain_enterprise(run, enterprise_id)
     if not explanations:
-        console.print("本运行中该企业不符合任何政策（不符合的逐条原因见 xinzhi policy explain） / not eligible "
-                      "for any policy in this run")  # fmt: skip
+        console.print(
+            "本运行中该企业不符合任何政策（不符合的逐条原因见 xinzhi policy explain） / not eligible "
+            "for any policy in this run"
+        )
     for explanation in explanations:
         for line in explanation.lines("zh"):
             console.print(line, markup=False, highlight=False)
     for entry in corrections_of(engine, run_id, code):
         d = entry.detail
-        console.print(f"\n[bold]异议更正 objection[/] {entry.at:%Y-%m-%d %H:%M} {entry.actor}: {d['reason']} → "
-                      f"更正运行 run {d['correction_run']}")  # fmt: skip
-        console.print("  更正 corrected: " + ", ".join(f"{k}={v}" for k, v in d["corrections"].items()), markup=False)
+        console.print(
+            f"\n[bold]异议更正 objection[/] {entry.at:%Y-%m-%d %H:%M} {entry.actor}: {d['reason']} → "
+            f"更正运行 run {d['correction_run']}"
+        )
+        console.print(
+            "  更正 corrected: " + ", ".join(f"{k}={v}" for k, v in d["corrections"].items()),
+            markup=False,
+        )
         before = {r["policy"]: r for r in d["before"]}
         for row in d["after"]:
             old = before.get(row["policy"], {})
-            console.print(f"  {row['policy']}: {old.get('outcome') or 'ineligible'} "
-                          f"{_yuan(old.get('amount_paid'))} → {row['outcome'] or row['status']} "
-                          f"{_yuan(row['amount_paid'])}", markup=False)  # fmt: skip
+            console.print(
+                f"  {row['policy']}: {old.get('outcome') or 'ineligible'} "
+                f"{_yuan(old.get('amount_paid'))} → {row['outcome'] or row['status']} "
+                f"{_yuan(row['amount_paid'])}",
+                markup=False,
+            )

@@ -16,11 +16,15 @@ OUTCOME_TEXT = {
     "paid": Text("全额兑现", "paid in full"),
     "reduced": Text("预算不足，按规则核减", "reduced: the budget was short"),
     "unfunded": Text("预算已用完，未获兑现", "not funded: the budget ran out"),
-    "excluded": Text("同一事项不重复享受，已享受另一政策", "excluded: another policy of the same matter applies"),
+    "excluded": Text(
+        "同一事项不重复享受，已享受另一政策", "excluded: another policy of the same matter applies"
+    ),
     "zero": Text("符合条件，但金额为零", "eligible, but the amount is zero"),
-    "undetermined": Text("待定（缺少数据或待评审）", "undetermined (data missing or review pending)"),
+    "undetermined": Text(
+        "待定（缺少数据或待评审）", "undetermined (data missing or review pending)"
+    ),
     "ineligible": Text("不符合条件", "not eligible"),
-}  # fmt: skip
+}
 
 
 def label(name: str, policy: Policy) -> Text:
@@ -34,7 +38,9 @@ def label(name: str, policy: Policy) -> Text:
 
 def show_value(name: str, value, policy: Policy) -> str:
     spec = input_spec(name)
-    unit = spec.unit if spec else (policy.metrics[name].unit if name in policy.metrics else "number")
+    unit = (
+        spec.unit if spec else (policy.metrics[name].unit if name in policy.metrics else "number")
+    )
     if (unit == "year" or name == "window_year") and value is not None:
         return str(int(value))
     return format_in_unit(value, unit)
@@ -61,13 +67,17 @@ class PayoutExplanation:
 
     def headline(self, lang: str = "zh") -> str:
         p = self.policy
-        text = f"{p.name.get(lang)} [{PROVENANCE[p.provenance].get(lang)} · {p.version}]: " \
-               f"{OUTCOME_TEXT[self.outcome].get(lang)}"  # fmt: skip
+        text = (
+            f"{p.name.get(lang)} [{PROVENANCE[p.provenance].get(lang)} · {p.version}]: "
+            f"{OUTCOME_TEXT[self.outcome].get(lang)}"
+        )
         paid = self.row.get("amount_paid")
         if paid:
             text += f" — {yuan(paid)}"
         elif self.row.get("amount") is not None and self.outcome == "undetermined":
-            text += (" — 如符合：" if lang == "zh" else " — if eligible: ") + yuan(self.row["amount"])
+            text += (" — 如符合：" if lang == "zh" else " — if eligible: ") + yuan(
+                self.row["amount"]
+            )
         return text
 
     def lines(self, lang: str = "zh") -> list[str]:
@@ -80,15 +90,21 @@ class PayoutExplanation:
             head += f" = {yuan(self.row['amount'])}"
         out.append(head + ("" if a.mark == "✅" else f" {a.mark}"))
         if self.amount_values:
-            out.append("      " + "; ".join(f"{v.label.get(lang)} = {v.value}" for v in self.amount_values))
+            out.append(
+                "      " + "; ".join(f"{v.label.get(lang)} = {v.value}" for v in self.amount_values)
+            )
         if a.reference:
             out.append("      " + ("依据：" if lang == "zh" else "source: ") + a.reference.cite())
         if self.row.get("superseded_by"):
-            out.append(("  • 叠加：已享受 " if lang == "zh" else "  • stacking: receives ")
-                       + self.row["superseded_by"])  # fmt: skip
+            out.append(
+                ("  • 叠加：已享受 " if lang == "zh" else "  • stacking: receives ")
+                + self.row["superseded_by"]
+            )
         if self.row.get("budget_rank"):
-            out.append(("  • 预算排序：第 " if lang == "zh" else "  • budget rank: ")
-                       + str(self.row["budget_rank"]))  # fmt: skip
+            out.append(
+                ("  • 预算排序：第 " if lang == "zh" else "  • budget rank: ")
+                + str(self.row["budget_rank"])
+            )
         if self.missing:
             label_text = "  需补充数据或评审：" if lang == "zh" else "  data or review to record: "
             out.append(label_text + "、".join(m.get(lang) for m in self.missing))
@@ -100,7 +116,10 @@ class PayoutExplanation:
         for clause in self.clauses:
             for c in [clause, *clause.routes]:
                 values = ", ".join(f"{v.label.get(lang)}={v.value}" for v in c.values)
-                parts.append(f"{c.text.get(lang)}：{STATUS_TEXT[c.state].get(lang)}" + (f"（{values}）" if values else ""))
+                parts.append(
+                    f"{c.text.get(lang)}：{STATUS_TEXT[c.state].get(lang)}"
+                    + (f"（{values}）" if values else "")
+                )
         return "；".join(parts)
 
 
@@ -109,20 +128,39 @@ def explain_row(compiled: CompiledPolicy, row: dict) -> PayoutExplanation:
     policy = compiled.policy
 
     def shown(names: list[str]) -> list[Shown]:
-        return [Shown(n, label(n, policy), show_value(n, row.get(f"v__{n}"), policy))
-                for n in names if f"v__{n}" in row]  # fmt: skip
+        return [
+            Shown(n, label(n, policy), show_value(n, row.get(f"v__{n}"), policy))
+            for n in names
+            if f"v__{n}" in row
+        ]
 
     def clause(c) -> ClauseResult:
         reference = c.reference.cite() if c.reference else None
-        return ClauseResult(c.id, c.text, row.get(f"c__{c.id}"), None, None, reference, c.mark,
-                            shown(compiled.shown.get(c.id, [])) if not c.any_of else [],
-                            [clause(r) for r in c.any_of])  # fmt: skip
+        return ClauseResult(
+            c.id,
+            c.text,
+            row.get(f"c__{c.id}"),
+            None,
+            None,
+            reference,
+            c.mark,
+            shown(compiled.shown.get(c.id, [])) if not c.any_of else [],
+            [clause(r) for r in c.any_of],
+        )
 
     scope = policy.scope
-    clauses = [ClauseResult(SCOPE, Text(f"适用范围：{scope.text.zh}", f"scope: {scope.text.en}"),
-                            row.get(f"c__{SCOPE}"), None, None,
-                            scope.reference.cite() if scope.reference else None, "✅",
-                            shown(compiled.shown.get(SCOPE, [])))]  # fmt: skip
+    clauses = [
+        ClauseResult(
+            SCOPE,
+            Text(f"适用范围：{scope.text.zh}", f"scope: {scope.text.en}"),
+            row.get(f"c__{SCOPE}"),
+            None,
+            None,
+            scope.reference.cite() if scope.reference else None,
+            "✅",
+            shown(compiled.shown.get(SCOPE, [])),
+        )
+    ]
     clauses += [clause(c) for c in policy.conditions]
     missing = [label(n, policy) for n in (row.get("missing") or "").split(",") if n]
     return PayoutExplanation(policy, row, clauses, shown(compiled.amount_shown), missing)

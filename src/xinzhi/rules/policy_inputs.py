@@ -16,27 +16,68 @@ import ibis.expr.types as ir
 from .backends import Store
 from .population import CATALOGUE, Input, _dtype, window_year
 
-POLICY_INPUTS: dict[str, Input] = {i.name: i for i in [
-    Input("park_name", "code", "所在园区", "park", "parks.name via enterprises.park_id"),
-    Input("hnte_certified_on", "date", "高新技术企业证书发证日期", "HNTE certificate date",
-          "enterprises.hnte_certified_on"),
-    Input("hnte_certified_year", "year", "高新技术企业证书发证年度", "year of the HNTE certificate",
-          "enterprises.hnte_certified_on"),
-    Input("hnte_earlier_certificate", "bool", "此前曾持有高新技术企业证书",
-          "held an HNTE certificate before the current one",
-          "not in the registry: recorded by a correction (xinzhi policy object)"),
-    Input("tech_contract_turnover_y1", "fen", "作为卖方登记的技术合同成交额（y1）",
-          "registered technology-contract turnover as seller (y1)",
-          "tech_contracts.contract_amount, seller, registered in y1"),
-    Input("tech_contract_amount_y1", "fen", "作为卖方的技术交易额（y1）",
-          "technology transaction amount as seller (y1)", "tech_contracts.tech_amount, seller, y1"),
-    Input("tech_contracts_y1", "count", "作为卖方登记的技术合同数（y1）",
-          "technology contracts registered as seller (y1)", "tech_contracts, seller, y1"),
-    Input("tech_contract_bought_y1", "fen", "作为买方的技术合同成交额（y1）",
-          "technology-contract turnover as buyer (y1)", "tech_contracts.contract_amount, buyer, y1"),
-    Input("pilot_bases_provincial", "count", "省级以上科技成果转化中试基地数",
-          "provincial-or-higher pilot bases (中试基地)", "platforms kind pilot_base"),
-]}  # fmt: skip
+POLICY_INPUTS: dict[str, Input] = {
+    i.name: i
+    for i in [
+        Input("park_name", "code", "所在园区", "park", "parks.name via enterprises.park_id"),
+        Input(
+            "hnte_certified_on",
+            "date",
+            "高新技术企业证书发证日期",
+            "HNTE certificate date",
+            "enterprises.hnte_certified_on",
+        ),
+        Input(
+            "hnte_certified_year",
+            "year",
+            "高新技术企业证书发证年度",
+            "year of the HNTE certificate",
+            "enterprises.hnte_certified_on",
+        ),
+        Input(
+            "hnte_earlier_certificate",
+            "bool",
+            "此前曾持有高新技术企业证书",
+            "held an HNTE certificate before the current one",
+            "not in the registry: recorded by a correction (xinzhi policy object)",
+        ),
+        Input(
+            "tech_contract_turnover_y1",
+            "fen",
+            "作为卖方登记的技术合同成交额（y1）",
+            "registered technology-contract turnover as seller (y1)",
+            "tech_contracts.contract_amount, seller, registered in y1",
+        ),
+        Input(
+            "tech_contract_amount_y1",
+            "fen",
+            "作为卖方的技术交易额（y1）",
+            "technology transaction amount as seller (y1)",
+            "tech_contracts.tech_amount, seller, y1",
+        ),
+        Input(
+            "tech_contracts_y1",
+            "count",
+            "作为卖方登记的技术合同数（y1）",
+            "technology contracts registered as seller (y1)",
+            "tech_contracts, seller, y1",
+        ),
+        Input(
+            "tech_contract_bought_y1",
+            "fen",
+            "作为买方的技术合同成交额（y1）",
+            "technology-contract turnover as buyer (y1)",
+            "tech_contracts.contract_amount, buyer, y1",
+        ),
+        Input(
+            "pilot_bases_provincial",
+            "count",
+            "省级以上科技成果转化中试基地数",
+            "provincial-or-higher pilot bases (中试基地)",
+            "platforms kind pilot_base",
+        ),
+    ]
+}
 
 
 def input_spec(name: str) -> Input | None:
@@ -47,21 +88,35 @@ def input_spec(name: str) -> Input | None:
         return POLICY_INPUTS[name]
     if name.startswith("status_"):
         ident = name.removeprefix("status_")
-        return Input(name, "code", f"评价结果：{ident}", f"assessment status: {ident}",
-                     f"this run's assessment {ident} (pass | fail | undetermined)")
+        return Input(
+            name,
+            "code",
+            f"评价结果：{ident}",
+            f"assessment status: {ident}",
+            f"this run's assessment {ident} (pass | fail | undetermined)",
+        )
     if name.startswith("judged__"):
         ident = name.removeprefix("judged__")
-        return Input(name, "bool", f"评审结论：{ident}", f"review decision: {ident}",
-                     "recorded by a correction (xinzhi policy object)")
+        return Input(
+            name,
+            "bool",
+            f"评审结论：{ident}",
+            f"review decision: {ident}",
+            "recorded by a correction (xinzhi policy object)",
+        )
     return None
 
 
-def policy_columns(store: Store, population: ir.Table, as_of: dt.date, covered: set[str]) -> ir.Table:
+def policy_columns(
+    store: Store, population: ir.Table, as_of: dt.date, covered: set[str]
+) -> ir.Table:
     """``population`` with every column of ``POLICY_INPUTS`` added."""
     y1 = window_year(as_of)
     ent = store.table("enterprises")
     parks = store.table("parks")
-    extra = ent.select(enterprise_id=ent.id, _park_id=ent.park_id, hnte_certified_on=ent.hnte_certified_on)
+    extra = ent.select(
+        enterprise_id=ent.id, _park_id=ent.park_id, hnte_certified_on=ent.hnte_certified_on
+    )
     if parks is not None:
         names = parks.select(_park_key=parks.id, park_name=parks.name)
         extra = extra.left_join(names, extra._park_id == names._park_key).drop("_park_key")
@@ -80,7 +135,9 @@ def policy_columns(store: Store, population: ir.Table, as_of: dt.date, covered: 
         frame = frame.left_join(table, "enterprise_id")
         frame = frame.drop(*[c for c in frame.columns if c.endswith("_right")])
         frame = frame.mutate(**{c: frame[c].fill_null(0) for c in columns})  # imported: none is 0
-    missing = {n: ibis.null(_dtype(i.unit)) for n, i in POLICY_INPUTS.items() if n not in frame.columns}
+    missing = {
+        n: ibis.null(_dtype(i.unit)) for n, i in POLICY_INPUTS.items() if n not in frame.columns
+    }
     return frame.mutate(**missing) if missing else frame
 
 
@@ -97,29 +154,45 @@ def _contracts(store: Store, y1: int, covered: set[str]):
     )
     bought = t.filter(t.buyer_enterprise_id.notnull())
     bought = bought.group_by(enterprise_id=bought.buyer_enterprise_id).aggregate(
-        tech_contract_bought_y1=bought.contract_amount.cast("int64").sum())
+        tech_contract_bought_y1=bought.contract_amount.cast("int64").sum()
+    )
     table = sold.outer_join(bought, "enterprise_id")
-    table = table.mutate(enterprise_id=ibis.coalesce(table.enterprise_id, table.enterprise_id_right))
+    table = table.mutate(
+        enterprise_id=ibis.coalesce(table.enterprise_id, table.enterprise_id_right)
+    )
     table = table.drop("enterprise_id_right")
-    return table, ["tech_contract_turnover_y1", "tech_contract_amount_y1", "tech_contracts_y1",
-                   "tech_contract_bought_y1"]  # fmt: skip
+    return table, [
+        "tech_contract_turnover_y1",
+        "tech_contract_amount_y1",
+        "tech_contracts_y1",
+        "tech_contract_bought_y1",
+    ]
 
 
 def _pilot_bases(store: Store, as_of: dt.date, covered: set[str]):
     p = store.table("platforms")
     if p is None or "platforms" not in covered:
         return None
-    p = p.filter(p.enterprise_id.notnull() & (p.kind == "pilot_base")
-                 & p.level.isin(["national", "provincial"])
-                 & (p.approved_on.isnull() | (p.approved_on <= ibis.literal(as_of))))  # fmt: skip
+    p = p.filter(
+        p.enterprise_id.notnull()
+        & (p.kind == "pilot_base")
+        & p.level.isin(["national", "provincial"])
+        & (p.approved_on.isnull() | (p.approved_on <= ibis.literal(as_of)))
+    )
     table = p.group_by(enterprise_id=p.enterprise_id).aggregate(
-        pilot_bases_provincial=p.count().cast("int64"))
+        pilot_bases_provincial=p.count().cast("int64")
+    )
     return table, ["pilot_bases_provincial"]
 
 
 def input_table_schema(assessments: list[str]) -> dict[str, str]:
     """The columns a policy frame has: for compiling without data and for YAML tests."""
-    schema = {"enterprise_id": "int64", "credit_code": "string", "name": "string", "district_id": "int64"}
+    schema = {
+        "enterprise_id": "int64",
+        "credit_code": "string",
+        "name": "string",
+        "district_id": "int64",
+    }
     for name, spec in {**CATALOGUE, **POLICY_INPUTS}.items():
         schema[name] = _dtype(spec.unit)
     for ident in assessments:

@@ -47,7 +47,9 @@ _COMPILED_POLICIES: dict[tuple, CompiledPolicy] = {}
 class PolicyRun:
     as_of: dt.date
     policies: list[Policy]
-    results: pa.Table  # the payout list (allocation.LONG_COLUMNS), one row per enterprise and policy
+    results: (
+        pa.Table
+    )  # the payout list (allocation.LONG_COLUMNS), one row per enterprise and policy
     detail: dict[str, pa.Table]  # per policy: clauses and values of the same rows
     compiled: dict[str, CompiledPolicy]
     population: int
@@ -68,8 +70,9 @@ def run_year(year: int) -> dt.date:
     return dt.date(year, 12, 31)
 
 
-def select_policies(catalog: PolicyCatalog, as_of: dt.date, only: set[str] | None,
-                    codes: set[str] | None) -> list[Policy]:  # fmt: skip
+def select_policies(
+    catalog: PolicyCatalog, as_of: dt.date, only: set[str] | None, codes: set[str] | None
+) -> list[Policy]:
     """The policies in force, in the registry's region; with ``only``, also every policy of the
     same stacking group (stacking decides between them, so one is never run alone)."""
     policies = catalog.in_force(as_of)
@@ -82,22 +85,39 @@ def select_policies(catalog: PolicyCatalog, as_of: dt.date, only: set[str] | Non
     return policies
 
 
-def evaluate_policies(engine: Engine, *, as_of: dt.date | None = None, only: set[str] | None = None,
-                      backend: str = "duckdb", catalog: PolicyCatalog | None = None,
-                      overrides: dict[str, dict] | None = None, enterprise_id: int | None = None,
-                      corrections: dict[str, object] | None = None,
-                      all_regions: bool = False) -> PolicyRun:  # fmt: skip
+def evaluate_policies(
+    engine: Engine,
+    *,
+    as_of: dt.date | None = None,
+    only: set[str] | None = None,
+    backend: str = "duckdb",
+    catalog: PolicyCatalog | None = None,
+    overrides: dict[str, dict] | None = None,
+    enterprise_id: int | None = None,
+    corrections: dict[str, object] | None = None,
+    all_regions: bool = False,
+) -> PolicyRun:
     """Evaluate the policies in force on ``as_of`` (one enterprise only, with ``enterprise_id``;
     ``corrections``: input values that replace the registry's for that enterprise)."""
     started = time.perf_counter()
     as_of = as_of or default_as_of(engine)
     catalog = catalog or load_policies()
-    policies = select_policies(catalog, as_of, only, None if all_regions else district_codes(engine))
+    policies = select_policies(
+        catalog, as_of, only, None if all_regions else district_codes(engine)
+    )
     store = open_store(engine, backend)
     try:
         frame, count = build_frame(store, as_of, policies, enterprise_id, corrections or {})
-        run = run_on_frame(store, frame, count, policies, as_of, catalog, overrides or {},
-                           keep_ineligible=enterprise_id is not None)  # fmt: skip
+        run = run_on_frame(
+            store,
+            frame,
+            count,
+            policies,
+            as_of,
+            catalog,
+            overrides or {},
+            keep_ineligible=enterprise_id is not None,
+        )
     finally:
         store.close()
     run.enterprise_id, run.corrections = enterprise_id, dict(corrections or {})
@@ -105,13 +125,19 @@ def evaluate_policies(engine: Engine, *, as_of: dt.date | None = None, only: set
     return run
 
 
-def build_frame(store: Store, as_of: dt.date, policies: list[Policy], enterprise_id: int | None,
-                corrections: dict[str, object]) -> tuple[ir.Table, int]:  # fmt: skip
+def build_frame(
+    store: Store,
+    as_of: dt.date,
+    policies: list[Policy],
+    enterprise_id: int | None,
+    corrections: dict[str, object],
+) -> tuple[ir.Table, int]:
     """Materialise the policy frame: population, policy inputs, assessment statuses."""
     covered = imported_kinds(store)
     population = materialise_population(store, as_of, enterprise_id)
-    population = _correct(store, population, "population",
-                          {k: v for k, v in corrections.items() if k in CATALOGUE})  # fmt: skip
+    population = _correct(
+        store, population, "population", {k: v for k, v in corrections.items() if k in CATALOGUE}
+    )
     wanted = sorted({name for p in policies for name in p.assessments})
     in_force = {d.id: d for d in load_catalog().in_force(as_of)}
     statuses = {}
@@ -119,12 +145,15 @@ def build_frame(store: Store, as_of: dt.date, policies: list[Policy], enterprise
         declaration = in_force.get(ident)
         if declaration is None:  # not in force on that date: its status is unknown
             continue
-        assessed = store.compiled((declaration.sha256, as_of, tuple(population.schema().items())),
-                                  lambda d=declaration: compile_declaration(d, population, as_of).table)  # fmt: skip
+        assessed = store.compiled(
+            (declaration.sha256, as_of, tuple(population.schema().items())),
+            lambda d=declaration: compile_declaration(d, population, as_of).table,
+        )
         # An undetermined result is an unknown status (NULL): `status_sme == "pass"` is then unknown.
         statuses[ident] = store.materialise(
             f"SELECT enterprise_id, NULLIF(status, 'undetermined') AS status FROM ({assessed}) AS a",
-            f"assessment__{ident}")  # fmt: skip
+            f"assessment__{ident}",
+        )
 
     def build() -> ir.Table:
         frame = policy_columns(store, population, as_of, covered)
@@ -138,8 +167,14 @@ def build_frame(store: Store, as_of: dt.date, policies: list[Policy], enterprise
                 frame = frame.mutate(**{f"status_{ident}": ibis.null("string")})
         return frame
 
-    key = ("policy_frame", as_of, frozenset(covered), tuple(wanted), tuple(sorted(statuses)),
-           tuple(population.schema().items()))  # fmt: skip
+    key = (
+        "policy_frame",
+        as_of,
+        frozenset(covered),
+        tuple(wanted),
+        tuple(sorted(statuses)),
+        tuple(population.schema().items()),
+    )
     frame = store.materialise(store.compiled(key, build), FRAME)
     extra = {k: v for k, v in corrections.items() if k not in CATALOGUE}
     frame = _correct(store, frame, FRAME, extra)
@@ -160,13 +195,24 @@ def _correct(store: Store, table: ir.Table, name: str, corrections: dict[str, ob
         dtype = table.schema()[column]
         values[column] = ibis.null(dtype) if value is None else ibis.literal(value).cast(dtype)
     # Written back under the same name, so SQL compiled against it reads the corrected values.
-    corrected = store.materialise(str(store.con.compile(table.mutate(**values))), f"{name}__corrected")
+    corrected = store.materialise(
+        str(store.con.compile(table.mutate(**values))), f"{name}__corrected"
+    )
     return store.materialise(str(store.con.compile(corrected)), name)
 
 
-def run_on_frame(store: Store, frame: ir.Table, count: int, policies: list[Policy], as_of: dt.date,
-                 catalog: PolicyCatalog, overrides: dict[str, dict], *, keep_ineligible: bool = False,
-                 reuse: PolicyRun | None = None) -> PolicyRun:  # fmt: skip
+def run_on_frame(
+    store: Store,
+    frame: ir.Table,
+    count: int,
+    policies: list[Policy],
+    as_of: dt.date,
+    catalog: PolicyCatalog,
+    overrides: dict[str, dict],
+    *,
+    keep_ineligible: bool = False,
+    reuse: PolicyRun | None = None,
+) -> PolicyRun:
     """Compile every policy over the materialised ``frame``, allocate, assemble the payout list.
 
     ``reuse``: an earlier run on the same frame of the same store (a what-if's current side):
@@ -179,32 +225,55 @@ def run_on_frame(store: Store, frame: ir.Table, count: int, policies: list[Polic
     compiled, tables, fetched, sources, settings = {}, {}, {}, {}, {}
     for policy in policies:
         changed = overrides.get(policy.id) or {}
-        key = (store.schema_key(), "policy", policy.sha256, as_of, _frozen(changed), schema, frame.get_name(),
-               keep_ineligible)  # fmt: skip
+        key = (
+            store.schema_key(),
+            "policy",
+            policy.sha256,
+            as_of,
+            _frozen(changed),
+            schema,
+            frame.get_name(),
+            keep_ineligible,
+        )
         c = _COMPILED_POLICIES.get(key)
         if c is None:  # building the expression costs a fraction of a second: once per process
-            c = _COMPILED_POLICIES[key] = compile_policy(policy, frame, as_of, changed, keep_ineligible)
+            c = _COMPILED_POLICIES[key] = compile_policy(
+                policy, frame, as_of, changed, keep_ineligible
+            )
             if len(_COMPILED_POLICIES) > 256:
                 _COMPILED_POLICIES.pop(next(iter(_COMPILED_POLICIES)))
         compiled[policy.id] = c
         # Keyed by the expression itself: parameters the SQL does not contain (a budget) do
         # not compile it again.
         sql = sources[policy.id] = store.compiled(("policy", c.table.op()), lambda c=c: c.table)
-        earlier = reuse.detail.get(policy.id) if reuse is not None and reuse.sources.get(policy.id) == sql else None
-        tables[policy.id], fetched[policy.id] = _kept(store, sql, f"policy__{policy.id}", c.table.schema(), earlier)
+        earlier = (
+            reuse.detail.get(policy.id)
+            if reuse is not None and reuse.sources.get(policy.id) == sql
+            else None
+        )
+        tables[policy.id], fetched[policy.id] = _kept(
+            store, sql, f"policy__{policy.id}", c.table.schema(), earlier
+        )
         group = groups[policy.id]
-        settings[policy.id] = settings_of(c, group, group_rule[group], sum(g == group for g in groups.values()) > 1)
+        settings[policy.id] = settings_of(
+            c, group, group_rule[group], sum(g == group for g in groups.values()) > 1
+        )
     chosen = [s for s in settings.values() if s.allocated]
     allocation = allocate(store, tables, chosen, frame) if chosen else None
-    firms = store.fetch(store.compiled(("firms", frame.get_name(), schema), lambda: frame.select(*FIRM_COLUMNS)))
+    firms = store.fetch(
+        store.compiled(("firms", frame.get_name(), schema), lambda: frame.select(*FIRM_COLUMNS))
+    )
     long = payout_list(fetched, settings, allocation, firms)
-    run = PolicyRun(as_of, policies, long, fetched, compiled, count, overrides=dict(overrides), sources=sources)
+    run = PolicyRun(
+        as_of, policies, long, fetched, compiled, count, overrides=dict(overrides), sources=sources
+    )
     run.summary = summarise(run)
     return run
 
 
-def _kept(store: Store, sql: str, name: str, schema: ibis.Schema,
-          earlier: pa.Table | None = None) -> tuple[ir.Table, pa.Table]:  # fmt: skip
+def _kept(
+    store: Store, sql: str, name: str, schema: ibis.Schema, earlier: pa.Table | None = None
+) -> tuple[ir.Table, pa.Table]:
     """One policy's rows, as Arrow in enterprise order (its explanations) and as a table the
     allocation reads. On DuckDB the Arrow result itself is registered under ``name`` (read in
     place, not copied into a temporary table; its columns are typed by ``schema`` already, so
@@ -214,7 +283,9 @@ def _kept(store: Store, sql: str, name: str, schema: ibis.Schema,
         store.con.con.register(name, rows)
         return ibis.table(schema, name=name), rows
     table = store.materialise(sql, name)
-    return table, earlier if earlier is not None else store.to_arrow(table.order_by("enterprise_id"))
+    return table, earlier if earlier is not None else store.to_arrow(
+        table.order_by("enterprise_id")
+    )
 
 
 def _in_enterprise_order(rows: pa.Table) -> pa.Table:
@@ -236,16 +307,32 @@ def summarise(run: PolicyRun) -> dict:
     r = run.results
     eligible = pc.fill_null(pc.equal(r["status"], "eligible"), False)
     # One grouped pass over the columns it needs (a filter of the whole list copies every column).
-    narrow = pa.table({"policy": r["policy"], "outcome": r["outcome"], "granted": r["amount_granted"],
-                       "paid": r["amount_paid"], "due": pc.if_else(eligible, r["amount"], None),
-                       "eligible": eligible.cast(pa.int64())})  # fmt: skip
+    narrow = pa.table(
+        {
+            "policy": r["policy"],
+            "outcome": r["outcome"],
+            "granted": r["amount_granted"],
+            "paid": r["amount_paid"],
+            "due": pc.if_else(eligible, r["amount"], None),
+            "eligible": eligible.cast(pa.int64()),
+        }
+    )
     grouped = narrow.group_by(["policy", "outcome"]).aggregate(
-        [("policy", "count"), ("granted", "sum"), ("paid", "sum"), ("due", "sum"), ("eligible", "sum")])
+        [
+            ("policy", "count"),
+            ("granted", "sum"),
+            ("paid", "sum"),
+            ("due", "sum"),
+            ("eligible", "sum"),
+        ]
+    )
     outcomes: dict[str, dict[str, int]] = {}
     totals: dict[str, dict[str, int]] = {}
     for row in grouped.to_pylist():
         outcomes.setdefault(row["policy"], {})[row["outcome"]] = row["policy_count"]
-        total = totals.setdefault(row["policy"], {"rows": 0, "granted": 0, "paid": 0, "due": 0, "eligible": 0})
+        total = totals.setdefault(
+            row["policy"], {"rows": 0, "granted": 0, "paid": 0, "due": 0, "eligible": 0}
+        )
         total["rows"] += row["policy_count"]
         for name in ("granted", "paid", "due", "eligible"):
             total[name] += row[f"{name}_sum"] or 0
@@ -261,13 +348,20 @@ def summarise(run: PolicyRun) -> dict:
             "eligible": int(total["eligible"]),
             "undetermined": counts["undetermined"],
             "ineligible": run.population - int(total["rows"]),
-            "due": int(total["due"]), "granted": int(total["granted"]),
-            "paid": paid, "budget": budget,
+            "due": int(total["due"]),
+            "granted": int(total["granted"]),
+            "paid": paid,
+            "budget": budget,
             "budget_used": None if not budget else float(Fraction(paid, budget)),
-            "version": p.version, "parameters": {k: _show(v) for k, v in (run.overrides.get(p.id) or {}).items()},
-        }  # fmt: skip
-    return {"policies": policies, "population": run.population, "paid": _sum(r["amount_paid"]),
-            "by_district": by_district(r)}  # fmt: skip
+            "version": p.version,
+            "parameters": {k: _show(v) for k, v in (run.overrides.get(p.id) or {}).items()},
+        }
+    return {
+        "policies": policies,
+        "population": run.population,
+        "paid": _sum(r["amount_paid"]),
+        "by_district": by_district(r),
+    }
 
 
 def value_counts(column: pa.ChunkedArray) -> dict:
@@ -280,15 +374,20 @@ def _sum(column: pa.ChunkedArray) -> int:
 
 
 def _show(value) -> str:
-    return str(value) if not isinstance(value, Fraction) or value.denominator != 1 else str(value.numerator)
+    return (
+        str(value)
+        if not isinstance(value, Fraction) or value.denominator != 1
+        else str(value.numerator)
+    )
 
 
 def by_district(results: pa.Table) -> dict[str, dict[str, int]]:
     """Amount paid per policy and district id (as text keys, for JSON)."""
     paid = results.select(["policy", "district_id", "amount_paid", "enterprise_id"])
     paid = paid.filter(pc.greater(pc.fill_null(paid["amount_paid"], 0), 0))
-    grouped = paid.group_by(["policy", "district_id"]).aggregate([("amount_paid", "sum"),
-                                                                   ("enterprise_id", "count")])  # fmt: skip
+    grouped = paid.group_by(["policy", "district_id"]).aggregate(
+        [("amount_paid", "sum"), ("enterprise_id", "count")]
+    )
     out: dict[str, dict[str, int]] = {}
     for row in grouped.to_pylist():
         out.setdefault(row["policy"], {})[str(row["district_id"])] = int(row["amount_paid_sum"])
@@ -298,8 +397,15 @@ def by_district(results: pa.Table) -> dict[str, dict[str, int]]:
 # --- recording -----------------------------------------------------------------------------
 
 
-def record_policy_run(engine: Engine, run: PolicyRun, *, actor: str, backend: str = "duckdb",
-                      kind: str = "policy", extra: dict | None = None) -> int:  # fmt: skip
+def record_policy_run(
+    engine: Engine,
+    run: PolicyRun,
+    *,
+    actor: str,
+    backend: str = "duckdb",
+    kind: str = "policy",
+    extra: dict | None = None,
+) -> int:
     """Keep the run: its record (policy versions, hashes, parameters changed), the payout list
     and each policy's clauses and values as Parquet, and an audit-log entry."""
     from .runs import rule_set_hash
@@ -307,15 +413,26 @@ def record_policy_run(engine: Engine, run: PolicyRun, *, actor: str, backend: st
     finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with session_scope(engine) as session:
         record = EvaluationRun(
-            kind=kind, rule_set_hash=rule_set_hash(run.policies),  # type: ignore[arg-type]
-            declarations=[{"id": p.id, "version": p.version, "sha256": p.sha256, "file": p.path.name,
-                           "provenance": p.provenance,
-                           "overrides": {k: _show(v) for k, v in (run.overrides.get(p.id) or {}).items()}}
-                          for p in run.policies],
-            as_of=run.as_of, backend=backend, actor=actor,
-            started_at=finished - dt.timedelta(seconds=run.seconds), finished_at=finished,
+            kind=kind,
+            rule_set_hash=rule_set_hash(run.policies),  # type: ignore[arg-type]
+            declarations=[
+                {
+                    "id": p.id,
+                    "version": p.version,
+                    "sha256": p.sha256,
+                    "file": p.path.name,
+                    "provenance": p.provenance,
+                    "overrides": {k: _show(v) for k, v in (run.overrides.get(p.id) or {}).items()},
+                }
+                for p in run.policies
+            ],
+            as_of=run.as_of,
+            backend=backend,
+            actor=actor,
+            started_at=finished - dt.timedelta(seconds=run.seconds),
+            finished_at=finished,
             summary={**run.summary, **(extra or {})},
-        )  # fmt: skip
+        )
         session.add(record)
         session.flush()
         folder = runs_directory(engine) / f"policy-run-{record.id}"
@@ -324,9 +441,19 @@ def record_policy_run(engine: Engine, run: PolicyRun, *, actor: str, backend: st
         for ident, table in run.detail.items():
             pq.write_table(table, folder / f"{ident}.parquet")
         record.results_path = str((folder / "payouts.parquet").resolve())
-        session.add(AuditEntry(actor=actor, action=f"{kind}.run", subject=f"run {record.id}",
-                               detail={"as_of": run.as_of.isoformat(), "policies": len(run.policies),
-                                       "paid_fen": run.summary.get("paid"), **(extra or {})}))  # fmt: skip
+        session.add(
+            AuditEntry(
+                actor=actor,
+                action=f"{kind}.run",
+                subject=f"run {record.id}",
+                detail={
+                    "as_of": run.as_of.isoformat(),
+                    "policies": len(run.policies),
+                    "paid_fen": run.summary.get("paid"),
+                    **(extra or {}),
+                },
+            )
+        )
         run.run_id = record.id
     return run.run_id
 
@@ -347,7 +474,11 @@ def load_run(engine: Engine, run_id: int | None = None, kind: str = "policy") ->
     with session_scope(engine) as session:
         query = select(EvaluationRun).where(EvaluationRun.kind.in_([kind, "policy_correction"]))
         if run_id is None:
-            query = select(EvaluationRun).where(EvaluationRun.kind == kind).order_by(EvaluationRun.id.desc())
+            query = (
+                select(EvaluationRun)
+                .where(EvaluationRun.kind == kind)
+                .order_by(EvaluationRun.id.desc())
+            )
         else:
             query = query.where(EvaluationRun.id == run_id)
         record = session.scalars(query.limit(1)).first()
@@ -363,8 +494,9 @@ def district_names(engine: Engine) -> dict[int, str]:
         return dict(session.execute(select(District.id, District.name)).all())
 
 
-def recorded_policies(record: EvaluationRun, catalog: PolicyCatalog | None = None
-                      ) -> tuple[list[Policy], dict[str, dict], list[str]]:  # fmt: skip
+def recorded_policies(
+    record: EvaluationRun, catalog: PolicyCatalog | None = None
+) -> tuple[list[Policy], dict[str, dict], list[str]]:
     """The policies a recorded run used, their parameter changes, and warnings for files that
     changed since (their clause texts are then today's, the recorded values the run's)."""
     catalog = catalog or load_policies()
@@ -376,11 +508,15 @@ def recorded_policies(record: EvaluationRun, catalog: PolicyCatalog | None = Non
             warnings.append(f"政策 {entry['id']} 已不存在 / policy {entry['id']} no longer exists")
             continue
         if policy.sha256 != entry["sha256"]:
-            warnings.append(f"政策 {policy.id} 的文件在本次运行后已修改 / the file of {policy.id} changed "
-                            f"since run {record.id}")  # fmt: skip
+            warnings.append(
+                f"政策 {policy.id} 的文件在本次运行后已修改 / the file of {policy.id} changed "
+                f"since run {record.id}"
+            )
         policies.append(policy)
         if entry.get("overrides"):
-            overrides[policy.id] = {k: Fraction(v) if _numeric(v) else v for k, v in entry["overrides"].items()}
+            overrides[policy.id] = {
+                k: Fraction(v) if _numeric(v) else v for k, v in entry["overrides"].items()
+            }
     return policies, overrides, warnings
 
 
@@ -392,7 +528,9 @@ def _numeric(text: str) -> bool:
     return True
 
 
-def stored_as_run(stored: StoredRun, catalog: PolicyCatalog | None = None) -> tuple[PolicyRun, list[str]]:
+def stored_as_run(
+    stored: StoredRun, catalog: PolicyCatalog | None = None
+) -> tuple[PolicyRun, list[str]]:
     """A recorded run as a PolicyRun (compiled against the inputs' schema, without data), for
     explanations, exports and notices."""
     from .policy_inputs import input_table_schema
@@ -405,7 +543,14 @@ def stored_as_run(stored: StoredRun, catalog: PolicyCatalog | None = None) -> tu
     compiled = {p.id: compile_policy(p, empty, record.as_of, overrides.get(p.id)) for p in policies}
     detail = {p.id: stored.detail(p.id) for p in policies}
     detail = {k: v for k, v in detail.items() if v is not None}
-    run = PolicyRun(record.as_of, policies, stored.results, detail, compiled,
-                    record.summary.get("population", 0), overrides=overrides)  # fmt: skip
+    run = PolicyRun(
+        record.as_of,
+        policies,
+        stored.results,
+        detail,
+        compiled,
+        record.summary.get("population", 0),
+        overrides=overrides,
+    )
     run.run_id, run.summary = record.id, record.summary
     return run, warnings

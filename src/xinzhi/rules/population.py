@@ -66,80 +66,227 @@ def _catalogue() -> dict[str, Input]:
     items = [
         Input("as_of", "date", "评价基准日", "evaluation date", "the run's --as-of"),
         Input("founded_on", "date", "成立日期", "date founded", "enterprises.founded_on"),
-        Input("days_registered", "days", "注册成立天数", "days since registration",
-              "as_of − enterprises.founded_on"),
-        Input("age_years", "years", "成立年限（整年）", "completed years since founded",
-              "enterprises.founded_on"),
-        Input("window_year", "count", "最近一个会计年度", "latest accounting year (y1)",
-              "the last year ended on or before as_of"),
+        Input(
+            "days_registered",
+            "days",
+            "注册成立天数",
+            "days since registration",
+            "as_of − enterprises.founded_on",
+        ),
+        Input(
+            "age_years",
+            "years",
+            "成立年限（整年）",
+            "completed years since founded",
+            "enterprises.founded_on",
+        ),
+        Input(
+            "window_year",
+            "count",
+            "最近一个会计年度",
+            "latest accounting year (y1)",
+            "the last year ended on or before as_of",
+        ),
         Input("district_code", "code", "所在区县代码", "district code", "districts.code"),
-        Input("industry_code", "code", "国民经济行业代码", "GB/T 4754 industry code",
-              "enterprises.industry_code"),
-        Input("industry_section", "code", "行业门类", "industry section (letter)",
-              "enterprises.industry_code"),
-        Input("industry_division", "code", "行业大类（两位）", "industry division (2 digits)",
-              "enterprises.industry_code"),
-        Input("sei_category", "code", "战略性新兴产业类别", "strategic emerging industry",
-              "enterprises.sei_category"),
-        Input("hnte_field", "code", "国家重点支持的高新技术领域", "supported high-tech field",
-              "enterprises.hnte_field"),
-        Input("tax_collection", "code", "所得税征收方式", "income-tax collection method",
-              "enterprises.tax_collection"),
+        Input(
+            "industry_code",
+            "code",
+            "国民经济行业代码",
+            "GB/T 4754 industry code",
+            "enterprises.industry_code",
+        ),
+        Input(
+            "industry_section",
+            "code",
+            "行业门类",
+            "industry section (letter)",
+            "enterprises.industry_code",
+        ),
+        Input(
+            "industry_division",
+            "code",
+            "行业大类（两位）",
+            "industry division (2 digits)",
+            "enterprises.industry_code",
+        ),
+        Input(
+            "sei_category",
+            "code",
+            "战略性新兴产业类别",
+            "strategic emerging industry",
+            "enterprises.sei_category",
+        ),
+        Input(
+            "hnte_field",
+            "code",
+            "国家重点支持的高新技术领域",
+            "supported high-tech field",
+            "enterprises.hnte_field",
+        ),
+        Input(
+            "tax_collection",
+            "code",
+            "所得税征收方式",
+            "income-tax collection method",
+            "enterprises.tax_collection",
+        ),
         Input("listed", "bool", "是否上市", "listed", "enterprises.listed"),
         Input("valuation", "fen", "最近估值", "latest valuation", "enterprises.valuation"),
-        Input("hnte_certificate_valid", "bool", "持有效期内高新技术企业证书",
-              "holds a valid HNTE certificate", "enterprises.hnte_certified_on (3 years)"),
+        Input(
+            "hnte_certificate_valid",
+            "bool",
+            "持有效期内高新技术企业证书",
+            "holds a valid HNTE certificate",
+            "enterprises.hnte_certified_on (3 years)",
+        ),
     ]
     for name, (unit, zh, en) in YEAR_FIELDS.items():
         for k in range(1, YEARS + 1):
-            items.append(Input(f"{name}_y{k}", unit, f"{zh}（y{k}）", f"{en} (y{k})",
-                               f"enterprise_years.{name}, year y{k}"))  # fmt: skip
+            items.append(
+                Input(
+                    f"{name}_y{k}",
+                    unit,
+                    f"{zh}（y{k}）",
+                    f"{en} (y{k})",
+                    f"enterprise_years.{name}, year y{k}",
+                )
+            )
     for name, (fieldname, years) in WINDOW_SUMS.items():
         unit, zh, en = YEAR_FIELDS[fieldname]
-        items.append(Input(name, unit, f"近{years}年{zh}合计", f"{en}, {years}-year total",
-                           f"enterprise_years.{fieldname}, y1…y{years} (years operated)"))  # fmt: skip
+        items.append(
+            Input(
+                name,
+                unit,
+                f"近{years}年{zh}合计",
+                f"{en}, {years}-year total",
+                f"enterprise_years.{fieldname}, y1…y{years} (years operated)",
+            )
+        )
     for years in (3, 4):
-        items.append(Input(f"years_operating_{years}y", "count", f"近{years}年中实际经营年数",
-                           f"years operated of the last {years}", "enterprises.founded_on"))  # fmt: skip
+        items.append(
+            Input(
+                f"years_operating_{years}y",
+                "count",
+                f"近{years}年中实际经营年数",
+                f"years operated of the last {years}",
+                "enterprises.founded_on",
+            )
+        )
     items += [
-        Input("ip_class1_owned", "count", "拥有的I类知识产权数", "Class I IP owned",
-              "ip_rights: granted, not licensed"),
-        Input("ip_class2_owned", "count", "拥有的可用II类知识产权数（未在以往高企申报中使用）",
-              "Class II IP owned and not used in an earlier HNTE application",
-              "ip_rights: granted, not licensed, hnte_used_on empty"),
-        Input("ip_class1_held", "count", "有效I类知识产权数（含许可）", "Class I IP held (incl. licences)",
-              "ip_rights: granted"),
-        Input("ip_class2_held", "count", "有效II类知识产权数（含许可）", "Class II IP held (incl. licences)",
-              "ip_rights: granted"),
-        Input("ip_self_developed", "count", "自主研发取得的知识产权数", "IP obtained by own R&D",
-              "ip_rights.acquisition = own"),
-        Input("rd_institution_provincial", "count", "省部级以上研发机构数",
-              "provincial-or-higher R&D institutions",
-              "platforms: labs, technology and engineering centres, new R&D institutes"),
-        Input("incidents_12m", "count", "近一年重大安全、重大质量事故或严重环境违法行为数",
-              "serious safety, quality or environmental incidents in the last 12 months",
-              "incidents: safety, quality, environment"),
-        Input("incidents_since_y1", "count", "上一年度及当年事故、科研失信及列入异常/失信名单数",
-              "incidents, research misconduct and blacklistings in y1 and the current year",
-              "incidents: all kinds but fraud"),
-        Input("fraud_since_y1", "count", "上一年度及当年严重弄虚作假记录数",
-              "serious fraud records in y1 and the current year", "incidents: fraud"),
-        Input("standards_led_5y", "count", "近五年主导制定的国际、国家或行业标准数",
-              "international/national/industry standards led in 5 years", "standards"),
-        Input("standards_participated_3y", "count", "近三年参与编制的国家或行业标准数",
-              "national/industry standards drafted in 3 years", "standards"),
-        Input("national_awards_top3_5y", "count", "近五年国家级科技奖励（前三名）数",
-              "national S&T awards, ranked top 3, in 5 years", "awards"),
-        Input("largest_round_3y", "fen", "近三年单笔最大融资额", "largest financing round in 3 years",
-              "financing_rounds"),
+        Input(
+            "ip_class1_owned",
+            "count",
+            "拥有的I类知识产权数",
+            "Class I IP owned",
+            "ip_rights: granted, not licensed",
+        ),
+        Input(
+            "ip_class2_owned",
+            "count",
+            "拥有的可用II类知识产权数（未在以往高企申报中使用）",
+            "Class II IP owned and not used in an earlier HNTE application",
+            "ip_rights: granted, not licensed, hnte_used_on empty",
+        ),
+        Input(
+            "ip_class1_held",
+            "count",
+            "有效I类知识产权数（含许可）",
+            "Class I IP held (incl. licences)",
+            "ip_rights: granted",
+        ),
+        Input(
+            "ip_class2_held",
+            "count",
+            "有效II类知识产权数（含许可）",
+            "Class II IP held (incl. licences)",
+            "ip_rights: granted",
+        ),
+        Input(
+            "ip_self_developed",
+            "count",
+            "自主研发取得的知识产权数",
+            "IP obtained by own R&D",
+            "ip_rights.acquisition = own",
+        ),
+        Input(
+            "rd_institution_provincial",
+            "count",
+            "省部级以上研发机构数",
+            "provincial-or-higher R&D institutions",
+            "platforms: labs, technology and engineering centres, new R&D institutes",
+        ),
+        Input(
+            "incidents_12m",
+            "count",
+            "近一年重大安全、重大质量事故或严重环境违法行为数",
+            "serious safety, quality or environmental incidents in the last 12 months",
+            "incidents: safety, quality, environment",
+        ),
+        Input(
+            "incidents_since_y1",
+            "count",
+            "上一年度及当年事故、科研失信及列入异常/失信名单数",
+            "incidents, research misconduct and blacklistings in y1 and the current year",
+            "incidents: all kinds but fraud",
+        ),
+        Input(
+            "fraud_since_y1",
+            "count",
+            "上一年度及当年严重弄虚作假记录数",
+            "serious fraud records in y1 and the current year",
+            "incidents: fraud",
+        ),
+        Input(
+            "standards_led_5y",
+            "count",
+            "近五年主导制定的国际、国家或行业标准数",
+            "international/national/industry standards led in 5 years",
+            "standards",
+        ),
+        Input(
+            "standards_participated_3y",
+            "count",
+            "近三年参与编制的国家或行业标准数",
+            "national/industry standards drafted in 3 years",
+            "standards",
+        ),
+        Input(
+            "national_awards_top3_5y",
+            "count",
+            "近五年国家级科技奖励（前三名）数",
+            "national S&T awards, ranked top 3, in 5 years",
+            "awards",
+        ),
+        Input(
+            "largest_round_3y",
+            "fen",
+            "近三年单笔最大融资额",
+            "largest financing round in 3 years",
+            "financing_rounds",
+        ),
         Input("financing_total", "fen", "累计融资额", "cumulative financing", "financing_rounds"),
-        Input("review_advancement", "points", "技术的先进程度（评分）", "technology advancement (score)",
-              "innovation_reviews (expert before self)"),
-        Input("review_core_support", "points", "核心支持作用（评分）", "core support (score)",
-              "innovation_reviews"),
-        Input("review_rd_management", "points", "研究开发组织管理水平（评分）", "R&D management (score)",
-              "innovation_reviews"),
-    ]  # fmt: skip
+        Input(
+            "review_advancement",
+            "points",
+            "技术的先进程度（评分）",
+            "technology advancement (score)",
+            "innovation_reviews (expert before self)",
+        ),
+        Input(
+            "review_core_support",
+            "points",
+            "核心支持作用（评分）",
+            "core support (score)",
+            "innovation_reviews",
+        ),
+        Input(
+            "review_rd_management",
+            "points",
+            "研究开发组织管理水平（评分）",
+            "R&D management (score)",
+            "innovation_reviews",
+        ),
+    ]
     return {i.name: i for i in items}
 
 
@@ -149,8 +296,13 @@ CATALOGUE = _catalogue()
 HNTE_INCIDENTS = ["safety", "quality", "environment"]
 # 国科发政〔2017〕115号 第八条（三） "省部级以上研发机构": research institutions, not incubators,
 # makerspaces, pilot bases, transfer offices or compute centres.
-RD_INSTITUTIONS = ["state_key_lab", "key_lab", "enterprise_tech_centre", "engineering_centre",
-                   "new_rd_institute"]  # fmt: skip
+RD_INSTITUTIONS = [
+    "state_key_lab",
+    "key_lab",
+    "enterprise_tech_centre",
+    "engineering_centre",
+    "new_rd_institute",
+]
 
 
 def window_year(as_of: dt.date) -> int:
@@ -175,13 +327,20 @@ def build_population(store: Store, as_of: dt.date, covered: set[str]) -> ir.Tabl
     founded = ent.founded_on
     # Completed years: compare month and day as an integer, identical on every engine.
     as_of_md = as_of.month * 100 + as_of.day
-    age = ibis.literal(as_of.year) - founded.year() - ibis.ifelse(
-        founded.month() * 100 + founded.day() > as_of_md, 1, 0)  # fmt: skip
+    age = (
+        ibis.literal(as_of.year)
+        - founded.year()
+        - ibis.ifelse(founded.month() * 100 + founded.day() > as_of_md, 1, 0)
+    )
     certified = ent.hnte_certified_on
-    cert_valid = certified.notnull() & (certified <= day) & (
-        (ibis.literal(as_of.year) - certified.year()) * 10000
-        + (ibis.literal(as_of_md) - certified.month() * 100 - certified.day())
-        < 30000
+    cert_valid = (
+        certified.notnull()
+        & (certified <= day)
+        & (
+            (ibis.literal(as_of.year) - certified.year()) * 10000
+            + (ibis.literal(as_of_md) - certified.month() * 100 - certified.day())
+            < 30000
+        )
     )
     base = ent.select(
         enterprise_id=ent.id,
@@ -206,10 +365,15 @@ def build_population(store: Store, as_of: dt.date, covered: set[str]) -> ir.Tabl
     base = base.left_join(codes, base.district_id == codes.district_key).drop("district_key")
     frame = base.left_join(_years(store, y1, covered), "enterprise_id")
     frame = frame.drop(*[c for c in frame.columns if c.endswith("_right")])
-    for part in (_ip(store, as_of, covered), _platforms(store, as_of, covered),
-                 _incidents(store, as_of, y1, covered), _standards(store, as_of, covered),
-                 _awards(store, as_of, covered), _financing(store, as_of, covered),
-                 _reviews(store, as_of, covered)):  # fmt: skip
+    for part in (
+        _ip(store, as_of, covered),
+        _platforms(store, as_of, covered),
+        _incidents(store, as_of, y1, covered),
+        _standards(store, as_of, covered),
+        _awards(store, as_of, covered),
+        _financing(store, as_of, covered),
+        _reviews(store, as_of, covered),
+    ):
         if part is None:
             continue
         table, columns, kind = part
@@ -218,8 +382,11 @@ def build_population(store: Store, as_of: dt.date, covered: set[str]) -> ir.Tabl
         if kind is not None:  # list counts: none when the list was imported, else unknown
             frame = frame.mutate(**{c: frame[c].fill_null(0) for c in columns})
     frame = frame.mutate(**_window_columns(frame, y1))
-    missing = {name: ibis.null(_dtype(i.unit)) for name, i in CATALOGUE.items()
-               if name not in frame.columns and name not in ("as_of", "window_year")}  # fmt: skip
+    missing = {
+        name: ibis.null(_dtype(i.unit))
+        for name, i in CATALOGUE.items()
+        if name not in frame.columns and name not in ("as_of", "window_year")
+    }
     return frame.mutate(as_of=day, window_year=ibis.literal(y1, type="int64"), **missing)
 
 
@@ -239,7 +406,9 @@ def _years(store: Store, y1: int, covered: set[str]) -> ir.Table:
         year = y1 - k + 1
         in_year = ey.year == year
         for name in fields:
-            aggregates[f"{name}_y{k}"] = ibis.ifelse(in_year, ey[name], ibis.null()).cast("int64").max()
+            aggregates[f"{name}_y{k}"] = (
+                ibis.ifelse(in_year, ey[name], ibis.null()).cast("int64").max()
+            )
     window = ey.filter(ey.year.between(y1 - YEARS + 1, y1))
     return window.group_by(enterprise_id=window.enterprise_id).aggregate(**aggregates)
 
@@ -274,8 +443,11 @@ def _ip(store: Store, as_of: dt.date, covered: set[str]):
     owned = ip.acquisition != "licence"
     class1 = ip.kind.isin(CLASS_I)
     class2 = ip.kind.isin(CLASS_II)
-    unused = (ip.hnte_used_on.isnull() | (ip.hnte_used_on >= ibis.literal(as_of))) \
-        if "hnte_used_on" in ip.columns else ibis.literal(True)  # fmt: skip
+    unused = (
+        (ip.hnte_used_on.isnull() | (ip.hnte_used_on >= ibis.literal(as_of)))
+        if "hnte_used_on" in ip.columns
+        else ibis.literal(True)
+    )
     aggregates = {
         "ip_class1_owned": (class1 & owned).cast("int64").sum(),
         "ip_class2_owned": (class2 & owned & unused).cast("int64").sum(),
@@ -291,11 +463,15 @@ def _platforms(store: Store, as_of: dt.date, covered: set[str]):
     p = store.table("platforms")
     if p is None or "platforms" not in covered:
         return None
-    p = p.filter(p.enterprise_id.notnull() & p.level.isin(["national", "provincial"])
-                 & p.kind.isin(RD_INSTITUTIONS)
-                 & (p.approved_on.isnull() | (p.approved_on <= ibis.literal(as_of))))  # fmt: skip
+    p = p.filter(
+        p.enterprise_id.notnull()
+        & p.level.isin(["national", "provincial"])
+        & p.kind.isin(RD_INSTITUTIONS)
+        & (p.approved_on.isnull() | (p.approved_on <= ibis.literal(as_of)))
+    )
     table = p.group_by(enterprise_id=p.enterprise_id).aggregate(
-        rd_institution_provincial=p.count().cast("int64"))  # fmt: skip
+        rd_institution_provincial=p.count().cast("int64")
+    )
     return table, ["rd_institution_provincial"], "platforms"
 
 
@@ -316,11 +492,14 @@ def _incidents(store: Store, as_of: dt.date, y1: int, covered: set[str]):
     # A listing counts from the date it was made; without a removal date in the registry, one
     # made before y1 is not known to be still in force.
     table = t.group_by(enterprise_id=t.enterprise_id).aggregate(
-        incidents_12m=((t.occurred_on > ibis.literal(_years_before(as_of, 1)))
-                       & t.kind.isin(HNTE_INCIDENTS)).cast("int64").sum(),
+        incidents_12m=(
+            (t.occurred_on > ibis.literal(_years_before(as_of, 1))) & t.kind.isin(HNTE_INCIDENTS)
+        )
+        .cast("int64")
+        .sum(),
         incidents_since_y1=(since_y1 & (t.kind != "fraud")).cast("int64").sum(),
         fraud_since_y1=(since_y1 & (t.kind == "fraud")).cast("int64").sum(),
-    )  # fmt: skip
+    )
     return table, ["incidents_12m", "incidents_since_y1", "fraud_since_y1"], "incidents"
 
 
@@ -331,12 +510,18 @@ def _standards(store: Store, as_of: dt.date, covered: set[str]):
     t = t.filter(t.published_on <= ibis.literal(as_of))
     major = t.level.isin(["international", "national", "industry"])
     table = t.group_by(enterprise_id=t.enterprise_id).aggregate(
-        standards_led_5y=(major & (t.role == "lead")
-                          & (t.published_on > ibis.literal(_years_before(as_of, 5)))).cast("int64").sum(),
-        standards_participated_3y=(t.level.isin(["national", "industry"])
-                                   & (t.published_on > ibis.literal(_years_before(as_of, 3))))
-        .cast("int64").sum(),
-    )  # fmt: skip
+        standards_led_5y=(
+            major & (t.role == "lead") & (t.published_on > ibis.literal(_years_before(as_of, 5)))
+        )
+        .cast("int64")
+        .sum(),
+        standards_participated_3y=(
+            t.level.isin(["national", "industry"])
+            & (t.published_on > ibis.literal(_years_before(as_of, 3)))
+        )
+        .cast("int64")
+        .sum(),
+    )
     return table, ["standards_led_5y", "standards_participated_3y"], "standards"
 
 
@@ -346,7 +531,10 @@ def _awards(store: Store, as_of: dt.date, covered: set[str]):
         return None
     recent = (t.year > as_of.year - 5) & (t.year <= as_of.year)
     table = t.group_by(enterprise_id=t.enterprise_id).aggregate(
-        national_awards_top3_5y=(recent & (t.level == "national") & (t.rank <= 3)).cast("int64").sum())
+        national_awards_top3_5y=(recent & (t.level == "national") & (t.rank <= 3))
+        .cast("int64")
+        .sum()
+    )
     return table, ["national_awards_top3_5y"], "awards"
 
 
@@ -359,7 +547,7 @@ def _financing(store: Store, as_of: dt.date, covered: set[str]):
     table = t.group_by(enterprise_id=t.enterprise_id).aggregate(
         largest_round_3y=ibis.ifelse(recent, t.amount, 0).cast("int64").max(),
         financing_total=t.amount.cast("int64").sum(),
-    )  # fmt: skip
+    )
     return table, ["largest_round_3y", "financing_total"], "financing_rounds"
 
 
@@ -372,7 +560,7 @@ def _reviews(store: Store, as_of: dt.date, covered: set[str]):
     rank = ibis.row_number().over(
         group_by=t.enterprise_id,
         order_by=[t.year.desc(), ibis.ifelse(t.review_source == "expert", 0, 1)],
-    )  # fmt: skip
+    )
     t = t.mutate(_rank=rank).filter(ibis._._rank == 0)
     table = t.select(
         enterprise_id=t.enterprise_id,

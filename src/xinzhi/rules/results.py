@@ -36,10 +36,16 @@ def latest_tier_counts(engine: Engine, *, district_id: int | None = None) -> lis
     for entry in run.declarations:
         rows = results.filter(pc.equal(results["assessment"], entry["id"]))
         statuses = rows["status"]
-        counts.append(TierCount(
-            entry["id"], entry.get("family", entry["id"]), pc.sum(pc.equal(statuses, "pass")).as_py() or 0,
-            pc.sum(pc.equal(statuses, "undetermined")).as_py() or 0, run.id, run.as_of.isoformat(),
-        ))  # fmt: skip
+        counts.append(
+            TierCount(
+                entry["id"],
+                entry.get("family", entry["id"]),
+                pc.sum(pc.equal(statuses, "pass")).as_py() or 0,
+                pc.sum(pc.equal(statuses, "undetermined")).as_py() or 0,
+                run.id,
+                run.as_of.isoformat(),
+            )
+        )
     return counts
 
 
@@ -49,7 +55,8 @@ def passed_enterprise_ids(assessment: str, status: str = "pass") -> Select:
     family (``gazelle``) — for filtering lists in SQL."""
     return select(CurrentStatus.enterprise_id).where(
         or_(CurrentStatus.assessment == assessment, CurrentStatus.family == assessment),
-        CurrentStatus.status == status)  # fmt: skip
+        CurrentStatus.status == status,
+    )
 
 
 def enterprise_results(engine: Engine, enterprise_id: int, *, as_of=None) -> list[Explanation]:

@@ -28,8 +28,20 @@ from .declaration import Declaration
 from .engine import compile_declaration
 from .population import build_population, imported_kinds
 
-LONG_COLUMNS = ["enterprise_id", "credit_code", "name", "district_id", "status", "score_low",
-                "score_high", "failed", "unknown", "missing", "gap_zh", "gap_en"]  # fmt: skip
+LONG_COLUMNS = [
+    "enterprise_id",
+    "credit_code",
+    "name",
+    "district_id",
+    "status",
+    "score_low",
+    "score_high",
+    "failed",
+    "unknown",
+    "missing",
+    "gap_zh",
+    "gap_en",
+]
 
 
 @dataclass
@@ -67,16 +79,24 @@ def materialise_population(store, as_of: dt.date, enterprise_id: int | None = No
     """The population for ``as_of`` (one enterprise only, with ``enterprise_id``) as the
     temporary table ``population`` — the same SQL for assessments and policies."""
     covered = imported_kinds(store)
-    sql = store.compiled(("population", as_of, frozenset(covered)),
-                         lambda: build_population(store, as_of, covered))  # fmt: skip
+    sql = store.compiled(
+        ("population", as_of, frozenset(covered)), lambda: build_population(store, as_of, covered)
+    )
     if enterprise_id is not None:
         sql = f"SELECT * FROM ({sql}) AS p WHERE enterprise_id = {int(enterprise_id)}"
     return store.materialise(sql, "population")
 
 
-def evaluate(engine: Engine, *, as_of: dt.date | None = None, only: set[str] | None = None,
-             backend: str = "duckdb", catalog: Catalog | None = None,
-             enterprise_id: int | None = None, all_regions: bool = False) -> RunResult:  # fmt: skip
+def evaluate(
+    engine: Engine,
+    *,
+    as_of: dt.date | None = None,
+    only: set[str] | None = None,
+    backend: str = "duckdb",
+    catalog: Catalog | None = None,
+    enterprise_id: int | None = None,
+    all_regions: bool = False,
+) -> RunResult:
     """Evaluate every declaration in force on ``as_of`` (optionally for one enterprise)."""
     import time
 
@@ -95,12 +115,13 @@ def evaluate(engine: Engine, *, as_of: dt.date | None = None, only: set[str] | N
             sql = store.compiled(
                 (declaration.sha256, as_of, tuple(population.schema().items())),
                 partial(lambda d: compile_declaration(d, population, as_of).table, declaration),
-            )  # fmt: skip
+            )
             table = store.fetch(sql, order_by="enterprise_id")
             detail[declaration.id] = table
             part = table.select(LONG_COLUMNS)
-            part = part.add_column(4, "assessment", pa.array([declaration.id] * part.num_rows,
-                                                             pa.string()))  # fmt: skip
+            part = part.add_column(
+                4, "assessment", pa.array([declaration.id] * part.num_rows, pa.string())
+            )
             long_parts.append(part.cast(_long_schema()))
     finally:
         store.close()
@@ -112,13 +133,23 @@ def evaluate(engine: Engine, *, as_of: dt.date | None = None, only: set[str] | N
 
 
 def _long_schema() -> pa.Schema:
-    return pa.schema([
-        ("enterprise_id", pa.int64()), ("credit_code", pa.string()), ("name", pa.string()),
-        ("district_id", pa.int64()), ("assessment", pa.string()), ("status", pa.string()),
-        ("score_low", pa.int64()), ("score_high", pa.int64()), ("failed", pa.string()),
-        ("unknown", pa.string()), ("missing", pa.string()), ("gap_zh", pa.string()),
-        ("gap_en", pa.string()),
-    ])  # fmt: skip
+    return pa.schema(
+        [
+            ("enterprise_id", pa.int64()),
+            ("credit_code", pa.string()),
+            ("name", pa.string()),
+            ("district_id", pa.int64()),
+            ("assessment", pa.string()),
+            ("status", pa.string()),
+            ("score_low", pa.int64()),
+            ("score_high", pa.int64()),
+            ("failed", pa.string()),
+            ("unknown", pa.string()),
+            ("missing", pa.string()),
+            ("gap_zh", pa.string()),
+            ("gap_en", pa.string()),
+        ]
+    )
 
 
 def summarise(results: pa.Table, declarations: list[Declaration]) -> dict:
@@ -147,10 +178,20 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
         run = EvaluationRun(
             kind="assessment",
             rule_set_hash=rule_set_hash(result.declarations),
-            declarations=[{"id": d.id, "family": d.family, "version": d.version,
-                           "sha256": d.sha256, "file": d.path.name}
-                          for d in result.declarations],
-            as_of=result.as_of, backend=backend, actor=actor, started_at=started,
+            declarations=[
+                {
+                    "id": d.id,
+                    "family": d.family,
+                    "version": d.version,
+                    "sha256": d.sha256,
+                    "file": d.path.name,
+                }
+                for d in result.declarations
+            ],
+            as_of=result.as_of,
+            backend=backend,
+            actor=actor,
+            started_at=started,
             finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
             summary=result.summary,
         )
@@ -163,21 +204,34 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
         for declaration in result.declarations:  # every clause's values, for explanations
             if declaration.id not in result.detail:
                 continue  # a result without its clauses (then explanations are computed live)
-            pq.write_table(result.detail[declaration.id], detail_path(path, declaration.id),
-                           row_group_size=DETAIL_ROW_GROUP)  # fmt: skip
+            pq.write_table(
+                result.detail[declaration.id],
+                detail_path(path, declaration.id),
+                row_group_size=DETAIL_ROW_GROUP,
+            )
         run.results_path = str(path.resolve())
         result.run_id = run.id
-        session.add(AuditEntry(actor=actor, action="assess.run", subject=f"run:{run.id}",
-                               detail={"as_of": result.as_of.isoformat(), "backend": backend,
-                                       "counts": result.summary["counts"]}))  # fmt: skip
+        session.add(
+            AuditEntry(
+                actor=actor,
+                action="assess.run",
+                subject=f"run:{run.id}",
+                detail={
+                    "as_of": result.as_of.isoformat(),
+                    "backend": backend,
+                    "counts": result.summary["counts"],
+                },
+            )
+        )
         if result.enterprise_id is None:  # a run over everyone becomes the current status
             families = {d.id: d.family for d in result.declarations}
             _replace_current_statuses(session, run.id, result.results, families)
     return result.run_id
 
 
-def _replace_current_statuses(session, run_id: int, results: pa.Table,
-                              families: dict[str, str]) -> None:  # fmt: skip
+def _replace_current_statuses(
+    session, run_id: int, results: pa.Table, families: dict[str, str]
+) -> None:
     kept = results.filter(pc.is_in(results["status"], pa.array(["pass", "undetermined"])))
     rows = kept.select(["enterprise_id", "assessment", "status"]).to_pylist()
     for row in rows:
@@ -212,14 +266,25 @@ def recorded_result(run: EvaluationRun, catalog: Catalog, enterprise_id: int) ->
         detail[entry["id"]] = pq.read_table(path, filters=[("enterprise_id", "=", enterprise_id)])
     results = read_results(run)
     results = results.filter(pc.equal(results["enterprise_id"], enterprise_id))
-    return RunResult(run.as_of, declarations, results, detail, run_id=run.id,
-                     enterprise_id=enterprise_id, summary=run.summary)  # fmt: skip
+    return RunResult(
+        run.as_of,
+        declarations,
+        results,
+        detail,
+        run_id=run.id,
+        enterprise_id=enterprise_id,
+        summary=run.summary,
+    )
 
 
 def latest_run(engine: Engine, kind: str = "assessment") -> EvaluationRun | None:
     with session_scope(engine) as session:
-        run = session.scalars(select(EvaluationRun).where(EvaluationRun.kind == kind)
-                              .order_by(EvaluationRun.id.desc()).limit(1)).first()  # fmt: skip
+        run = session.scalars(
+            select(EvaluationRun)
+            .where(EvaluationRun.kind == kind)
+            .order_by(EvaluationRun.id.desc())
+            .limit(1)
+        ).first()
         if run is not None:
             session.expunge(run)
         return run
@@ -233,4 +298,3 @@ def by_district(results: pa.Table) -> pa.Table:
     """Passes per assessment and district."""
     passed = results.filter(pc.equal(results["status"], "pass"))
     return passed.group_by(["assessment", "district_id"]).aggregate([("enterprise_id", "count")])
-

@@ -43,9 +43,11 @@ def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> Node:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
             raise DeclarationError(
-                loader.name, key_node.start_mark.line + 1,
-                f"键“{key}”重复", f"duplicate key '{key}'",
-            )  # fmt: skip
+                loader.name,
+                key_node.start_mark.line + 1,
+                f"键“{key}”重复",
+                f"duplicate key '{key}'",
+            )
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
@@ -69,8 +71,9 @@ def load_yaml(path: Path) -> Any:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise DeclarationError(path, line, f"YAML 格式错误：{exc.problem}",
-                               f"not valid YAML: {exc.problem}") from None  # fmt: skip
+        raise DeclarationError(
+            path, line, f"YAML 格式错误：{exc.problem}", f"not valid YAML: {exc.problem}"
+        ) from None
     finally:
         loader.dispose()
 

@@ -42,8 +42,18 @@ from .templating import STATIC_DIR, render
 log = logging.getLogger(__name__)
 
 # Mounted in this order; each area owns its router module (docs/web.md, "how to add a page").
-ROUTERS = (account, dashboard, enterprises, imports, audit, admin,
-           assessments, policies, chains, matching)  # fmt: skip
+ROUTERS = (
+    account,
+    dashboard,
+    enterprises,
+    imports,
+    audit,
+    admin,
+    assessments,
+    policies,
+    chains,
+    matching,
+)
 
 
 def _wants_json(request: Request) -> bool:
@@ -56,16 +66,22 @@ def _wants_json(request: Request) -> bool:
 def _problem(request: Request, status: int, zh: str, en: str, headers: dict | None = None):
     if _wants_json(request):
         return JSONResponse({"detail": {"zh": zh, "en": en}}, status_code=status, headers=headers)
-    return render(request, "error.html", {"status": status, "zh": zh, "en": en},
-                  status_code=status, headers=headers)  # fmt: skip
+    return render(
+        request,
+        "error.html",
+        {"status": status, "zh": zh, "en": en},
+        status_code=status,
+        headers=headers,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
         if _wants_json(request):
-            return JSONResponse({"detail": {"zh": "请先登录", "en": "sign in first"}},
-                                status_code=401)  # fmt: skip
+            return JSONResponse(
+                {"detail": {"zh": "请先登录", "en": "sign in first"}}, status_code=401
+            )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         from urllib.parse import quote
 
@@ -119,10 +135,16 @@ def create_app(engine: Engine | None = None, settings: WebSettings | None = None
         threading.Thread(target=_warm_up, args=(app,), name="xinzhi-warm-up", daemon=True).start()
         yield
 
-    app = FastAPI(title="新质 Xinzhi", version=__version__, docs_url=None,
-                  openapi_url="/api/openapi.json", redoc_url=None, lifespan=lifespan,
-                  description="新质平台的数据接口；与网页同样按角色限定范围 / the data behind "
-                              "every page, scoped by role exactly like the pages.")  # fmt: skip
+    app = FastAPI(
+        title="新质 Xinzhi",
+        version=__version__,
+        docs_url=None,
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        lifespan=lifespan,
+        description="新质平台的数据接口；与网页同样按角色限定范围 / the data behind "
+        "every page, scoped by role exactly like the pages.",
+    )
     app.state.engine = engine
     app.state.settings = settings
     app.state.search_index = IndexState()
@@ -134,11 +156,12 @@ def create_app(engine: Engine | None = None, settings: WebSettings | None = None
     def api_docs(principal: Public):
         # Swagger UI from the vendored copy: no CDN at run time
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url, title="新质 Xinzhi API",
+            openapi_url=app.openapi_url,
+            title="新质 Xinzhi API",
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
-        )  # fmt: skip
+        )
 
     for module in ROUTERS:
         app.include_router(module.router)

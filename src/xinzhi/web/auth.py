@@ -85,8 +85,10 @@ class Forbidden(Exception):
 
 class CsrfFailed(Forbidden):
     def __init__(self) -> None:
-        super().__init__("请求缺少有效的 CSRF 令牌；请刷新页面后重试",
-                         "missing or wrong CSRF token; reload the page and try again")  # fmt: skip
+        super().__init__(
+            "请求缺少有效的 CSRF 令牌；请刷新页面后重试",
+            "missing or wrong CSRF token; reload the page and try again",
+        )
 
 
 class NotFound(Exception):

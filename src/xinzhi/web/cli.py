@@ -11,16 +11,25 @@ from ..commandline import ActorOption, actor_name, console, err, open_engine
 
 user_app = typer.Typer(help="用户与角色 / users and roles", no_args_is_help=True)
 
-RoleOption = Annotated[str, typer.Option(
-    "--role", help="admin | analyst | district_analyst | enterprise | researcher")]  # fmt: skip
-DistrictOption = Annotated[str | None, typer.Option(
-    "--district", help="区县名称或代码（区县分析员）/ district name or code")]  # fmt: skip
-EnterpriseOption = Annotated[str | None, typer.Option(
-    "--enterprise", help="统一社会信用代码（企业用户）/ credit code")]  # fmt: skip
-ExpertOption = Annotated[int | None, typer.Option(
-    "--expert", help="专家 id（科研人员）/ expert id")]  # fmt: skip
-PasswordStdin = Annotated[bool, typer.Option(
-    "--password-stdin", help="从标准输入读取密码 / read the password from standard input")]  # fmt: skip
+RoleOption = Annotated[
+    str, typer.Option("--role", help="admin | analyst | district_analyst | enterprise | researcher")
+]
+DistrictOption = Annotated[
+    str | None,
+    typer.Option("--district", help="区县名称或代码（区县分析员）/ district name or code"),
+]
+EnterpriseOption = Annotated[
+    str | None, typer.Option("--enterprise", help="统一社会信用代码（企业用户）/ credit code")
+]
+ExpertOption = Annotated[
+    int | None, typer.Option("--expert", help="专家 id（科研人员）/ expert id")
+]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="从标准输入读取密码 / read the password from standard input"
+    ),
+]
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -55,9 +64,17 @@ def add(
 
     engine = open_engine()
     try:
-        create_user(engine, username, _read_password(password_stdin), role,
-                    actor=actor_name(actor), district=district, enterprise=enterprise,
-                    expert=expert, display_name=name)  # fmt: skip
+        create_user(
+            engine,
+            username,
+            _read_password(password_stdin),
+            role,
+            actor=actor_name(actor),
+            district=district,
+            enterprise=enterprise,
+            expert=expert,
+            display_name=name,
+        )
     except UserError as error:
         _fail(error)
     console.print(f"[green]✓[/] {username.strip().lower()} ({role})")
@@ -90,8 +107,15 @@ def role(
 
     engine = open_engine()
     try:
-        set_role(engine, username, role, actor=actor_name(actor), district=district,
-                 enterprise=enterprise, expert=expert)  # fmt: skip
+        set_role(
+            engine,
+            username,
+            role,
+            actor=actor_name(actor),
+            district=district,
+            enterprise=enterprise,
+            expert=expert,
+        )
     except UserError as error:
         _fail(error)
     console.print(f"[green]✓[/] {username}: {role}")
@@ -118,8 +142,16 @@ def list_() -> None:
 
     table = Table("用户 user", "角色 role", "范围 scope", "状态 status", "最近登录 last login")
     for user in list_users(open_engine()):
-        scope = user.district or user.enterprise or (f"expert {user.expert_id}"
-                                                     if user.expert_id else "")  # fmt: skip
-        table.add_row(user.username, user.role, scope, "active" if user.active else "disabled",
-                      str(user.last_login_at or "—")[:19])  # fmt: skip
+        scope = (
+            user.district
+            or user.enterprise
+            or (f"expert {user.expert_id}" if user.expert_id else "")
+        )
+        table.add_row(
+            user.username,
+            user.role,
+            scope,
+            "active" if user.active else "disabled",
+            str(user.last_login_at or "—")[:19],
+        )
     console.print(table)

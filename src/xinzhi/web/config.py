@@ -14,7 +14,9 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {value!r} / {name} 须为整数") from None
+        raise ValueError(
+            f"{name} must be a whole number, not {value!r} / {name} 须为整数"
+        ) from None
 
 
 def _env_flag(name: str) -> bool | None:
@@ -40,8 +42,12 @@ class WebSettings:
     login_failures_per_ip: int = 30
     login_window_minutes: int = 15
     # Where the error reports of rejected uploads wait for download (XINZHI_WEB_REPORTS_DIR).
-    reports_dir: Path = field(default_factory=lambda: Path(os.environ.get(
-        "XINZHI_WEB_REPORTS_DIR", "") or Path(os.environ.get("TMPDIR", "/tmp")) / "xinzhi-reports"))
+    reports_dir: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("XINZHI_WEB_REPORTS_DIR", "")
+            or Path(os.environ.get("TMPDIR", "/tmp")) / "xinzhi-reports"
+        )
+    )
     report_hours: int = 24
     page_size: int = 20
 

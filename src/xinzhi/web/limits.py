@@ -68,12 +68,26 @@ class BodySizeLimit:
 
     async def _refuse(self, send) -> None:
         limit_mb = self.max_bytes / (1024 * 1024)
-        body = json.dumps({"detail": {
-            "zh": f"上传内容超过 {limit_mb:g} MB 的上限", "en": f"the upload exceeds the {limit_mb:g} MB limit",
-        }}, ensure_ascii=False).encode()  # fmt: skip
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})  # fmt: skip
+        body = json.dumps(
+            {
+                "detail": {
+                    "zh": f"上传内容超过 {limit_mb:g} MB 的上限",
+                    "en": f"the upload exceeds the {limit_mb:g} MB limit",
+                }
+            },
+            ensure_ascii=False,
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -91,7 +105,9 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 for name, value in SECURITY_HEADERS:
-                    if name not in present and not (skip_csp and name == b"content-security-policy"):
+                    if name not in present and not (
+                        skip_csp and name == b"content-security-policy"
+                    ):
                         headers.append((name, value))
                 message = {**message, "headers": headers}
             await send(message)

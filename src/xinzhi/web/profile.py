@@ -55,39 +55,58 @@ class Profile:
 # ``visible_enterprise_or_404`` has checked that the principal may see that enterprise.
 _ID = sa.bindparam("enterprise_id", type_=sa.Integer)
 _Y, _IP, _C, _P = models.EnterpriseYear, models.IPRight, models.TechContract, models.Platform
-_PLACE = sa.select(models.District.name, models.Park.name).select_from(
-    models.Enterprise.__table__.join(models.District, models.District.id == models.Enterprise.district_id)
-    .outerjoin(models.Park, models.Park.id == models.Enterprise.park_id)
-).where(models.Enterprise.id == _ID)  # fmt: skip
+_PLACE = (
+    sa.select(models.District.name, models.Park.name)
+    .select_from(
+        models.Enterprise.__table__.join(
+            models.District, models.District.id == models.Enterprise.district_id
+        ).outerjoin(models.Park, models.Park.id == models.Enterprise.park_id)
+    )
+    .where(models.Enterprise.id == _ID)
+)
 _YEARS = sa.select(_Y.__table__).where(_Y.enterprise_id == _ID).order_by(_Y.year.desc())
 _IP_COUNTS = (
     sa.select(_IP.kind, sa.func.count(), sa.func.count(_IP.granted_on), sa.func.max(_IP.as_of))
-    .where(_IP.enterprise_id == _ID).group_by(_IP.kind).order_by(_IP.kind)
-)  # fmt: skip
+    .where(_IP.enterprise_id == _ID)
+    .group_by(_IP.kind)
+    .order_by(_IP.kind)
+)
 _IP_LATEST = (
     sa.select(_IP.kind, _IP.number, _IP.title, _IP.applied_on, _IP.granted_on, _IP.acquisition)
     .where(_IP.enterprise_id == _ID)
-    .order_by(_IP.applied_on.desc().nulls_last(), _IP.id.desc()).limit(LIST_LIMIT)
-)  # fmt: skip
+    .order_by(_IP.applied_on.desc().nulls_last(), _IP.id.desc())
+    .limit(LIST_LIMIT)
+)
 # a contract is the enterprise's when it is a party to it
 _PARTY = sa.or_(_C.seller_enterprise_id == _ID, _C.buyer_enterprise_id == _ID)
 _AS_SELLER = _C.seller_enterprise_id == _ID
 _CONTRACTS = (
-    sa.select(_C.registration_no, _C.contract_type, _C.seller_name, _C.buyer_name,
-              _C.contract_amount, _C.tech_amount, _C.signed_on, _C.registered_on,
-              _AS_SELLER.label("as_seller"))
-    .where(_PARTY).order_by(_C.registered_on.desc(), _C.id.desc()).limit(LIST_LIMIT)
-)  # fmt: skip
+    sa.select(
+        _C.registration_no,
+        _C.contract_type,
+        _C.seller_name,
+        _C.buyer_name,
+        _C.contract_amount,
+        _C.tech_amount,
+        _C.signed_on,
+        _C.registered_on,
+        _AS_SELLER.label("as_seller"),
+    )
+    .where(_PARTY)
+    .order_by(_C.registered_on.desc(), _C.id.desc())
+    .limit(LIST_LIMIT)
+)
 _CONTRACT_TOTALS = sa.select(
     sa.func.count(),
     sa.func.sum(sa.case((_AS_SELLER, 1), else_=0)),
     sa.func.sum(sa.case((_AS_SELLER, sa.type_coerce(_C.contract_amount, sa.BigInteger)), else_=0)),
     sa.func.max(_C.registered_on),
-).where(_PARTY)  # fmt: skip
+).where(_PARTY)
 _PLATFORMS = (
     sa.select(_P.name, _P.kind, _P.level, _P.approved_on, _P.as_of)
-    .where(_P.enterprise_id == _ID).order_by(_P.approved_on.desc().nulls_last())
-)  # fmt: skip
+    .where(_P.enterprise_id == _ID)
+    .order_by(_P.approved_on.desc().nulls_last())
+)
 
 
 def load_profile(engine: Engine, principal: Principal, enterprise_id: int) -> Profile:
@@ -106,23 +125,36 @@ def load_profile(engine: Engine, principal: Principal, enterprise_id: int) -> Pr
         totals = conn.execute(_CONTRACT_TOTALS, arguments).one()
         platforms = conn.execute(_PLATFORMS, arguments).all()
     return Profile(
-        enterprise=enterprise, district=district, park=park, years=years,
-        ip_counts=ip_counts, ip_items=ip_items, ip_total=ip_total, ip_as_of=ip_as_of,
+        enterprise=enterprise,
+        district=district,
+        park=park,
+        years=years,
+        ip_counts=ip_counts,
+        ip_items=ip_items,
+        ip_total=ip_total,
+        ip_as_of=ip_as_of,
         contracts=contracts,
-        contract_totals={"count": totals[0], "as_seller": totals[1] or 0,
-                         "seller_amount_yuan": Decimal(totals[2] or 0) / 100},
+        contract_totals={
+            "count": totals[0],
+            "as_seller": totals[1] or 0,
+            "seller_amount_yuan": Decimal(totals[2] or 0) / 100,
+        },
         contracts_as_of=totals[3],
-        platforms=[(row.name, zh_label("platform", row.kind), row.kind, row.level,
-                    row.approved_on) for row in platforms],
+        platforms=[
+            (row.name, zh_label("platform", row.kind), row.kind, row.level, row.approved_on)
+            for row in platforms
+        ],
         platforms_as_of=max((row.as_of for row in platforms), default=None),
-    )  # fmt: skip
+    )
 
 
 def _year_row(row: sa.Row) -> dict:
     out = {"year": row.year, "as_of": row.as_of, "source": row.source}
     for name, _zh, _en, money in YEAR_FIELDS:
         value = getattr(row, name)
-        out[name] = (value / WAN).quantize(Decimal("0.01")) if money and value is not None else value
+        out[name] = (
+            (value / WAN).quantize(Decimal("0.01")) if money and value is not None else value
+        )
     if row.rd_expense is not None and row.revenue:
         out["rd_share"] = (row.rd_expense * 100 / row.revenue).quantize(Decimal("0.01"))
     else:

@@ -54,8 +54,15 @@ def tier_counts(engine: Engine, district_id: int | None = None) -> list[TierCoun
         earlier = found.get(count.family)
         passed = count.passed + (earlier.passed if earlier else 0)
         undetermined = count.undetermined + (earlier.undetermined if earlier else 0)
-        found[count.family] = TierCount(count.family, zh, en, passed, undetermined, count.run_id,
-                                        dt.date.fromisoformat(count.as_of))  # fmt: skip
+        found[count.family] = TierCount(
+            count.family,
+            zh,
+            en,
+            passed,
+            undetermined,
+            count.run_id,
+            dt.date.fromisoformat(count.as_of),
+        )
     return [found.get(key, TierCount(key, zh, en, None, None)) for key, _, zh, en in TIERS]
 
 
@@ -94,20 +101,34 @@ def _clauses(part: ClauseResult, lang: str, depth: int = 0) -> list[Clause]:
     return [own] + [c for route in part.routes for c in _clauses(route, lang, depth + 1)]
 
 
-def enterprise_results(engine: Engine, enterprise_id: int, lang: str = "zh") -> list[EnterpriseResult]:
+def enterprise_results(
+    engine: Engine, enterprise_id: int, lang: str = "zh"
+) -> list[EnterpriseResult]:
     """The enterprise's results per assessment, each clause explained (computed live)."""
     results = []
     for item in rule_results.enterprise_results(engine, enterprise_id):
         declaration = item.declaration
         gaps = [item.gap.get(lang)] if item.gap else []
         if item.missing:
-            gaps.append(("需补充数据：" if lang == "zh" else "data to collect: ")
-                        + ("、" if lang == "zh" else ", ").join(m.get(lang) for m in item.missing))  # fmt: skip
+            gaps.append(
+                ("需补充数据：" if lang == "zh" else "data to collect: ")
+                + ("、" if lang == "zh" else ", ").join(m.get(lang) for m in item.missing)
+            )
         score = item.score or (None, None)
         clauses = [c for part in [*item.clauses, *item.items] for c in _clauses(part, lang)]
-        results.append(EnterpriseResult(
-            declaration.id, declaration.name.zh, declaration.name.en, item.status, score[0],
-            score[1], clauses, gaps, item.as_of))  # fmt: skip
+        results.append(
+            EnterpriseResult(
+                declaration.id,
+                declaration.name.zh,
+                declaration.name.en,
+                item.status,
+                score[0],
+                score[1],
+                clauses,
+                gaps,
+                item.as_of,
+            )
+        )
     return results
 
 

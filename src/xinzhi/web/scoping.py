@@ -110,6 +110,11 @@ def visible_enterprise_or_404(conn: Connection, principal: Principal, enterprise
 
 
 __all__ = [
-    "district_filter", "enterprise_condition", "scope_by_district",
-    "scope_by_enterprise", "scope_by_expert", "scope_enterprises", "visible_enterprise_or_404",
-]  # fmt: skip
+    "district_filter",
+    "enterprise_condition",
+    "scope_by_district",
+    "scope_by_enterprise",
+    "scope_by_expert",
+    "scope_enterprises",
+    "visible_enterprise_or_404",
+]

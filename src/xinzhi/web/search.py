@@ -77,9 +77,14 @@ def _rarest_gram(conn: Connection, text: str) -> str | None:
     """The query's bigram held by the fewest enterprises (None for a query without one)."""
     best, best_count = None, RAREST_COUNT_CAP + 1
     for gram in sorted(name_grams(text) - STOP_GRAMS):
-        count = conn.scalar(sa.select(sa.func.count()).select_from(
-            sa.select(sa.literal(1)).where(EnterpriseNameGram.gram == gram)
-            .limit(best_count).subquery()))  # fmt: skip
+        count = conn.scalar(
+            sa.select(sa.func.count()).select_from(
+                sa.select(sa.literal(1))
+                .where(EnterpriseNameGram.gram == gram)
+                .limit(best_count)
+                .subquery()
+            )
+        )
         if best is None or count < best_count:  # a gram past the cap is still a candidate
             best, best_count = gram, count
         if count == 0:
@@ -119,8 +124,9 @@ def plan_query(conn: Connection, filters: Filters) -> Plan:
     lowered = normalise_name(text).replace(" ", "")
     if filters.use_index and INITIALS_LIKE.match(lowered):
         S = EnterpriseSearch
-        plan = Plan(sa.join(S, Enterprise, Enterprise.id == S.enterprise_id),
-                    (S.initials, S.enterprise_id))  # fmt: skip
+        plan = Plan(
+            sa.join(S, Enterprise, Enterprise.id == S.enterprise_id), (S.initials, S.enterprise_id)
+        )
         plan.where.append(_prefix_range(S.initials, lowered))
         return plan
     # the name as typed, case-insensitively (SQLite's LIKE already is; PostgreSQL's is not)
@@ -176,10 +182,16 @@ class Page:
 
 
 LIST_COLUMNS = (
-    Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.district_id,
-    models.District.name.label("district"), Enterprise.industry_code, Enterprise.founded_on,
-    Enterprise.hnte_certificate_no, Enterprise.as_of,
-)  # fmt: skip
+    Enterprise.id,
+    Enterprise.name,
+    Enterprise.credit_code,
+    Enterprise.district_id,
+    models.District.name.label("district"),
+    Enterprise.industry_code,
+    Enterprise.founded_on,
+    Enterprise.hnte_certificate_no,
+    Enterprise.as_of,
+)
 
 
 def list_enterprises(
@@ -257,8 +269,9 @@ class IndexState:
         if version == self.verified_version:
             return True
         if self._running.acquire(blocking=False):
-            threading.Thread(target=self._verify, args=(engine,), daemon=True,
-                             name="xinzhi-search-index").start()  # fmt: skip
+            threading.Thread(
+                target=self._verify, args=(engine,), daemon=True, name="xinzhi-search-index"
+            ).start()
         return False
 
     def verify_now(self, engine: Engine) -> int:
@@ -286,8 +299,9 @@ def refresh_index_in_chunks(engine: Engine) -> int:
     Short transactions let imports and logins write in between (SQLite has one writer).
     """
     with engine.connect() as conn:
-        low, high = conn.execute(sa.select(sa.func.min(Enterprise.id),
-                                           sa.func.max(Enterprise.id))).one()  # fmt: skip
+        low, high = conn.execute(
+            sa.select(sa.func.min(Enterprise.id), sa.func.max(Enterprise.id))
+        ).one()
     if low is None:
         return 0
     done = 0

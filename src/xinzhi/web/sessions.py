@@ -43,12 +43,23 @@ class SessionUser:
 
 
 _SESSION = (
-    sa.select(User.id, User.username, User.display_name, User.role, User.district_id,
-              User.enterprise_id, User.expert_id, WebSession.csrf_token)
+    sa.select(
+        User.id,
+        User.username,
+        User.display_name,
+        User.role,
+        User.district_id,
+        User.enterprise_id,
+        User.expert_id,
+        WebSession.csrf_token,
+    )
     .join(User, User.id == WebSession.user_id)
-    .where(WebSession.token_hash == sa.bindparam("token_hash"),
-           WebSession.expires_at > sa.bindparam("now", type_=sa.DateTime), User.active.is_(True))
-)  # fmt: skip
+    .where(
+        WebSession.token_hash == sa.bindparam("token_hash"),
+        WebSession.expires_at > sa.bindparam("now", type_=sa.DateTime),
+        User.active.is_(True),
+    )
+)
 
 
 def load_session(engine: Engine, token: str | None) -> SessionUser | None:
@@ -65,11 +76,17 @@ def start_session(
     token = new_token()
     now = utcnow()
     with engine.begin() as conn:
-        conn.execute(sa.insert(WebSession).values(
-            token_hash=token_hash(token), user_id=user_id, csrf_token=new_token(),
-            created_at=now, expires_at=now + dt.timedelta(hours=settings.session_hours),
-            ip=ip, user_agent=(user_agent or "")[:200] or None,
-        ))  # fmt: skip
+        conn.execute(
+            sa.insert(WebSession).values(
+                token_hash=token_hash(token),
+                user_id=user_id,
+                csrf_token=new_token(),
+                created_at=now,
+                expires_at=now + dt.timedelta(hours=settings.session_hours),
+                ip=ip,
+                user_agent=(user_agent or "")[:200] or None,
+            )
+        )
         conn.execute(sa.update(User).where(User.id == user_id).values(last_login_at=now))
         # expired sessions are swept here, at a login, rather than on every page view
         conn.execute(sa.delete(WebSession).where(WebSession.expires_at <= now))
@@ -98,12 +115,16 @@ class LoginOutcome:
 def _retry_after(conn, settings: WebSettings, where, limit: int, now: dt.datetime) -> int | None:
     """Seconds until the failures matching ``where`` drop below ``limit``, or None if below."""
     window_start = now - dt.timedelta(minutes=settings.login_window_minutes)
-    failures = conn.execute(
-        sa.select(LoginAttempt.at)
-        .where(where, LoginAttempt.at > window_start, LoginAttempt.succeeded.is_(False))
-        .order_by(LoginAttempt.at.desc())
-        .limit(limit)
-    ).scalars().all()  # fmt: skip
+    failures = (
+        conn.execute(
+            sa.select(LoginAttempt.at)
+            .where(where, LoginAttempt.at > window_start, LoginAttempt.succeeded.is_(False))
+            .order_by(LoginAttempt.at.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     if len(failures) < limit:
         return None
     oldest_counted = failures[-1]
@@ -118,25 +139,33 @@ def attempt_login(
     now = utcnow()
     with engine.connect() as conn:
         last_success = conn.scalar(
-            sa.select(sa.func.max(LoginAttempt.at))
-            .where(LoginAttempt.username == name, LoginAttempt.succeeded.is_(True))
-        )  # fmt: skip
+            sa.select(sa.func.max(LoginAttempt.at)).where(
+                LoginAttempt.username == name, LoginAttempt.succeeded.is_(True)
+            )
+        )
         user_filter = LoginAttempt.username == name
         if last_success is not None:
             user_filter = sa.and_(user_filter, LoginAttempt.at > last_success)
         wait = _retry_after(conn, settings, user_filter, settings.login_failures_per_user, now)
-        wait = wait or _retry_after(conn, settings, LoginAttempt.ip == ip,
-                                    settings.login_failures_per_ip, now)  # fmt: skip
+        wait = wait or _retry_after(
+            conn, settings, LoginAttempt.ip == ip, settings.login_failures_per_ip, now
+        )
         if wait:
             return LoginOutcome(retry_after=wait)
         user = conn.execute(
             sa.select(User.id, User.password_hash).where(User.username == name, User.active)
-        ).first()  # fmt: skip
+        ).first()
     ok = verify_password(user.password_hash if user else None, password)
     with engine.begin() as conn:
-        conn.execute(sa.insert(LoginAttempt).values(
-            at=now, username=name, ip=ip[:45], succeeded=ok, user_id=user.id if user else None))  # fmt: skip
+        conn.execute(
+            sa.insert(LoginAttempt).values(
+                at=now, username=name, ip=ip[:45], succeeded=ok, user_id=user.id if user else None
+            )
+        )
         if ok and needs_rehash(user.password_hash):
-            conn.execute(sa.update(User).where(User.id == user.id).values(
-                password_hash=rehash_password(password)))  # fmt: skip
+            conn.execute(
+                sa.update(User)
+                .where(User.id == user.id)
+                .values(password_hash=rehash_password(password))
+            )
     return LoginOutcome(user_id=user.id if ok else None)

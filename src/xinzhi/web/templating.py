@@ -152,8 +152,12 @@ def translate(context, zh: str, en: str) -> str:
     return en if context.get("lang") == "en" else zh
 
 
-VOCABULARIES = {"contract": ContractType, "platform": PlatformKind, "level": PlatformLevel,
-                "ip": IPKind}  # fmt: skip
+VOCABULARIES = {
+    "contract": ContractType,
+    "platform": PlatformKind,
+    "level": PlatformLevel,
+    "ip": IPKind,
+}
 
 
 def zh_label(vocabulary: str, value: str) -> str:
@@ -185,16 +189,23 @@ def _context(request: Request) -> dict:
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[_context])
 templates.env.globals.update(t=translate, UNKNOWN=UNKNOWN, quote=quote)
-templates.env.filters.update(num=fmt_number, pct=fmt_percent, spct=fmt_signed_percent,
-                             date=fmt_date, label=vocabulary_label)  # fmt: skip
+templates.env.filters.update(
+    num=fmt_number, pct=fmt_percent, spct=fmt_signed_percent, date=fmt_date, label=vocabulary_label
+)
 
 
 def set_anon_csrf_cookie(request: Request, response) -> None:
     """Give a visitor who is not signed in the double-submit token the page was rendered with."""
     token = getattr(request.state, "new_csrf", None)
     if token:
-        response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="lax",
-                            secure=cookie_secure(request), path="/")  # fmt: skip
+        response.set_cookie(
+            ANON_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=cookie_secure(request),
+            path="/",
+        )
 
 
 def cookie_secure(request: Request) -> bool:
@@ -210,7 +221,8 @@ def render(
     status_code: int = 200,
     headers: dict | None = None,
 ) -> HTMLResponse:
-    response = templates.TemplateResponse(request, name, context or {}, status_code=status_code,
-                                          headers=headers)  # fmt: skip
+    response = templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code, headers=headers
+    )
     set_anon_csrf_cookie(request, response)
     return response

@@ -83,8 +83,10 @@ def rehash_password(password: str) -> str:
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符",
-                        f"a password needs at least {MIN_PASSWORD_LENGTH} characters")  # fmt: skip
+        raise UserError(
+            f"密码至少 {MIN_PASSWORD_LENGTH} 个字符",
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+        )
 
 
 def check_username(username: str) -> str:
@@ -116,28 +118,39 @@ def resolve_scope(
 ) -> Scope:
     """Check ``role`` and find its district (name or code), enterprise (credit code) or expert."""
     if role not in ROLES:
-        raise UserError(f"未知角色“{role}”；可选：{'、'.join(ROLES)}",
-                        f"unknown role '{role}'; one of: {', '.join(ROLES)}")  # fmt: skip
+        raise UserError(
+            f"未知角色“{role}”；可选：{'、'.join(ROLES)}",
+            f"unknown role '{role}'; one of: {', '.join(ROLES)}",
+        )
     scope = Scope()
     if role == "district_analyst":
         if not district:
-            raise UserError("区县分析员须指定区县（--district）",
-                            "a district analyst needs a district (--district)")  # fmt: skip
-        found = conn.scalar(sa.select(models.District.id).where(
-            sa.or_(models.District.name == district, models.District.code == district)))  # fmt: skip
+            raise UserError(
+                "区县分析员须指定区县（--district）",
+                "a district analyst needs a district (--district)",
+            )
+        found = conn.scalar(
+            sa.select(models.District.id).where(
+                sa.or_(models.District.name == district, models.District.code == district)
+            )
+        )
         if found is None:
             raise UserError(f"找不到区县“{district}”", f"no district '{district}'")
         scope = Scope(district_id=found)
     elif role == "enterprise":
         if not enterprise:
-            raise UserError("企业用户须指定统一社会信用代码（--enterprise）",
-                            "an enterprise user needs a credit code (--enterprise)")  # fmt: skip
+            raise UserError(
+                "企业用户须指定统一社会信用代码（--enterprise）",
+                "an enterprise user needs a credit code (--enterprise)",
+            )
         code = normalise_code(enterprise)
-        found = conn.scalar(sa.select(models.Enterprise.id).where(
-            models.Enterprise.credit_code == code))  # fmt: skip
+        found = conn.scalar(
+            sa.select(models.Enterprise.id).where(models.Enterprise.credit_code == code)
+        )
         if found is None:
-            raise UserError(f"找不到统一社会信用代码为 {code} 的企业",
-                            f"no enterprise with credit code {code}")  # fmt: skip
+            raise UserError(
+                f"找不到统一社会信用代码为 {code} 的企业", f"no enterprise with credit code {code}"
+            )
         scope = Scope(enterprise_id=found)
     elif role == "researcher" and expert is not None:
         scope = Scope(expert_id=_existing_expert(conn, expert))
@@ -146,16 +159,20 @@ def resolve_scope(
 
 def _existing_expert(conn: Connection, expert_id: int) -> int:
     experts = models.Base.metadata.tables.get("experts")
-    if experts is not None and conn.scalar(
-        sa.select(experts.c.id).where(experts.c.id == expert_id)
-    ) is None:
+    if (
+        experts is not None
+        and conn.scalar(sa.select(experts.c.id).where(experts.c.id == expert_id)) is None
+    ):
         raise UserError(f"找不到专家 {expert_id}", f"no expert {expert_id}")
     return expert_id
 
 
 def _audit(conn: Connection, actor: str, action: str, username: str, detail: dict) -> None:
-    conn.execute(sa.insert(models.AuditEntry).values(
-        actor=actor, action=action, subject=f"user:{username}", detail=detail))  # fmt: skip
+    conn.execute(
+        sa.insert(models.AuditEntry).values(
+            actor=actor, action=action, subject=f"user:{username}", detail=detail
+        )
+    )
 
 
 def create_user(
@@ -176,12 +193,22 @@ def create_user(
         scope = resolve_scope(conn, role, district=district, enterprise=enterprise, expert=expert)
         if conn.scalar(sa.select(User.id).where(User.username == name)) is not None:
             raise UserError(f"用户“{name}”已存在", f"user '{name}' exists already")
-        user_id = conn.execute(sa.insert(User).values(
-            username=name, display_name=display_name, password_hash=password_hash, role=role,
-            district_id=scope.district_id, enterprise_id=scope.enterprise_id,
-            expert_id=scope.expert_id, active=True, created_at=utcnow(),
-            password_changed_at=utcnow(),
-        ).returning(User.id)).scalar_one()  # fmt: skip
+        user_id = conn.execute(
+            sa.insert(User)
+            .values(
+                username=name,
+                display_name=display_name,
+                password_hash=password_hash,
+                role=role,
+                district_id=scope.district_id,
+                enterprise_id=scope.enterprise_id,
+                expert_id=scope.expert_id,
+                active=True,
+                created_at=utcnow(),
+                password_changed_at=utcnow(),
+            )
+            .returning(User.id)
+        ).scalar_one()
         _audit(conn, actor, "user.add", name, {"role": role, **_scope_detail(scope)})
     return user_id
 
@@ -194,11 +221,15 @@ def set_password(engine: Engine, username: str, password: str, *, actor: str) ->
     password_hash = hash_password(password)
     with engine.begin() as conn:
         user_id = _user_id(conn, username)
-        conn.execute(sa.update(User).where(User.id == user_id).values(
-            password_hash=password_hash, password_changed_at=utcnow()))  # fmt: skip
+        conn.execute(
+            sa.update(User)
+            .where(User.id == user_id)
+            .values(password_hash=password_hash, password_changed_at=utcnow())
+        )
         # a new password ends every open session of the user
-        conn.execute(sa.delete(models.auth.WebSession).where(
-            models.auth.WebSession.user_id == user_id))  # fmt: skip
+        conn.execute(
+            sa.delete(models.auth.WebSession).where(models.auth.WebSession.user_id == user_id)
+        )
         _audit(conn, actor, "user.passwd", username, {})
 
 
@@ -215,11 +246,19 @@ def set_role(
     with engine.begin() as conn:
         user_id = _user_id(conn, username)
         scope = resolve_scope(conn, role, district=district, enterprise=enterprise, expert=expert)
-        conn.execute(sa.update(User).where(User.id == user_id).values(
-            role=role, district_id=scope.district_id, enterprise_id=scope.enterprise_id,
-            expert_id=scope.expert_id))  # fmt: skip
-        conn.execute(sa.delete(models.auth.WebSession).where(
-            models.auth.WebSession.user_id == user_id))  # fmt: skip
+        conn.execute(
+            sa.update(User)
+            .where(User.id == user_id)
+            .values(
+                role=role,
+                district_id=scope.district_id,
+                enterprise_id=scope.enterprise_id,
+                expert_id=scope.expert_id,
+            )
+        )
+        conn.execute(
+            sa.delete(models.auth.WebSession).where(models.auth.WebSession.user_id == user_id)
+        )
         _audit(conn, actor, "user.role", username, {"role": role, **_scope_detail(scope)})
 
 
@@ -228,8 +267,9 @@ def set_active(engine: Engine, username: str, active: bool, *, actor: str) -> No
         user_id = _user_id(conn, username)
         conn.execute(sa.update(User).where(User.id == user_id).values(active=active))
         if not active:
-            conn.execute(sa.delete(models.auth.WebSession).where(
-                models.auth.WebSession.user_id == user_id))  # fmt: skip
+            conn.execute(
+                sa.delete(models.auth.WebSession).where(models.auth.WebSession.user_id == user_id)
+            )
         _audit(conn, actor, "user.enable" if active else "user.disable", username, {})
 
 
@@ -256,11 +296,19 @@ class UserRow:
 def list_users(engine: Engine) -> list[UserRow]:
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(User.id, User.username, User.display_name, User.role, User.active,
-                      models.District.name, models.Enterprise.name, User.expert_id,
-                      User.last_login_at)
+            sa.select(
+                User.id,
+                User.username,
+                User.display_name,
+                User.role,
+                User.active,
+                models.District.name,
+                models.Enterprise.name,
+                User.expert_id,
+                User.last_login_at,
+            )
             .outerjoin(models.District, models.District.id == User.district_id)
             .outerjoin(models.Enterprise, models.Enterprise.id == User.enterprise_id)
             .order_by(User.username)
-        ).all()  # fmt: skip
+        ).all()
     return [UserRow(*row) for row in rows]

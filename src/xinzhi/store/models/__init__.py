@@ -28,7 +28,24 @@ from .registry import (
 )
 
 __all__ = [
-    "NAMING", "AuditEntry", "Award", "Base", "CreditCodeVerification", "District", "Enterprise",
-    "EnterpriseYear", "FinancingRound", "IPRight", "ImportBatch", "Incident", "InnovationReview",
-    "Park", "Platform", "Provenance", "Standard", "Target", "TechContract", "utcnow",
-]  # fmt: skip
+    "NAMING",
+    "AuditEntry",
+    "Award",
+    "Base",
+    "CreditCodeVerification",
+    "District",
+    "Enterprise",
+    "EnterpriseYear",
+    "FinancingRound",
+    "IPRight",
+    "ImportBatch",
+    "Incident",
+    "InnovationReview",
+    "Park",
+    "Platform",
+    "Provenance",
+    "Standard",
+    "Target",
+    "TechContract",
+    "utcnow",
+]

@@ -129,8 +129,9 @@ class ChainEnterpriseLink(Base):
     __tablename__ = "chain_enterprise_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    node_id: Mapped[int] = mapped_column(ForeignKey("chain_nodes.id", ondelete="CASCADE"),
-                                         index=True)  # fmt: skip
+    node_id: Mapped[int] = mapped_column(
+        ForeignKey("chain_nodes.id", ondelete="CASCADE"), index=True
+    )
     enterprise_id: Mapped[int | None] = mapped_column(
         ForeignKey("enterprises.id", ondelete="SET NULL"), index=True
     )

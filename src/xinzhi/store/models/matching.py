@@ -67,9 +67,11 @@ class ResearchResult(Provenance, Base):
     chain_node_id: Mapped[int | None] = mapped_column(ForeignKey("chain_nodes.id"), index=True)
 
     experts: Mapped[list[Expert]] = relationship(
-        secondary="research_result_experts", back_populates="results", viewonly=True,
+        secondary="research_result_experts",
+        back_populates="results",
+        viewonly=True,
         order_by="ResultExpert.position",
-    )  # fmt: skip
+    )
     patents: Mapped[list[ResultPatent]] = relationship(
         cascade="all, delete-orphan", order_by="ResultPatent.number"
     )

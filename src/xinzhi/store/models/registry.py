@@ -191,7 +191,9 @@ class TechContract(Provenance, Base):
     )
     buyer_code: Mapped[str | None] = mapped_column(String(18))
     buyer_name: Mapped[str] = mapped_column(String(200))
-    buyer_enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    buyer_enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id"), index=True
+    )
     contract_amount: Mapped[Decimal] = mapped_column(Money())  # 合同成交额
     tech_amount: Mapped[Decimal] = mapped_column(Money())  # 技术交易额
     signed_on: Mapped[dt.date] = mapped_column(Date)

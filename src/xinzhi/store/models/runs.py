@@ -38,7 +38,8 @@ class CurrentStatus(Base):
     __table_args__ = (Index("ix_current_statuses_family_status", "family", "status"),)
 
     enterprise_id: Mapped[int] = mapped_column(
-        ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True
+    )
     assessment: Mapped[str] = mapped_column(String(60), primary_key=True)
     family: Mapped[str] = mapped_column(String(40))  # hnte, sme, eaglet, gazelle, unicorn …
     status: Mapped[str] = mapped_column(String(20))  # pass | undetermined

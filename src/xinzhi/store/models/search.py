@@ -98,15 +98,16 @@ def name_initials(name: str) -> str:
     from pypinyin import Style, lazy_pinyin
 
     parts = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
-    return "".join(
-        part.lower() if part.isascii() and part.isalnum() else ""
-        for part in parts
-    )[:200]  # fmt: skip
+    return "".join(part.lower() if part.isascii() and part.isalnum() else "" for part in parts)[
+        :200
+    ]
 
 
 _DELETE_GRAM = EnterpriseNameGram.__table__.delete().where(
-    EnterpriseNameGram.gram == sa.bindparam("g"), EnterpriseNameGram.name == sa.bindparam("n"),
-    EnterpriseNameGram.enterprise_id == sa.bindparam("e"))  # fmt: skip
+    EnterpriseNameGram.gram == sa.bindparam("g"),
+    EnterpriseNameGram.name == sa.bindparam("n"),
+    EnterpriseNameGram.enterprise_id == sa.bindparam("e"),
+)
 
 
 def refresh_enterprise_search(
@@ -133,17 +134,26 @@ def refresh_enterprise_search(
         chunk = rows[start : start + REFRESH_CHUNK]
         ids = [row.id for row in chunk]
         conn.execute(index.delete().where(index.c.enterprise_id.in_(ids)))
-        old_grams = [{"g": g, "n": r.old_name, "e": r.id}
-                     for r in chunk if r.old_name is not None for g in name_grams(r.old_name)]  # fmt: skip
+        old_grams = [
+            {"g": g, "n": r.old_name, "e": r.id}
+            for r in chunk
+            if r.old_name is not None
+            for g in name_grams(r.old_name)
+        ]
         if old_grams:
             conn.execute(_DELETE_GRAM, old_grams)
         conn.execute(
             index.insert(),
-            [{"enterprise_id": r.id, "name": r.name, "initials": name_initials(r.name)}
-             for r in chunk],
-        )  # fmt: skip
-        gram_rows = [{"gram": g, "name": r.name, "enterprise_id": r.id}
-                     for r in chunk for g in name_grams(r.name)]  # fmt: skip
+            [
+                {"enterprise_id": r.id, "name": r.name, "initials": name_initials(r.name)}
+                for r in chunk
+            ],
+        )
+        gram_rows = [
+            {"gram": g, "name": r.name, "enterprise_id": r.id}
+            for r in chunk
+            for g in name_grams(r.name)
+        ]
         if gram_rows:
             conn.execute(grams.insert(), gram_rows)
     return len(rows)

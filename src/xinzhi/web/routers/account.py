@@ -69,8 +69,15 @@ def login_form(request: Request, principal: Public, next: str | None = None):
 
 
 def _set_session_cookie(request: Request, response, token: str, hours: int) -> None:
-    response.set_cookie(SESSION_COOKIE, token, max_age=hours * 3600, httponly=True,
-                        samesite="lax", secure=cookie_secure(request), path="/")  # fmt: skip
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request),
+        path="/",
+    )
     response.delete_cookie(ANON_CSRF_COOKIE, path="/")
 
 
@@ -79,17 +86,31 @@ def _login(request: Request, engine, settings, username: str, password: str):
     outcome = attempt_login(engine, username, password, client_ip(request), settings)
     if outcome.retry_after:
         minutes = max(1, round(outcome.retry_after / 60))
-        return None, (429, f"登录失败次数过多，请 {minutes} 分钟后再试",
-                      f"too many failed logins; try again in {minutes} min", outcome.retry_after)  # fmt: skip
+        return None, (
+            429,
+            f"登录失败次数过多，请 {minutes} 分钟后再试",
+            f"too many failed logins; try again in {minutes} min",
+            outcome.retry_after,
+        )
     if not outcome.ok:
         return None, (401, "用户名或密码错误", "wrong user name or password", None)
     end_session(engine, request.cookies.get(SESSION_COOKIE))  # no session fixation
-    token = start_session(engine, outcome.user_id, settings, ip=client_ip(request),
-                          user_agent=request.headers.get("user-agent"))  # fmt: skip
+    token = start_session(
+        engine,
+        outcome.user_id,
+        settings,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
     with engine.begin() as conn:
-        conn.execute(sa.insert(models.AuditEntry).values(
-            actor=f"web:{username.strip().lower()}", action="user.login",
-            subject=f"user:{username.strip().lower()}", detail={"ip": client_ip(request)}))  # fmt: skip
+        conn.execute(
+            sa.insert(models.AuditEntry).values(
+                actor=f"web:{username.strip().lower()}",
+                action="user.login",
+                subject=f"user:{username.strip().lower()}",
+                detail={"ip": client_ip(request)},
+            )
+        )
     return token, None
 
 
@@ -107,9 +128,13 @@ def login(
     if failure:
         status, zh, en, retry_after = failure
         headers = {"Retry-After": str(retry_after)} if retry_after else None
-        return render(request, "login.html",
-                      {"next": safe_next(next) or "", "error": (zh, en), "username": username},
-                      status_code=status, headers=headers)  # fmt: skip
+        return render(
+            request,
+            "login.html",
+            {"next": safe_next(next) or "", "error": (zh, en), "username": username},
+            status_code=status,
+            headers=headers,
+        )
     response = RedirectResponse(safe_next(next) or "/", status_code=303)
     _set_session_cookie(request, response, token, settings.session_hours)
     return response
@@ -145,16 +170,20 @@ def change_own_password(
     new: Annotated[str, Form(max_length=1024)],
 ):
     with engine.connect() as conn:
-        stored = conn.scalar(sa.select(models.auth.User.password_hash)
-                             .where(models.auth.User.id == principal.user_id))  # fmt: skip
+        stored = conn.scalar(
+            sa.select(models.auth.User.password_hash).where(
+                models.auth.User.id == principal.user_id
+            )
+        )
     if not verify_password(stored, current):
         message = ("error", "当前密码不正确", "the current password is wrong")
         return render(request, "account.html", {"message": message}, status_code=400)
     try:
         set_password(engine, principal.username, new, actor=principal.audit_name)
     except UserError as error:
-        return render(request, "account.html", {"message": ("error", error.zh, error.en)},
-                      status_code=400)  # fmt: skip
+        return render(
+            request, "account.html", {"message": ("error", error.zh, error.en)}, status_code=400
+        )
     response = RedirectResponse("/login", status_code=303)  # every session of the user ended
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -178,9 +207,12 @@ def api_csrf(request: Request, principal: Public) -> JSONResponse:
 
 @router.post("/api/login", tags=["account"])
 def api_login(
-    request: Request, credentials: Credentials, principal: Public, engine: EngineDep,
+    request: Request,
+    credentials: Credentials,
+    principal: Public,
+    engine: EngineDep,
     settings: SettingsDep,
-) -> JSONResponse:  # fmt: skip
+) -> JSONResponse:
     """Sign in: sets the session cookie and returns the session's CSRF token."""
     token, failure = _login(request, engine, settings, credentials.username, credentials.password)
     if failure:
@@ -190,8 +222,9 @@ def api_login(
     from ..sessions import load_session
 
     user = load_session(engine, token)
-    response = JSONResponse({"username": user.username, "role": user.role,
-                             "csrf_token": user.csrf_token})  # fmt: skip
+    response = JSONResponse(
+        {"username": user.username, "role": user.role, "csrf_token": user.csrf_token}
+    )
     _set_session_cookie(request, response, token, settings.session_hours)
     return response
 
@@ -199,6 +232,11 @@ def api_login(
 @router.get("/api/me", tags=["account"])
 def api_me(principal: AnyUser) -> dict:
     """The signed-in user and what the role is tied to."""
-    return {"username": principal.username, "display_name": principal.display_name,
-            "role": principal.role, "district_id": principal.district_id,
-            "enterprise_id": principal.enterprise_id, "expert_id": principal.expert_id}  # fmt: skip
+    return {
+        "username": principal.username,
+        "display_name": principal.display_name,
+        "role": principal.role,
+        "district_id": principal.district_id,
+        "enterprise_id": principal.enterprise_id,
+        "expert_id": principal.expert_id,
+    }

@@ -41,14 +41,27 @@ def _decimal(text: str | None, field: str) -> Decimal | None:
     try:
         value = Decimal(str(text).strip().replace(",", ""))
     except InvalidOperation:
-        raise TargetError(f"{field}不是数字：“{text}”", f"{field} is not a number: '{text}'") from None
+        raise TargetError(
+            f"{field}不是数字：“{text}”", f"{field} is not a number: '{text}'"
+        ) from None
     if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.0001")):
-        raise TargetError(f"{field}须为非负数，最多 4 位小数", f"{field} must be ≥ 0 with ≤ 4 decimals")
+        raise TargetError(
+            f"{field}须为非负数，最多 4 位小数", f"{field} must be ≥ 0 with ≤ 4 decimals"
+        )
     return value
 
 
-def set_target(engine, *, indicator: str, region: str, year: int, value: str,
-               value_max: str | None, unit: str, actor: str) -> None:  # fmt: skip
+def set_target(
+    engine,
+    *,
+    indicator: str,
+    region: str,
+    year: int,
+    value: str,
+    value_max: str | None,
+    unit: str,
+    actor: str,
+) -> None:
     """Insert or update one target (indicator, region, year); audited."""
     indicator, region, unit = indicator.strip(), region.strip(), unit.strip()
     if not indicator or not region or not unit:
@@ -62,26 +75,46 @@ def set_target(engine, *, indicator: str, region: str, year: int, value: str,
         raise TargetError("上限小于目标值", "value_max is below value")
     today = dt.date.today()
     with engine.begin() as conn:
-        existing = conn.scalar(sa.select(T.id).where(T.indicator == indicator, T.region == region,
-                                                     T.year == year))  # fmt: skip
-        values = {"value": low, "value_max": high, "unit": unit, "source": actor, "as_of": today,
-                  "imported_at": models.utcnow(), "source_row": None, "import_batch_id": None}
+        existing = conn.scalar(
+            sa.select(T.id).where(T.indicator == indicator, T.region == region, T.year == year)
+        )
+        values = {
+            "value": low,
+            "value_max": high,
+            "unit": unit,
+            "source": actor,
+            "as_of": today,
+            "imported_at": models.utcnow(),
+            "source_row": None,
+            "import_batch_id": None,
+        }
         if existing is None:
-            conn.execute(sa.insert(T).values(indicator=indicator, region=region, year=year, **values))
+            conn.execute(
+                sa.insert(T).values(indicator=indicator, region=region, year=year, **values)
+            )
         else:
             conn.execute(sa.update(T).where(T.id == existing).values(**values))
-        conn.execute(sa.insert(models.AuditEntry).values(
-            actor=actor, action="target.set", subject=f"target:{indicator}:{region}:{year}",
-            detail={"value": str(low), "value_max": str(high) if high is not None else None,
-                    "unit": unit}))  # fmt: skip
+        conn.execute(
+            sa.insert(models.AuditEntry).values(
+                actor=actor,
+                action="target.set",
+                subject=f"target:{indicator}:{region}:{year}",
+                detail={
+                    "value": str(low),
+                    "value_max": str(high) if high is not None else None,
+                    "unit": unit,
+                },
+            )
+        )
 
 
 def _targets(engine, year: int | None) -> tuple[list, list[int], int | None]:
     with engine.connect() as conn:
         years = conn.scalars(sa.select(T.year).distinct().order_by(T.year.desc())).all()
         year = year or (years[0] if years else None)
-        rows = conn.execute(sa.select(T.__table__).where(T.year == year)
-                            .order_by(T.indicator, T.region)).all()  # fmt: skip
+        rows = conn.execute(
+            sa.select(T.__table__).where(T.year == year).order_by(T.indicator, T.region)
+        ).all()
     return rows, list(years), year
 
 
@@ -92,11 +125,21 @@ def _districts(engine) -> list[str]:
 
 def _page(request: Request, engine, message=None, status: int = 200, year: int | None = None):
     targets, years, year = _targets(engine, year)
-    return render(request, "admin.html", {
-        "users": list_users(engine), "roles": ROLES, "role_labels": ROLE_LABELS,
-        "targets": targets, "years": years, "year": year, "districts": _districts(engine),
-        "message": message,
-    }, status_code=status)  # fmt: skip
+    return render(
+        request,
+        "admin.html",
+        {
+            "users": list_users(engine),
+            "roles": ROLES,
+            "role_labels": ROLE_LABELS,
+            "targets": targets,
+            "years": years,
+            "year": year,
+            "districts": _districts(engine),
+            "message": message,
+        },
+        status_code=status,
+    )
 
 
 @router.get("/admin", include_in_schema=False)
@@ -117,46 +160,119 @@ Optional = Annotated[str, Form(max_length=200)]
 
 
 @router.post("/admin/users", include_in_schema=False)
-def add_user(request: Request, principal: AdminOnly, engine: EngineDep, username: Text,
-             password: Annotated[str, Form(max_length=1024)], role: Text, district: Optional = "",
-             enterprise: Optional = "", expert: Optional = ""):  # fmt: skip
-    return _act(request, engine, lambda: create_user(
-        engine, username, password, role, actor=principal.audit_name, district=district or None,
-        enterprise=enterprise or None, expert=int(expert) if expert.isdigit() else None))  # fmt: skip
+def add_user(
+    request: Request,
+    principal: AdminOnly,
+    engine: EngineDep,
+    username: Text,
+    password: Annotated[str, Form(max_length=1024)],
+    role: Text,
+    district: Optional = "",
+    enterprise: Optional = "",
+    expert: Optional = "",
+):
+    return _act(
+        request,
+        engine,
+        lambda: create_user(
+            engine,
+            username,
+            password,
+            role,
+            actor=principal.audit_name,
+            district=district or None,
+            enterprise=enterprise or None,
+            expert=int(expert) if expert.isdigit() else None,
+        ),
+    )
 
 
 @router.post("/admin/users/{username}/role", include_in_schema=False)
-def change_role(request: Request, username: str, principal: AdminOnly, engine: EngineDep,
-                role: Text, district: Optional = "", enterprise: Optional = "",
-                expert: Optional = ""):  # fmt: skip
-    return _act(request, engine, lambda: set_role(
-        engine, username, role, actor=principal.audit_name, district=district or None,
-        enterprise=enterprise or None, expert=int(expert) if expert.isdigit() else None))  # fmt: skip
+def change_role(
+    request: Request,
+    username: str,
+    principal: AdminOnly,
+    engine: EngineDep,
+    role: Text,
+    district: Optional = "",
+    enterprise: Optional = "",
+    expert: Optional = "",
+):
+    return _act(
+        request,
+        engine,
+        lambda: set_role(
+            engine,
+            username,
+            role,
+            actor=principal.audit_name,
+            district=district or None,
+            enterprise=enterprise or None,
+            expert=int(expert) if expert.isdigit() else None,
+        ),
+    )
 
 
 @router.post("/admin/users/{username}/password", include_in_schema=False)
-def reset_password(request: Request, username: str, principal: AdminOnly, engine: EngineDep,
-                   password: Annotated[str, Form(max_length=1024)]):  # fmt: skip
-    return _act(request, engine,
-                lambda: set_password(engine, username, password, actor=principal.audit_name))
+def reset_password(
+    request: Request,
+    username: str,
+    principal: AdminOnly,
+    engine: EngineDep,
+    password: Annotated[str, Form(max_length=1024)],
+):
+    return _act(
+        request,
+        engine,
+        lambda: set_password(engine, username, password, actor=principal.audit_name),
+    )
 
 
 @router.post("/admin/users/{username}/active", include_in_schema=False)
-def toggle_active(request: Request, username: str, principal: AdminOnly, engine: EngineDep,
-                  active: Annotated[str, Form(pattern="^(0|1)$")]):  # fmt: skip
+def toggle_active(
+    request: Request,
+    username: str,
+    principal: AdminOnly,
+    engine: EngineDep,
+    active: Annotated[str, Form(pattern="^(0|1)$")],
+):
     if username == principal.username and active == "0":
-        return _page(request, engine, ("error", "不能停用自己的账户", "you cannot disable yourself"), 400)
-    return _act(request, engine,
-                lambda: set_active(engine, username, active == "1", actor=principal.audit_name))
+        return _page(
+            request, engine, ("error", "不能停用自己的账户", "you cannot disable yourself"), 400
+        )
+    return _act(
+        request,
+        engine,
+        lambda: set_active(engine, username, active == "1", actor=principal.audit_name),
+    )
 
 
 @router.post("/admin/targets", include_in_schema=False)
-def save_target(request: Request, principal: AdminOnly, engine: EngineDep, indicator: Text,
-                region: Text, year: Annotated[int, Form()], value: Text, unit: Text,
-                value_max: Optional = ""):  # fmt: skip
-    return _act(request, engine, lambda: set_target(
-        engine, indicator=indicator, region=region, year=year, value=value,
-        value_max=value_max or None, unit=unit, actor=principal.audit_name))  # fmt: skip
+def save_target(
+    request: Request,
+    principal: AdminOnly,
+    engine: EngineDep,
+    indicator: Text,
+    region: Text,
+    year: Annotated[int, Form()],
+    value: Text,
+    unit: Text,
+    value_max: Optional = "",
+):
+    return _act(
+        request,
+        engine,
+        lambda: set_target(
+            engine,
+            indicator=indicator,
+            region=region,
+            year=year,
+            value=value,
+            value_max=value_max or None,
+            unit=unit,
+            actor=principal.audit_name,
+        ),
+    )
 
 
 # --- API -----------------------------------------------------------------------------------------
@@ -180,9 +296,16 @@ class NewUser(BaseModel):
 @router.post("/api/admin/users", tags=["admin"], status_code=201)
 def add_user_api(user: NewUser, principal: AdminOnly, engine: EngineDep):
     try:
-        user_id = create_user(engine, user.username, user.password, user.role,
-                              actor=principal.audit_name, district=user.district,
-                              enterprise=user.enterprise, expert=user.expert)  # fmt: skip
+        user_id = create_user(
+            engine,
+            user.username,
+            user.password,
+            user.role,
+            actor=principal.audit_name,
+            district=user.district,
+            enterprise=user.enterprise,
+            expert=user.expert,
+        )
     except UserError as error:
         return JSONResponse({"detail": {"zh": error.zh, "en": error.en}}, status_code=400)
     return {"id": user_id, "username": user.username.strip().lower()}
@@ -191,10 +314,23 @@ def add_user_api(user: NewUser, principal: AdminOnly, engine: EngineDep):
 @router.get("/api/admin/targets", tags=["admin"])
 def targets_api(principal: AdminOnly, engine: EngineDep, year: int | None = None) -> dict:
     targets, years, year = _targets(engine, year)
-    return {"year": year, "years": years, "items": [
-        {"indicator": t.indicator, "region": t.region, "year": t.year, "value": t.value,
-         "value_max": t.value_max, "unit": t.unit, "as_of": t.as_of, "source": t.source}
-        for t in targets]}  # fmt: skip
+    return {
+        "year": year,
+        "years": years,
+        "items": [
+            {
+                "indicator": t.indicator,
+                "region": t.region,
+                "year": t.year,
+                "value": t.value,
+                "value_max": t.value_max,
+                "unit": t.unit,
+                "as_of": t.as_of,
+                "source": t.source,
+            }
+            for t in targets
+        ],
+    }
 
 
 class NewTarget(BaseModel):

@@ -28,17 +28,24 @@ router = APIRouter()
 
 MaxFailed = Annotated[int, Query(ge=1, le=5, description="苗企最多不符合的条款数")]
 ScoreMargin = Annotated[int, Query(ge=0, le=100, description="评分不达标时最多差几分")]
-Tier = Annotated[str, Query(pattern=r"^[a-z_]*$", max_length=40, description="梯度（family）或评价编号")]
+Tier = Annotated[
+    str, Query(pattern=r"^[a-z_]*$", max_length=40, description="梯度（family）或评价编号")
+]
 SEEDLINGS_SHOWN = 100
 
 
-def _pipeline(engine, principal: Principal, max_failed: int, score_margin: int,
-              tier: str) -> Pipeline | None:  # fmt: skip
+def _pipeline(
+    engine, principal: Principal, max_failed: int, score_margin: int, tier: str
+) -> Pipeline | None:
     """The latest run's pipeline in the principal's scope; None before any run."""
     district = None if principal.sees_whole_city else principal.district_id
     try:
-        return build_pipeline(engine, distance=Distance(max_failed, score_margin),
-                              district_id=district, families={tier} if tier else None)  # fmt: skip
+        return build_pipeline(
+            engine,
+            distance=Distance(max_failed, score_margin),
+            district_id=district,
+            families={tier} if tier else None,
+        )
     except PipelineError:
         return None
 
@@ -50,7 +57,9 @@ def _matrix(pipeline: Pipeline | None) -> tuple[list, list]:
     columns = list(dict.fromkeys((r.assessment, r.tier) for r in pipeline.rows))
     by_district: dict = {}
     for row in pipeline.rows:
-        by_district.setdefault((row.district_id is None, row.district_id, row.district), {})[row.assessment] = row
+        by_district.setdefault((row.district_id is None, row.district_id, row.district), {})[
+            row.assessment
+        ] = row
     rows = [(name, total, cells) for (total, _, name), cells in by_district.items()]
     rows.sort(key=lambda r: r[1])  # districts in their order, then the city
     return columns, rows
@@ -59,20 +68,40 @@ def _matrix(pipeline: Pipeline | None) -> tuple[list, list]:
 def _runs(engine, limit: int = 10) -> list:
     R = EvaluationRun
     with engine.connect() as conn:
-        return conn.execute(sa.select(R.id, R.as_of, R.actor, R.finished_at, R.summary, R.backend)
-                            .where(R.kind == "assessment").order_by(R.id.desc()).limit(limit)).all()  # fmt: skip
+        return conn.execute(
+            sa.select(R.id, R.as_of, R.actor, R.finished_at, R.summary, R.backend)
+            .where(R.kind == "assessment")
+            .order_by(R.id.desc())
+            .limit(limit)
+        ).all()
 
 
 @router.get("/assessments", include_in_schema=False)
-def assessments_page(request: Request, principal: Staff, engine: EngineDep, max_failed: MaxFailed = 1,
-                     score_margin: ScoreMargin = 10, tier: Tier = ""):  # fmt: skip
+def assessments_page(
+    request: Request,
+    principal: Staff,
+    engine: EngineDep,
+    max_failed: MaxFailed = 1,
+    score_margin: ScoreMargin = 10,
+    tier: Tier = "",
+):
     pipeline = _pipeline(engine, principal, max_failed, score_margin, tier)
     columns, rows = _matrix(pipeline)
-    return render(request, "assessments.html", {
-        "pipeline": pipeline, "columns": columns, "rows": rows, "runs": _runs(engine), "max_failed": max_failed,
-        "score_margin": score_margin, "tier": tier, "shown": SEEDLINGS_SHOWN,
-        "may_run": principal.sees_whole_city,
-    })  # fmt: skip
+    return render(
+        request,
+        "assessments.html",
+        {
+            "pipeline": pipeline,
+            "columns": columns,
+            "rows": rows,
+            "runs": _runs(engine),
+            "max_failed": max_failed,
+            "score_margin": score_margin,
+            "tier": tier,
+            "shown": SEEDLINGS_SHOWN,
+            "may_run": principal.sees_whole_city,
+        },
+    )
 
 
 @router.post("/assessments/run", include_in_schema=False)
@@ -83,20 +112,31 @@ def run_assessments(principal: CityStaff, engine: EngineDep):
 
 
 @router.get("/assessments/pipeline.xlsx", include_in_schema=False)
-def pipeline_export(principal: Staff, engine: EngineDep, max_failed: MaxFailed = 1,
-                    score_margin: ScoreMargin = 10, tier: Tier = ""):  # fmt: skip
+def pipeline_export(
+    principal: Staff,
+    engine: EngineDep,
+    max_failed: MaxFailed = 1,
+    score_margin: ScoreMargin = 10,
+    tier: Tier = "",
+):
     pipeline = _pipeline(engine, principal, max_failed, score_margin, tier)
     if pipeline is None:
         raise HTTPException(404, "尚无评价记录 / no assessment run yet")
     path = Path(tempfile.mkstemp(suffix=".xlsx")[1])
     write_pipeline(pipeline, path)
-    return FileResponse(path, filename=f"梯度培育-run{pipeline.run_id}.xlsx",
-                        background=BackgroundTask(path.unlink))  # fmt: skip
+    return FileResponse(
+        path, filename=f"梯度培育-run{pipeline.run_id}.xlsx", background=BackgroundTask(path.unlink)
+    )
 
 
 @router.get("/api/assessments/pipeline", tags=["assessments"])
-def pipeline_api(principal: Staff, engine: EngineDep, max_failed: MaxFailed = 1,
-                 score_margin: ScoreMargin = 10, tier: Tier = "") -> dict:  # fmt: skip
+def pipeline_api(
+    principal: Staff,
+    engine: EngineDep,
+    max_failed: MaxFailed = 1,
+    score_margin: ScoreMargin = 10,
+    tier: Tier = "",
+) -> dict:
     """The cultivation pipeline of the latest run: per tier and district the firms that pass,
     the seedlings within the distance, the undetermined, the target and the shortfall; then
     the seedlings with their failed clauses and gaps. ``run_id`` null: no run yet."""
@@ -104,15 +144,38 @@ def pipeline_api(principal: Staff, engine: EngineDep, max_failed: MaxFailed = 1,
     if pipeline is None:
         return {"run_id": None, "rows": [], "seedlings": []}
     return {
-        "run_id": pipeline.run_id, "as_of": pipeline.as_of,
+        "run_id": pipeline.run_id,
+        "as_of": pipeline.as_of,
         "distance": {"max_failed": max_failed, "score_margin": score_margin},
-        "rows": [{"district_id": r.district_id, "district": r.district, "assessment": r.assessment,
-                  "family": r.family, "passed": r.passed, "seedlings": r.seedlings,
-                  "undetermined": r.undetermined, "target": r.target, "target_year": r.target_year,
-                  "shortfall": r.shortfall, "covered": r.covered} for r in pipeline.rows],
-        "seedlings": [{"enterprise_id": s.enterprise_id, "credit_code": s.credit_code,
-                       "name": s.name, "district": s.district, "assessment": s.assessment,
-                       "failed": s.failed, "score_high": s.score_high,
-                       "score_short": s.score_short, "gap_zh": s.gap.zh if s.gap else None,
-                       "gap_en": s.gap.en if s.gap else None} for s in pipeline.seedlings],
-    }  # fmt: skip
+        "rows": [
+            {
+                "district_id": r.district_id,
+                "district": r.district,
+                "assessment": r.assessment,
+                "family": r.family,
+                "passed": r.passed,
+                "seedlings": r.seedlings,
+                "undetermined": r.undetermined,
+                "target": r.target,
+                "target_year": r.target_year,
+                "shortfall": r.shortfall,
+                "covered": r.covered,
+            }
+            for r in pipeline.rows
+        ],
+        "seedlings": [
+            {
+                "enterprise_id": s.enterprise_id,
+                "credit_code": s.credit_code,
+                "name": s.name,
+                "district": s.district,
+                "assessment": s.assessment,
+                "failed": s.failed,
+                "score_high": s.score_high,
+                "score_short": s.score_short,
+                "gap_zh": s.gap.zh if s.gap else None,
+                "gap_en": s.gap.en if s.gap else None,
+            }
+            for s in pipeline.seedlings
+        ],
+    }

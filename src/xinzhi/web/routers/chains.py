@@ -114,23 +114,43 @@ def _summaries(engine) -> list[dict]:
     stored = {row["key"]: row for row in list_chains(engine)}
     out = []
     for key, row in stored.items():
-        out.append({"key": key, "name": row["name"], "nodes": row["node_count"],
-                    "edges": row["edge_count"], "version": row["version"], "as_of": row["as_of"],
-                    "where": "database"})  # fmt: skip
+        out.append(
+            {
+                "key": key,
+                "name": row["name"],
+                "nodes": row["node_count"],
+                "edges": row["edge_count"],
+                "version": row["version"],
+                "as_of": row["as_of"],
+                "where": "database",
+            }
+        )
     for key in SHIPPED:
         if key not in stored:
             chain = load_shipped(key)
-            out.append({"key": key, "name": chain.name, "nodes": len(chain.nodes),
-                        "edges": len(chain.edges), "version": None, "as_of": chain.as_of,
-                        "where": "shipped"})  # fmt: skip
+            out.append(
+                {
+                    "key": key,
+                    "name": chain.name,
+                    "nodes": len(chain.nodes),
+                    "edges": len(chain.edges),
+                    "version": None,
+                    "as_of": chain.as_of,
+                    "where": "shipped",
+                }
+            )
     return out
 
 
 def graph_option(chain: ChainSpec, analysis: ChainAnalysis, lang: str = "zh") -> dict:
     """The ECharts option of the chain map: the layered layout, chokepoints coloured."""
     column, row, _ = layered_layout(chain)
-    categories = [("problem", "问题清单（卡脖子）", "chokepoint"), ("watch", "关注", "watch"),
-                  ("ok", "一般", "other"), ("unknown", "未分析", "not analysed")]  # fmt: skip
+    categories = [
+        ("problem", "问题清单（卡脖子）", "chokepoint"),
+        ("watch", "关注", "watch"),
+        ("ok", "一般", "other"),
+        ("unknown", "未分析", "not analysed"),
+    ]
     index = {name: i for i, (name, _, _) in enumerate(categories)}
     nodes = []
     for i, node in enumerate(chain.nodes):
@@ -141,44 +161,74 @@ def graph_option(chain: ChainSpec, analysis: ChainAnalysis, lang: str = "zh") ->
             summary.append(f"卡脖子指数 {score:.2f}")
         if node.import_dependence is not None:
             summary.append(f"进口依赖 {float(node.import_dependence):.0%}")
-        nodes.append({
-            "id": node.key, "name": node.name, "x": int(column[i]) * 240, "y": int(row[i]) * 60,
-            "category": index[status], "value": " · ".join(summary),
-            "itemStyle": {"borderColor": COLOURS[status], "borderWidth": 3 if status == "problem" else 1},
-        })  # fmt: skip
+        nodes.append(
+            {
+                "id": node.key,
+                "name": node.name,
+                "x": int(column[i]) * 240,
+                "y": int(row[i]) * 60,
+                "category": index[status],
+                "value": " · ".join(summary),
+                "itemStyle": {
+                    "borderColor": COLOURS[status],
+                    "borderWidth": 3 if status == "problem" else 1,
+                },
+            }
+        )
     links = [{"source": e.source, "target": e.target} for e in chain.edges]
     return {
         "tooltip": {"formatter": "{b}<br/>{c}"},
         "legend": [{"data": [zh if lang == "zh" else en for _, zh, en in categories], "top": 0}],
         "animation": False,
-        "series": [{
-            "type": "graph", "layout": "none", "roam": True, "top": 50, "bottom": 24,
-            "left": 80, "right": 80,
-            "symbol": "roundRect", "symbolSize": [132, 34], "edgeSymbol": ["none", "arrow"],
-            "edgeSymbolSize": 7,
-            "categories": [{"name": zh if lang == "zh" else en,
-                            "itemStyle": {"color": "#ffffff", "borderColor": COLOURS[name]}}
-                           for name, zh, en in categories],
-            "label": {"show": True, "color": "#212529", "fontSize": 11, "width": 124,
-                      "overflow": "truncate"},
-            "lineStyle": {"color": "#adb5bd", "curveness": 0.15, "opacity": 0.8},
-            "emphasis": {"focus": "adjacency"},
-            "data": nodes, "links": links,
-        }],
-    }  # fmt: skip
+        "series": [
+            {
+                "type": "graph",
+                "layout": "none",
+                "roam": True,
+                "top": 50,
+                "bottom": 24,
+                "left": 80,
+                "right": 80,
+                "symbol": "roundRect",
+                "symbolSize": [132, 34],
+                "edgeSymbol": ["none", "arrow"],
+                "edgeSymbolSize": 7,
+                "categories": [
+                    {
+                        "name": zh if lang == "zh" else en,
+                        "itemStyle": {"color": "#ffffff", "borderColor": COLOURS[name]},
+                    }
+                    for name, zh, en in categories
+                ],
+                "label": {
+                    "show": True,
+                    "color": "#212529",
+                    "fontSize": 11,
+                    "width": 124,
+                    "overflow": "truncate",
+                },
+                "lineStyle": {"color": "#adb5bd", "curveness": 0.15, "opacity": 0.8},
+                "emphasis": {"focus": "adjacency"},
+                "data": nodes,
+                "links": links,
+            }
+        ],
+    }
 
 
 def _visible_ids(engine, principal: Principal, ids: list[int]) -> set[int]:
     if not ids:
         return set()
-    stmt = scope_enterprises(sa.select(models.Enterprise.id).where(models.Enterprise.id.in_(ids)),
-                             principal)  # fmt: skip
+    stmt = scope_enterprises(
+        sa.select(models.Enterprise.id).where(models.Enterprise.id.in_(ids)), principal
+    )
     with engine.connect() as conn:
         return set(conn.scalars(stmt))
 
 
-def node_detail(engine, principal: Principal, chain: ChainSpec, analysis: ChainAnalysis,
-                node_key: str) -> dict:  # fmt: skip
+def node_detail(
+    engine, principal: Principal, chain: ChainSpec, analysis: ChainAnalysis, node_key: str
+) -> dict:
     try:
         i = analysis.arrays.node_keys.index(node_key)
     except ValueError:
@@ -186,41 +236,66 @@ def node_detail(engine, principal: Principal, chain: ChainSpec, analysis: ChainA
     node = chain.nodes[i]
     links = analysis.arrays.links
     at = links.at(i)
-    visible = _visible_ids(engine, principal, [links.enterprise_ids[k] for k in at
-                                               if links.enterprise_ids[k] is not None])  # fmt: skip
+    visible = _visible_ids(
+        engine,
+        principal,
+        [links.enterprise_ids[k] for k in at if links.enterprise_ids[k] is not None],
+    )
     enterprises = []
     for k in sorted(at, key=lambda k: (-np.nan_to_num(links.capability[k], nan=0), links.names[k])):
         enterprise_id = links.enterprise_ids[k]
         if enterprise_id is not None and enterprise_id not in visible:
             continue
         level = links.capability[k]
-        enterprises.append({
-            "name": links.names[k], "enterprise_id": enterprise_id,
-            "capability": None if np.isnan(level) else int(level),
-            "capability_name": None if np.isnan(level) else Capability.of(int(level)).zh,
-            "basis": links.basis[k], "basis_zh": BASIS_ZH[links.basis[k]],
-        })  # fmt: skip
+        enterprises.append(
+            {
+                "name": links.names[k],
+                "enterprise_id": enterprise_id,
+                "capability": None if np.isnan(level) else int(level),
+                "capability_name": None if np.isnan(level) else Capability.of(int(level)).zh,
+                "basis": links.basis[k],
+                "basis_zh": BASIS_ZH[links.basis[k]],
+            }
+        )
     row = analysis.node_rows()[i]
     inputs = [e.source for e in chain.edges if e.target == node_key]
     users = [e.target for e in chain.edges if e.source == node_key]
     name_of = {n.key: n.name for n in chain.nodes}
     problem = next((p for p in analysis.problems if p.node_key == node_key), None)
     return {
-        "chain": chain.key, "key": node.key, "name": node.name, "name_en": node.name_en,
-        "segment": node.segment.zh, "kind": node.kind.zh, "problem_class": node.effective_class.zh,
+        "chain": chain.key,
+        "key": node.key,
+        "name": node.name,
+        "name_en": node.name_en,
+        "segment": node.segment.zh,
+        "kind": node.kind.zh,
+        "problem_class": node.effective_class.zh,
         "domestic_status": node.domestic_status.zh if node.domestic_status else None,
-        "import_dependence": float(node.import_dependence) if node.import_dependence is not None else None,
-        "foreign_suppliers": node.foreign_suppliers, "domestic_suppliers": node.domestic_suppliers,
-        "illustrative": node.illustrative, "source": node.source, "note": node.note,
-        "technologies": [{"name": t.name, "name_en": t.name_en,
-                          "control": float(t.control) if t.control is not None else None,
-                          "maturity": t.maturity} for t in node.technologies],
+        "import_dependence": float(node.import_dependence)
+        if node.import_dependence is not None
+        else None,
+        "foreign_suppliers": node.foreign_suppliers,
+        "domestic_suppliers": node.domestic_suppliers,
+        "illustrative": node.illustrative,
+        "source": node.source,
+        "note": node.note,
+        "technologies": [
+            {
+                "name": t.name,
+                "name_en": t.name_en,
+                "control": float(t.control) if t.control is not None else None,
+                "maturity": t.maturity,
+            }
+            for t in node.technologies
+        ],
         "inputs": [{"key": k, "name": name_of[k]} for k in inputs],
         "input_to": [{"key": k, "name": name_of[k]} for k in users],
-        "scores": row, "enterprises": enterprises,
-        "enterprises_total": len(at), "enterprises_shown": len(enterprises),
+        "scores": row,
+        "enterprises": enterprises,
+        "enterprises_total": len(at),
+        "enterprises_shown": len(enterprises),
         "problem": asdict(problem) if problem else None,
-    }  # fmt: skip
+    }
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -235,16 +310,23 @@ def chains_page(request: Request, principal: CityStaff, engine: EngineDep):
 def chain_map_page(request: Request, principal: CityStaff, chain_key: str):
     chain, analysis = _analysis(request, chain_key)
     lang = request_lang(request)
-    return render(request, "chains/map.html", {
-        "chain": chain, "analysis": analysis, "option": graph_option(chain, analysis, lang),
-        "rows": analysis.node_rows(),
-        "statuses": [_status(analysis, i) for i in range(len(chain.nodes))],
-    })  # fmt: skip
+    return render(
+        request,
+        "chains/map.html",
+        {
+            "chain": chain,
+            "analysis": analysis,
+            "option": graph_option(chain, analysis, lang),
+            "rows": analysis.node_rows(),
+            "statuses": [_status(analysis, i) for i in range(len(chain.nodes))],
+        },
+    )
 
 
 @router.get("/chains/{chain_key}/nodes/{node_key}", include_in_schema=False)
-def node_fragment(request: Request, principal: CityStaff, engine: EngineDep, chain_key: str,
-                  node_key: str):  # fmt: skip
+def node_fragment(
+    request: Request, principal: CityStaff, engine: EngineDep, chain_key: str, node_key: str
+):
     chain, analysis = _analysis(request, chain_key)
     detail = node_detail(engine, principal, chain, analysis, node_key)
     return render(request, "chains/node.html", {"node": detail})
@@ -259,10 +341,16 @@ def lists_page(request: Request, principal: CityStaff, chain_key: str):
 @router.get("/chains/{chain_key}/innovation", include_in_schema=False)
 def innovation_page(request: Request, principal: CityStaff, chain_key: str):
     chain, analysis = _analysis(request, chain_key)
-    return render(request, "chains/innovation.html", {
-        "chain": chain, "analysis": analysis, "innovation": _innovation(request, chain_key),
-        "segments": list(Segment),
-    })  # fmt: skip
+    return render(
+        request,
+        "chains/innovation.html",
+        {
+            "chain": chain,
+            "analysis": analysis,
+            "innovation": _innovation(request, chain_key),
+            "segments": list(Segment),
+        },
+    )
 
 
 @router.get("/chains/{chain_key}/map.svg", include_in_schema=False)
@@ -270,8 +358,11 @@ def map_svg(request: Request, principal: CityStaff, chain_key: str):
     from ...chains.svg import render_svg
 
     chain, analysis = _analysis(request, chain_key)
-    return Response(render_svg(chain, analysis), media_type="image/svg+xml", headers={
-        "Content-Disposition": f'attachment; filename="{chain.key}.svg"'})  # fmt: skip
+    return Response(
+        render_svg(chain, analysis),
+        media_type="image/svg+xml",
+        headers={"Content-Disposition": f'attachment; filename="{chain.key}.svg"'},
+    )
 
 
 @router.get("/chains/{chain_key}/analysis.xlsx", include_in_schema=False)
@@ -282,9 +373,11 @@ def analysis_xlsx(request: Request, principal: CityStaff, chain_key: str):
     buffer = io.BytesIO()
     write_analysis(analysis, buffer, chain_name=chain.name)
     buffer.seek(0)
-    return StreamingResponse(buffer, headers={
-        "Content-Disposition": f'attachment; filename="{chain.key}-analysis.xlsx"'},
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    return StreamingResponse(
+        buffer,
+        headers={"Content-Disposition": f'attachment; filename="{chain.key}-analysis.xlsx"'},
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 # --- API -----------------------------------------------------------------------------------
@@ -322,8 +415,9 @@ def api_technologies(request: Request, principal: CityStaff, chain_key: str) -> 
 
 
 @router.get("/api/chains/{chain_key}/nodes/{node_key}")
-def api_node(request: Request, principal: CityStaff, engine: EngineDep, chain_key: str,
-             node_key: str) -> dict:  # fmt: skip
+def api_node(
+    request: Request, principal: CityStaff, engine: EngineDep, chain_key: str, node_key: str
+) -> dict:
     """One node: its data, scores, inputs and users, and its local enterprises (scoped)."""
     chain, analysis = _analysis(request, chain_key)
     return node_detail(engine, principal, chain, analysis, node_key)
@@ -333,24 +427,43 @@ def api_node(request: Request, principal: CityStaff, engine: EngineDep, chain_ke
 def api_innovation(request: Request, principal: CityStaff, chain_key: str) -> dict:
     """Per node: patents, platforms, research results, experts and demands linked to it."""
     _chain(request.app.state.engine, chain_key)
-    return {"chain": chain_key,
-            "nodes": [asdict(v) for v in _innovation(request, chain_key).values()]}  # fmt: skip
+    return {
+        "chain": chain_key,
+        "nodes": [asdict(v) for v in _innovation(request, chain_key).values()],
+    }
 
 
 @router.patch("/api/chains/{chain_key}/nodes/{node_key}")
-def api_edit_node(principal: CityStaff, engine: EngineDep, chain_key: str, node_key: str,
-                  changes: Annotated[dict[str, str | float | int | bool | list[str] | None],
-                                     Body()]) -> dict:  # fmt: skip
+def api_edit_node(
+    principal: CityStaff,
+    engine: EngineDep,
+    chain_key: str,
+    node_key: str,
+    changes: Annotated[dict[str, str | float | int | bool | list[str] | None], Body()],
+) -> dict:
     """Change fields of a node (values as in a chain file); saved as a new version."""
     try:
         result = edit_node(engine, chain_key, node_key, changes, actor=principal.audit_name)
     except ChainNotFound:
-        raise NotFound("数据库中没有该产业链（内置图谱请先导入）",
-                       "no such chain in the database (import the shipped map first)") from None
+        raise NotFound(
+            "数据库中没有该产业链（内置图谱请先导入）",
+            "no such chain in the database (import the shipped map first)",
+        ) from None
     except ChainFileError as error:
         from fastapi.responses import JSONResponse
 
-        return JSONResponse(status_code=422, content={"detail": [
-            {"field": p.field, "value": p.value, "zh": p.zh, "en": p.en, "code": p.code}
-            for p in error.problems]})  # fmt: skip
-    return {"chain": chain_key, "node": node_key, "version": result.version, "changed": result.changed}
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": [
+                    {"field": p.field, "value": p.value, "zh": p.zh, "en": p.en, "code": p.code}
+                    for p in error.problems
+                ]
+            },
+        )
+    return {
+        "chain": chain_key,
+        "node": node_key,
+        "version": result.version,
+        "changed": result.changed,
+    }

@@ -60,31 +60,54 @@ def _number(value):
 def _target_json(target: Target | None) -> dict | None:
     if target is None:
         return None
-    return {"indicator": target.indicator, "region": target.region, "year": target.year,
-            "value": _number(target.value), "value_max": _number(target.value_max),
-            "unit": target.unit, "as_of": target.as_of}  # fmt: skip
+    return {
+        "indicator": target.indicator,
+        "region": target.region,
+        "year": target.year,
+        "value": _number(target.value),
+        "value_max": _number(target.value_max),
+        "unit": target.unit,
+        "as_of": target.as_of,
+    }
 
 
 def _kpi_json(kpi: Kpi) -> dict:
     i = kpi.indicator
     return {
-        "key": i.key, "zh": i.zh, "en": i.en, "unit_zh": i.unit_zh, "unit_en": i.unit_en,
-        "value": _number(kpi.value), "previous_year": _number(kpi.previous), "as_of": kpi.as_of,
-        "yoy_percent": _number(kpi.yoy_percent), "target": _target_json(kpi.target),
+        "key": i.key,
+        "zh": i.zh,
+        "en": i.en,
+        "unit_zh": i.unit_zh,
+        "unit_en": i.unit_en,
+        "value": _number(kpi.value),
+        "previous_year": _number(kpi.previous),
+        "as_of": kpi.as_of,
+        "yoy_percent": _number(kpi.yoy_percent),
+        "target": _target_json(kpi.target),
         "completion_percent": _number(kpi.completion_percent),
         "definition": {"zh": i.note_zh, "en": i.note_en},
-    }  # fmt: skip
+    }
 
 
 def _tier_json(tier) -> dict:
-    return {"key": tier.key, "zh": tier.zh, "en": tier.en, "assessed": tier.assessed,
-            "passed": tier.passed, "undetermined": tier.undetermined, "as_of": tier.as_of,
-            "run_id": tier.run_id}  # fmt: skip
+    return {
+        "key": tier.key,
+        "zh": tier.zh,
+        "en": tier.en,
+        "assessed": tier.assessed,
+        "passed": tier.passed,
+        "undetermined": tier.undetermined,
+        "as_of": tier.as_of,
+        "run_id": tier.run_id,
+    }
 
 
 def _district_json(row: dict) -> dict:
-    return {"district_id": row["district_id"], "district": row["district"],
-            "kpis": {key: _kpi_json(k) for key, k in row["kpis"].items()}}  # fmt: skip
+    return {
+        "district_id": row["district_id"],
+        "district": row["district"],
+        "kpis": {key: _kpi_json(k) for key, k in row["kpis"].items()},
+    }
 
 
 def dashboard_json(dashboard: Dashboard, district_id: int | None, tiers) -> dict:
@@ -125,12 +148,20 @@ def charts(dashboard: Dashboard, district_id: int | None, lang: str) -> dict:
         "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
         "yAxis": {"type": "value"},
         "series": [
-            {"name": t("科技型企业", "tech enterprises"), "type": "bar", "data": series("enterprises")},
-            {"name": t("科技型企业目标", "target"), "type": "bar", "data": series("enterprises", True)},
+            {
+                "name": t("科技型企业", "tech enterprises"),
+                "type": "bar",
+                "data": series("enterprises"),
+            },
+            {
+                "name": t("科技型企业目标", "target"),
+                "type": "bar",
+                "data": series("enterprises", True),
+            },
             {"name": t("高新技术企业", "HNTE"), "type": "bar", "data": series("hnte")},
             {"name": t("高企目标", "HNTE target"), "type": "bar", "data": series("hnte", True)},
         ],
-    }  # fmt: skip
+    }
     months = dashboard.contracts_by_month.get(district_id, {})
     as_of = dashboard.measures.as_of.get("contract_turnover")
     line_series = []
@@ -143,8 +174,7 @@ def charts(dashboard: Dashboard, district_id: int | None, lang: str) -> dict:
             # months after the data date are unknown, not zero: the line stops there
             known = not (as_of and year == as_of.year and month > as_of.month)
             cumulative.append(float(total) if known else None)
-        line_series.append({"name": str(year), "type": "line", "data": cumulative,
-                            "smooth": True})  # fmt: skip
+        line_series.append({"name": str(year), "type": "line", "data": cumulative, "smooth": True})
     line = {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
@@ -158,16 +188,25 @@ def charts(dashboard: Dashboard, district_id: int | None, lang: str) -> dict:
         if district_id is not None and did != district_id:
             continue
         sections = dashboard.treemap.get(did, {})
-        children = [{"name": f"{letter} {section_name(letter)}", "value": count}
-                    for letter, count in sorted(sections.items(), key=lambda kv: -kv[1])]  # fmt: skip
+        children = [
+            {"name": f"{letter} {section_name(letter)}", "value": count}
+            for letter, count in sorted(sections.items(), key=lambda kv: -kv[1])
+        ]
         if children:
             tree_data.append({"name": name, "value": sum(sections.values()), "children": children})
     treemap = {
         "tooltip": {},
-        "series": [{"type": "treemap", "name": t("企业", "enterprises"), "data": tree_data,
-                    "leafDepth": 1 if district_id is None else 2, "roam": False,
-                    "breadcrumb": {"show": True}}],
-    }  # fmt: skip
+        "series": [
+            {
+                "type": "treemap",
+                "name": t("企业", "enterprises"),
+                "data": tree_data,
+                "leafDepth": 1 if district_id is None else 2,
+                "roam": False,
+                "breadcrumb": {"show": True},
+            }
+        ],
+    }
     return {"bar": bar, "line": line, "treemap": treemap}
 
 
@@ -182,12 +221,20 @@ def dashboard_page(
     dashboard, fresh = load_dashboard(request, year)
     tiers = load_tiers(request, district_id)
     lang = request.cookies.get("xz_lang", "zh")
-    return render(request, "dashboard.html", {
-        "d": dashboard, "kpis": dashboard.kpis(district_id), "tiers": tiers,
-        "rows": dashboard.by_district(district_id), "region": dashboard.region_name(district_id),
-        "other_targets": dashboard.other_targets(district_id), "fresh": fresh,
-        "charts": charts(dashboard, district_id, lang),
-    })  # fmt: skip
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "d": dashboard,
+            "kpis": dashboard.kpis(district_id),
+            "tiers": tiers,
+            "rows": dashboard.by_district(district_id),
+            "region": dashboard.region_name(district_id),
+            "other_targets": dashboard.other_targets(district_id),
+            "fresh": fresh,
+            "charts": charts(dashboard, district_id, lang),
+        },
+    )
 
 
 @router.get("/api/dashboard", tags=["dashboard"])

@@ -46,23 +46,31 @@ def _save_upload(upload: UploadFile, directory: Path, max_bytes: int) -> Path:
     name = Path(upload.filename or "").name
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        raise UploadRejected(415, f"只接受 .xlsx 或 .csv 文件，而不是“{name[:80]}”",
-                             f"only .xlsx or .csv files are accepted, not '{name[:80]}'")  # fmt: skip
+        raise UploadRejected(
+            415,
+            f"只接受 .xlsx 或 .csv 文件，而不是“{name[:80]}”",
+            f"only .xlsx or .csv files are accepted, not '{name[:80]}'",
+        )
     path = directory / f"upload{suffix}"
     size = 0
     with path.open("wb") as out:
         while block := upload.file.read(1 << 20):
             size += len(block)
             if size > max_bytes:
-                raise UploadRejected(413, f"文件超过 {max_bytes // 2**20} MB 的上限",
-                                     f"the file exceeds the {max_bytes // 2**20} MB limit")  # fmt: skip
+                raise UploadRejected(
+                    413,
+                    f"文件超过 {max_bytes // 2**20} MB 的上限",
+                    f"the file exceeds the {max_bytes // 2**20} MB limit",
+                )
             out.write(block)
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
     if not head:
         raise UploadRejected(400, "文件是空的", "the file is empty")
     if suffix == ".xlsx" and not head.startswith(ZIP_MAGIC):
-        raise UploadRejected(415, "文件内容不是 Excel (.xlsx) 格式", "the file is not an Excel (.xlsx) file")
+        raise UploadRejected(
+            415, "文件内容不是 Excel (.xlsx) 格式", "the file is not an Excel (.xlsx) file"
+        )
     if suffix == ".csv" and (b"\x00" in head or head.startswith(ZIP_MAGIC)):
         raise UploadRejected(415, "文件内容不是文本 CSV", "the file is not a text CSV file")
     return path
@@ -77,8 +85,9 @@ def _store_report(settings: WebSettings, principal: Principal, result) -> str:
     _sweep_reports(directory, settings.report_hours)
     token = secrets.token_urlsafe(24)
     write_error_report(result, directory / f"{token}.xlsx")
-    (directory / f"{token}.json").write_text(json.dumps(
-        {"user_id": principal.user_id, "source": result.source}), encoding="utf-8")  # fmt: skip
+    (directory / f"{token}.json").write_text(
+        json.dumps({"user_id": principal.user_id, "source": result.source}), encoding="utf-8"
+    )
     return token
 
 
@@ -89,8 +98,14 @@ def _sweep_reports(directory: Path, hours: int) -> None:
             path.unlink(missing_ok=True)
 
 
-def run_upload(engine, settings: WebSettings, principal: Principal, kind: str, upload: UploadFile,
-               as_of: str | None) -> dict:  # fmt: skip
+def run_upload(
+    engine,
+    settings: WebSettings,
+    principal: Principal,
+    kind: str,
+    upload: UploadFile,
+    as_of: str | None,
+) -> dict:
     """Check, save and import an upload; the outcome as a dict for the page and the API."""
     from ...domain.errors import InvalidValue
     from ...domain.values import parse_date
@@ -101,23 +116,34 @@ def run_upload(engine, settings: WebSettings, principal: Principal, kind: str, u
     try:
         as_of_date = parse_date(as_of) if as_of else None
     except InvalidValue as error:
-        raise UploadRejected(400, f"数据日期有误：{error.zh}", f"bad as-of date: {error.en}") from None
+        raise UploadRejected(
+            400, f"数据日期有误：{error.zh}", f"bad as-of date: {error.en}"
+        ) from None
     directory = Path(tempfile.mkdtemp(prefix="xinzhi-upload-"))
     try:
         path = _save_upload(upload, directory, settings.upload_max_bytes)
         source = Path(upload.filename or path.name).name[:200]
         try:
-            result = import_file(engine, kind, path, actor=principal.audit_name, as_of=as_of_date,
-                                 source=source)  # fmt: skip
+            result = import_file(
+                engine, kind, path, actor=principal.audit_name, as_of=as_of_date, source=source
+            )
         except ImportFileError as error:
             raise UploadRejected(400, error.zh, error.en) from None
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    outcome = {"ok": result.ok, "kind": kind, "source": result.source, "rows": result.rows,
-               "inserted": result.inserted, "updated": result.updated,
-               "unchanged": result.unchanged, "batch_id": result.batch_id,
-               "error_count": result.error_count,
-               "errors": [vars(e) for e in result.errors[:SHOWN_ERRORS]], "report_url": None}  # fmt: skip
+    outcome = {
+        "ok": result.ok,
+        "kind": kind,
+        "source": result.source,
+        "rows": result.rows,
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "batch_id": result.batch_id,
+        "error_count": result.error_count,
+        "errors": [vars(e) for e in result.errors[:SHOWN_ERRORS]],
+        "report_url": None,
+    }
     if not result.ok:
         token = _store_report(settings, principal, result)
         outcome["report_url"] = f"/imports/reports/{token}"
@@ -128,7 +154,8 @@ def _recent_batches(engine, limit: int = 20) -> list:
     with engine.connect() as conn:
         return conn.execute(
             sa.select(models.ImportBatch.__table__)
-            .order_by(models.ImportBatch.id.desc()).limit(limit)
+            .order_by(models.ImportBatch.id.desc())
+            .limit(limit)
         ).all()
 
 
@@ -143,8 +170,11 @@ AsOfField = Annotated[str, Form(max_length=20)]
 
 @router.get("/imports", include_in_schema=False)
 def imports_page(request: Request, principal: CityStaff, engine: EngineDep):
-    return render(request, "imports.html", {"kinds": _kinds(), "outcome": None, "rejected": None,
-                                            "batches": _recent_batches(engine)})  # fmt: skip
+    return render(
+        request,
+        "imports.html",
+        {"kinds": _kinds(), "outcome": None, "rejected": None, "batches": _recent_batches(engine)},
+    )
 
 
 @router.post("/imports", include_in_schema=False)
@@ -181,8 +211,11 @@ def download_report(token: str, principal: CityStaff, settings: SettingsDep):
     if owner.get("user_id") != principal.user_id and not principal.is_admin:
         raise NotFound("错误报告不存在或已过期", "no such error report, or it has expired")
     stem = Path(owner.get("source") or "import").stem
-    return FileResponse(report, filename=f"{stem}.errors.xlsx",
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    return FileResponse(
+        report,
+        filename=f"{stem}.errors.xlsx",
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @router.get("/imports/templates/{kind}.xlsx", include_in_schema=False)
@@ -193,9 +226,11 @@ def download_template(kind: str, principal: CityStaff):
         raise NotFound()
     with tempfile.TemporaryDirectory() as directory:
         data = write_template(kind, Path(directory) / f"{kind}.xlsx").read_bytes()
-    return StreamingResponse(iter([data]), headers={
-        "Content-Disposition": f"attachment; filename={kind}_template.xlsx"},
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    return StreamingResponse(
+        iter([data]),
+        headers={"Content-Disposition": f"attachment; filename={kind}_template.xlsx"},
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @router.post("/api/imports", tags=["imports"])
@@ -212,16 +247,33 @@ def upload_api(
     try:
         outcome = run_upload(engine, settings, principal, kind, file, as_of or None)
     except UploadRejected as rejected:
-        return JSONResponse({"detail": {"zh": rejected.zh, "en": rejected.en}},
-                            status_code=rejected.status)  # fmt: skip
-    return JSONResponse(json.loads(json.dumps(outcome, default=str)),
-                        status_code=200 if outcome["ok"] else 422)  # fmt: skip
+        return JSONResponse(
+            {"detail": {"zh": rejected.zh, "en": rejected.en}}, status_code=rejected.status
+        )
+    return JSONResponse(
+        json.loads(json.dumps(outcome, default=str)), status_code=200 if outcome["ok"] else 422
+    )
 
 
 @router.get("/api/imports", tags=["imports"])
 def batches_api(principal: CityStaff, engine: EngineDep) -> list[dict]:
     """The latest committed imports (a rejected import leaves no batch: nothing was written)."""
-    return [{c: getattr(row, c) for c in ("id", "kind", "source", "actor", "started_at",
-                                             "finished_at", "as_of", "rows_total", "rows_inserted",
-                                             "rows_updated", "rows_unchanged")}
-            for row in _recent_batches(engine)]  # fmt: skip
+    return [
+        {
+            c: getattr(row, c)
+            for c in (
+                "id",
+                "kind",
+                "source",
+                "actor",
+                "started_at",
+                "finished_at",
+                "as_of",
+                "rows_total",
+                "rows_inserted",
+                "rows_updated",
+                "rows_unchanged",
+            )
+        }
+        for row in _recent_batches(engine)
+    ]

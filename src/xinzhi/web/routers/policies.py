@@ -26,8 +26,12 @@ from ..scoping import visible_enterprise_or_404
 from ..templating import register_profile_panel, render
 
 router = APIRouter()
-register_profile_panel("policies", "享受的政策及依据", "Policies it receives and why",
-                       "/policies/enterprise/{enterprise_id}/panel")  # fmt: skip
+register_profile_panel(
+    "policies",
+    "享受的政策及依据",
+    "Policies it receives and why",
+    "/policies/enterprise/{enterprise_id}/panel",
+)
 TOP = 50
 _LOCK = threading.Lock()
 
@@ -58,12 +62,20 @@ def _totals(run: PolicyRun, results) -> list[dict]:
     for p in run.policies:
         mine = results.filter(pc.equal(results["policy"], p.id))
         outcomes = value_counts(mine["outcome"]) if mine.num_rows else {}
-        rows.append({"policy": p, "provenance": PROVENANCE[p.provenance], "form": FORMS[p.form],
-                     "eligible": int(pc.sum(pc.equal(mine["status"], "eligible")).as_py() or 0),
-                     "undetermined": outcomes.get("undetermined", 0),
-                     "paid_count": outcomes.get("paid", 0) + outcomes.get("reduced", 0),
-                     "paid": yuan(int(pc.sum(mine["amount_paid"]).as_py() or 0)),
-                     "budget": yuan(run.compiled[p.id].budget) if run.compiled[p.id].budget is not None else None})  # fmt: skip
+        rows.append(
+            {
+                "policy": p,
+                "provenance": PROVENANCE[p.provenance],
+                "form": FORMS[p.form],
+                "eligible": int(pc.sum(pc.equal(mine["status"], "eligible")).as_py() or 0),
+                "undetermined": outcomes.get("undetermined", 0),
+                "paid_count": outcomes.get("paid", 0) + outcomes.get("reduced", 0),
+                "paid": yuan(int(pc.sum(mine["amount_paid"]).as_py() or 0)),
+                "budget": yuan(run.compiled[p.id].budget)
+                if run.compiled[p.id].budget is not None
+                else None,
+            }
+        )
     return rows
 
 
@@ -72,10 +84,17 @@ def policies_page(request: Request, principal: Staff, engine: EngineDep):
     catalog = load_policies()
     run = _latest(engine)
     totals = _totals(run, _scoped(run, principal)) if run else []
-    return render(request, "policies/index.html", {
-        "policies": sorted(catalog.policies, key=lambda p: (p.order, p.id)), "run": run, "totals": totals,
-        "provenance": PROVENANCE, "forms": FORMS,
-    })  # fmt: skip
+    return render(
+        request,
+        "policies/index.html",
+        {
+            "policies": sorted(catalog.policies, key=lambda p: (p.order, p.id)),
+            "run": run,
+            "totals": totals,
+            "provenance": PROVENANCE,
+            "forms": FORMS,
+        },
+    )
 
 
 @router.get("/policies/{policy_id}", include_in_schema=False)
@@ -89,15 +108,31 @@ def policy_page(request: Request, principal: Staff, engine: EngineDep, policy_id
     if run is not None and any(p.id == policy_id for p in run.policies):
         results = _scoped(run, principal)
         mine = results.filter(pc.equal(results["policy"], policy_id))
-        mine = mine.sort_by([("amount_paid", "descending"), ("credit_code", "ascending")]).slice(0, TOP)
+        mine = mine.sort_by([("amount_paid", "descending"), ("credit_code", "ascending")]).slice(
+            0, TOP
+        )
         names = district_names(engine)
-        payouts = [{**r, "district": names.get(r["district_id"], ""), "outcome_text": OUTCOME_TEXT[r["outcome"]],
-                    "paid": yuan(r["amount_paid"]) if r["amount_paid"] is not None else "—"}
-                   for r in mine.to_pylist()]  # fmt: skip
-    return render(request, "policies/policy.html", {
-        "p": policy, "run": run, "payouts": payouts, "provenance": PROVENANCE[policy.provenance],
-        "form": FORMS[policy.form], "top": TOP,
-    })  # fmt: skip
+        payouts = [
+            {
+                **r,
+                "district": names.get(r["district_id"], ""),
+                "outcome_text": OUTCOME_TEXT[r["outcome"]],
+                "paid": yuan(r["amount_paid"]) if r["amount_paid"] is not None else "—",
+            }
+            for r in mine.to_pylist()
+        ]
+    return render(
+        request,
+        "policies/policy.html",
+        {
+            "p": policy,
+            "run": run,
+            "payouts": payouts,
+            "provenance": PROVENANCE[policy.provenance],
+            "form": FORMS[policy.form],
+            "top": TOP,
+        },
+    )
 
 
 @router.get("/policies/enterprise/{enterprise_id}/panel", include_in_schema=False)
@@ -108,15 +143,27 @@ def enterprise_panel(request: Request, principal: AnyUser, engine: EngineDep, en
     run = _latest(engine)
     explanations = explain_enterprise(run, enterprise_id) if run else []
     lang = "zh" if request.cookies.get("xz_lang", "zh") == "zh" else "en"
-    items = [{"headline": e.headline(lang), "lines": e.lines(lang)[1:], "outcome": e.outcome}
-             for e in explanations]  # fmt: skip
+    items = [
+        {"headline": e.headline(lang), "lines": e.lines(lang)[1:], "outcome": e.outcome}
+        for e in explanations
+    ]
     return render(request, "policies/panel.html", {"run": run, "items": items})
 
 
 def _plain(totals: list[dict]) -> list[dict]:
-    return [{"policy": t["policy"].id, "name": t["policy"].name.zh, "provenance": t["policy"].provenance,
-             "eligible": t["eligible"], "undetermined": t["undetermined"], "paid_count": t["paid_count"],
-             "paid": t["paid"], "budget": t["budget"]} for t in totals]  # fmt: skip
+    return [
+        {
+            "policy": t["policy"].id,
+            "name": t["policy"].name.zh,
+            "provenance": t["policy"].provenance,
+            "eligible": t["eligible"],
+            "undetermined": t["undetermined"],
+            "paid_count": t["paid_count"],
+            "paid": t["paid"],
+            "budget": t["budget"],
+        }
+        for t in totals
+    ]
 
 
 @router.get("/api/policies", tags=["policies"])
@@ -124,15 +171,27 @@ def policies_api(principal: Staff, engine: EngineDep) -> dict:
     """The policies in the catalogue and, per policy, the latest run's eligible firms, payouts
     and amount paid (yuan) — a district analyst's district only. ``run_id`` null: no run yet."""
     run = _latest(engine)
-    return {"policies": [{"id": p.id, "name": p.name.zh, "name_en": p.name.en,
-                          "provenance": p.provenance, "version": p.version}
-                         for p in sorted(load_policies().policies, key=lambda p: (p.order, p.id))],
-            "run_id": run.run_id if run else None, "as_of": run.as_of if run else None,
-            "totals": _plain(_totals(run, _scoped(run, principal))) if run else []}  # fmt: skip
+    return {
+        "policies": [
+            {
+                "id": p.id,
+                "name": p.name.zh,
+                "name_en": p.name.en,
+                "provenance": p.provenance,
+                "version": p.version,
+            }
+            for p in sorted(load_policies().policies, key=lambda p: (p.order, p.id))
+        ],
+        "run_id": run.run_id if run else None,
+        "as_of": run.as_of if run else None,
+        "totals": _plain(_totals(run, _scoped(run, principal))) if run else [],
+    }
 
 
-Assignment = Annotated[list[str], Query(alias="set", max_length=10,
-                                        description="PARAM=VALUE, e.g. min_turnover=4000万元")]  # fmt: skip
+Assignment = Annotated[
+    list[str],
+    Query(alias="set", max_length=10, description="PARAM=VALUE, e.g. min_turnover=4000万元"),
+]
 
 
 def _whatif(engine, policy_id: str, assignments: list[str]):
@@ -149,8 +208,13 @@ def _whatif(engine, policy_id: str, assignments: list[str]):
 
 
 @router.get("/policies/{policy_id}/whatif", include_in_schema=False)
-def whatif_page(request: Request, principal: CityStaff, engine: EngineDep, policy_id: str,
-                assignments: Assignment = ()):  # fmt: skip
+def whatif_page(
+    request: Request,
+    principal: CityStaff,
+    engine: EngineDep,
+    policy_id: str,
+    assignments: Assignment = (),
+):
     """What if a parameter changed: totals before and after, who gains and who loses."""
     try:
         policy = load_policies().get(policy_id)
@@ -158,15 +222,25 @@ def whatif_page(request: Request, principal: CityStaff, engine: EngineDep, polic
         raise NotFound("未找到该政策", "no such policy") from None
     result, error = _whatif(engine, policy_id, assignments) if assignments else (None, None)
     changed = result.changed.slice(0, TOP).to_pylist() if result else []
-    return render(request, "policies/whatif.html", {
-        "p": policy, "result": result, "error": error, "assignments": assignments,
-        "changed": changed, "yuan": yuan, "top": TOP,
-    })  # fmt: skip
+    return render(
+        request,
+        "policies/whatif.html",
+        {
+            "p": policy,
+            "result": result,
+            "error": error,
+            "assignments": assignments,
+            "changed": changed,
+            "yuan": yuan,
+            "top": TOP,
+        },
+    )
 
 
 @router.get("/api/policies/{policy_id}/whatif", tags=["policies"])
-def whatif_api(principal: CityStaff, engine: EngineDep, policy_id: str,
-               assignments: Assignment = ()) -> dict:  # fmt: skip
+def whatif_api(
+    principal: CityStaff, engine: EngineDep, policy_id: str, assignments: Assignment = ()
+) -> dict:
     """Re-evaluate a policy (and its stacking group) with ``set=PARAM=VALUE`` on the same data:
     totals before and after, the number of firms that gain and lose, the largest changes."""
     if not assignments:
@@ -174,6 +248,12 @@ def whatif_api(principal: CityStaff, engine: EngineDep, policy_id: str,
     result, error = _whatif(engine, policy_id, assignments)
     if error:
         raise HTTPException(422, error)
-    return {"policy": policy_id, "changes": {k: str(v) for k, v in result.changes.items()},
-            "totals": result.totals(), "gainers": result.gainers, "losers": result.losers,
-            "changed": result.changed.slice(0, TOP).to_pylist(), "seconds": round(result.seconds, 2)}  # fmt: skip
+    return {
+        "policy": policy_id,
+        "changes": {k: str(v) for k, v in result.changes.items()},
+        "totals": result.totals(),
+        "gainers": result.gainers,
+        "losers": result.losers,
+        "changed": result.changed.slice(0, TOP).to_pylist(),
+        "seconds": round(result.seconds, 2),
+    }
