@@ -140,7 +140,7 @@ class CreditCodeChecker:
 
     def __init__(self, verified: set[str]) -> None:
         self._verified = verified
-        self._cache: dict[str, str | InvalidValue] = {}
+        self._cache: dict[str, str | tuple[str, str, str]] = {}
 
     def __call__(self, raw, _scale=None) -> str:
         key = str(raw)
@@ -149,10 +149,12 @@ class CreditCodeChecker:
             try:
                 result = self._check(key)
             except InvalidValue as error:
-                result = error
+                result = (error.code, error.zh, error.en)
             self._cache[key] = result
-        if isinstance(result, InvalidValue):
-            raise result
+        if result.__class__ is tuple:
+            # A fresh exception each time: re-raising one cached object would grow its
+            # traceback by every raise and keep each failing row's frame alive (issue #16).
+            raise InvalidValue(*result)
         return result
 
     def _check(self, raw: str) -> str:
