@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from ..domain.text import to_halfwidth
 from .columns import Column
+from .errors import ImportFileError
 from .kinds import Kind
-from .readers import ImportFileError
 
 # A money column may state its unit in the header: 销售收入（万元）, revenue (10k yuan).
 _UNITS = {

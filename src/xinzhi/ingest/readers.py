@@ -1,4 +1,11 @@
-"""Reading .xlsx and .csv files as header + numbered rows, streaming."""
+"""Reading import files as numbered rows: .xlsx/.xlsm, .xls, .ods (python-calamine), .csv.
+
+Rows keep the numbers they have in the file (title rows and blank rows counted), so that an
+error report points at the row a person sees. Blank rows are skipped; blank cells are None
+('' in a CSV);
+whole numbers stored as floats by spreadsheets come back as ints.
+Every spreadsheet passes ``limits`` before it is decompressed.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +16,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import load_workbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
+from . import limits
+from .errors import ImportFileError
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (format, encoding, headers, emptiness)."""
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+SUFFIXES = (*SPREADSHEETS, ".csv")
 
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{en} / {zh}")
-        self.zh = zh
-        self.en = en
+Row = tuple[int, list]  # (row number in the file, 1-based; cells)
+
+__all__ = ["ImportFileError", "Row", "Table", "Workbook", "open_table", "open_workbook"]
 
 
 @dataclass
 class Table:
     header: list[str]
-    rows: Iterator[tuple[int, list]]  # (spreadsheet row number, 1-based; cells)
+    rows: Iterator[Row]
 
 
 def _detect_encoding(path: Path) -> str:
@@ -45,7 +53,10 @@ def _csv_rows(path: Path) -> Iterator[list]:
     encoding = _detect_encoding(path)
     with path.open(encoding=encoding, newline="") as handle:
         try:
-            yield from csv.reader(handle)
+            for cells in csv.reader(handle):
+                if len(cells) > limits.MAX_COLUMNS:
+                    limits.check_size(1, len(cells), "CSV 行 row")
+                yield cells
         except UnicodeDecodeError as error:
             raise ImportFileError(
                 f"文件编码无法识别（按 {encoding} 读取失败）：请另存为 UTF-8 CSV",
@@ -55,54 +66,100 @@ def _csv_rows(path: Path) -> Iterator[list]:
             raise ImportFileError(f"CSV 格式错误：{error}", f"malformed CSV: {error}") from error
 
 
-def _xlsx_rows(path: Path) -> Iterator[list]:
+def _filled(cell) -> bool:
+    return cell is not None and not (cell.__class__ is str and not cell.strip())
+
+
+def _cell(value):
+    if value == "":
+        return None
+    if value.__class__ is float and value.is_integer():
+        return int(value)
+    return value
+
+
+class Workbook:
+    """The visible sheets of one file, each read on demand as numbered, non-blank rows."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        suffix = path.suffix.lower()
+        self._book: CalamineWorkbook | None = None
+        if suffix == ".csv":
+            self.sheet_names = [path.stem]
+            return
+        if suffix not in SPREADSHEETS:
+            raise ImportFileError(
+                f"不支持的文件类型“{suffix}”：请使用 .xlsx、.xls、.ods 或 .csv",
+                f"unsupported file type '{suffix}': use .xlsx, .xls, .ods or .csv",
+            )
+        if suffix == ".xls":
+            limits.check_xls(path)
+        else:
+            limits.check_zip(path)
+        try:
+            self._book = CalamineWorkbook.from_path(str(path))
+        except (CalamineError, OSError, ValueError) as error:
+            raise ImportFileError(
+                f"无法读取电子表格文件：{error}", f"cannot read the spreadsheet: {error}"
+            ) from error
+        self.sheet_names = [
+            sheet.name
+            for sheet in self._book.sheets_metadata
+            if sheet.visible == SheetVisibleEnum.Visible
+        ]
+        if not self.sheet_names:
+            raise ImportFileError("文件中没有可见的工作表", "the file has no visible sheet")
+
+    def rows(self, sheet_name: str) -> Iterator[Row]:
+        if self._book is None:
+            raw: Iterator[list] = _csv_rows(self.path)
+            start_column = 0
+        else:
+            try:
+                sheet = self._book.get_sheet_by_name(sheet_name)
+            except CalamineError as error:
+                raise ImportFileError(
+                    f"无法读取工作表“{sheet_name}”：{error}",
+                    f"cannot read the sheet '{sheet_name}': {error}",
+                ) from error
+            limits.check_size(sheet.height, sheet.width, f"工作表 sheet “{sheet_name}”")
+            start = sheet.start
+            start_column = start[1] if start else 0
+            raw = sheet.iter_rows()
+        padding = [None] * start_column  # calamine starts rows at the first used column
+        csv_file = self._book is None
+        for number, cells in enumerate(raw, start=1):
+            if csv_file:
+                if "".join(cells).strip():  # all text: one C-level pass
+                    yield number, cells
+                continue
+            cells = [_cell(cell) for cell in cells]
+            if any(_filled(cell) for cell in cells):
+                yield number, padding + cells if padding else cells
+
+    def close(self) -> None:
+        if self._book is not None:
+            self._book.close()
+            self._book = None
+
+
+@contextmanager
+def open_workbook(path: Path) -> Iterator[Workbook]:
+    workbook = Workbook(Path(path))
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged or foreign file
-        raise ImportFileError(
-            f"无法读取 Excel 文件：{error}", f"cannot read the Excel file: {error}"
-        ) from error
-    try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield list(values)
+        yield workbook
     finally:
         workbook.close()
 
 
 @contextmanager
 def open_table(path: Path) -> Iterator[Table]:
-    """Open ``path`` and yield its header and its data rows, skipping fully blank rows."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        raw_rows = _csv_rows(path)
-    elif suffix in (".xlsx", ".xlsm"):
-        raw_rows = _xlsx_rows(path)
-    else:
-        raise ImportFileError(
-            f"不支持的文件类型“{suffix}”：请使用 .xlsx 或 .csv",
-            f"unsupported file type '{suffix}': use .xlsx or .csv",
-        )
-    numbered = enumerate(raw_rows, start=1)
-    header = next((cells for _, cells in numbered if _row_filled(cells)), None)
-    if header is None:
-        raise ImportFileError("文件为空", "the file is empty")
-    header = [("" if cell is None else str(cell)) for cell in header]
-    rows = ((number, cells) for number, cells in numbered if _row_filled(cells))
-    try:
+    """The first visible sheet of ``path``: its first non-blank row as the header, then rows."""
+    with open_workbook(path) as workbook:
+        rows = workbook.rows(workbook.sheet_names[0])
+        first = next(rows, None)
+        if first is None:
+            raise ImportFileError("文件为空", "the file is empty")
+        header = [("" if cell is None else str(cell)) for cell in first[1]]
         yield Table(header, rows)
-    finally:
-        close = getattr(raw_rows, "close", None)
-        if close:
-            close()
-
-
-def _row_filled(cells: list) -> bool:
-    try:
-        return bool("".join(cells).strip())  # CSV rows: all text, one C-level pass
-    except TypeError:  # Excel rows hold numbers, dates and None too
-        return any(_filled(cell) for cell in cells)
-
-
-def _filled(cell) -> bool:
-    return cell is not None and not (isinstance(cell, str) and not cell.strip())

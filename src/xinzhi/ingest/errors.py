@@ -1,0 +1,12 @@
+"""The error of an import file as a whole, before or apart from its rows."""
+
+from __future__ import annotations
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (format, encoding, headers, size, emptiness)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{en} / {zh}")
+        self.zh = zh
+        self.en = en
