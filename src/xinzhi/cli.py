@@ -11,7 +11,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .chains.cli import app as chain_app
-from .commandline import ActorOption, actor_name, console, err, open_engine, parse_date_option
+from .commandline import ActorOption, actor_name, console, err, open_engine
+from .ingest.cli import import_command
 from .matching.cli import app as match_app
 from .rules.cli import assess as assess_command
 from .rules.cli import cultivate as cultivate_command
@@ -35,6 +36,7 @@ app.add_typer(chain_app, name="chain")
 app.add_typer(match_app, name="match")
 app.add_typer(user_app, name="user")
 app.command("assess")(assess_command)
+app.command("import")(import_command)
 app.command("explain")(explain_command)
 app.command("cultivate")(cultivate_command)
 
@@ -92,69 +94,6 @@ def template(
         raise typer.Exit(2)
     path = write_template(kind, output or Path(f"{kind}_template.xlsx"))
     console.print(f"[green]✓[/] {path}")
-
-
-@app.command("import")
-def import_(
-    kind: Annotated[str, typer.Argument(help="数据类型，见 `xinzhi kinds` / kind of data")],
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="数据所描述的日期 / the date the data describes")
-    ] = None,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="错误报告路径 / where to write the error report")
-    ] = None,
-    actor: ActorOption = None,
-) -> None:
-    """Import an .xlsx or .csv file: all rows or none / 导入数据（全部成功或全部不导入）."""
-    from .ingest.pipeline import import_file
-    from .ingest.readers import ImportFileError
-    from .ingest.report import write_error_report
-
-    engine = open_engine()
-    with Progress(
-        TextColumn("{task.description}"),
-        TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(f"{kind} ← {file.name}", total=None)
-        try:
-            result = import_file(
-                engine,
-                kind,
-                file,
-                actor=actor_name(actor),
-                as_of=parse_date_option(as_of),
-                on_rows=lambda n: progress.update(task, completed=n),
-            )
-        except ImportFileError as error:
-            err.print(f"[red]✗ 未导入 not imported:[/] {error.zh}\n  {error.en}")
-            raise typer.Exit(2) from None
-    if result.ok:
-        console.print(
-            f"[green]✓[/] {kind}: {result.rows:,} 行 rows — 新增 inserted {result.inserted:,}, "
-            f"更新 updated {result.updated:,}, 未变 unchanged {result.unchanged:,} "
-            f"(batch {result.batch_id})"
-        )
-        return
-    report_path = report or file.with_name(f"{file.stem}.errors.xlsx")
-    write_error_report(result, report_path)
-    table = Table("行 row", "列 column", "值 value", "原因 reason", title="前 20 个错误 first 20")
-    for error in result.errors[:20]:
-        table.add_row(
-            str(error.row or ""),
-            error.column or "",
-            error.value or "",
-            f"{error.zh}\n[dim]{error.en}[/]",
-        )
-    err.print(table)
-    err.print(
-        f"[red]✗ 未导入任何数据 nothing imported:[/] {result.error_count:,} 个错误 errors in "
-        f"{result.rows:,} 行 rows. 错误报告 error report: {report_path}"
-    )
-    raise typer.Exit(1)
 
 
 # --- credit codes -------------------------------------------------------------------------------

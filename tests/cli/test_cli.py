@@ -114,3 +114,28 @@ def test_demo_builds_replaces_and_refuses_to_overwrite(database):
         assert conn.scalar(sa.select(sa.func.count()).select_from(models.Enterprise)) == 300
     stats = runner.invoke(app, ["stats"])
     assert stats.exit_code == 0 and "300" in stats.output
+
+
+def test_import_dry_run_prints_the_header_mapping_and_counts_and_writes_nothing(database, tmp_path):
+    from ..ingest.bureau_files import district_list, write_xlsx
+    from ..ingest.helpers import DISTRICT_HEADER as HEADER
+
+    runner.invoke(
+        app, ["import", "districts", str(write_csv(tmp_path / "d.csv", HEADER, DISTRICT_ROWS))]
+    )
+    rows, merged = district_list()
+    path = write_xlsx(tmp_path / "名单.xlsx", {"名单": (rows, merged)})
+    args = ["import", "enterprises", str(path), "--year", "2023", "--as-of", "2023-12-31"]
+    outcome = runner.invoke(app, [*args, "--dry-run"], terminal_width=200)
+    assert outcome.exit_code == 0, outcome.output
+    out = outcome.output
+    assert "表头在第 2 行" in out and "忽略 ignored" in out
+    assert "revenue (销售收入)" in out and "将新增 to insert 4" in out
+    assert "第7行是合计行，未导入" in out and "dry run: nothing was written" in out
+    with make_engine(database).connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(models.Enterprise)) == 0
+    outcome = runner.invoke(app, [*args, "--map", "营业收入（万元）="], terminal_width=200)
+    assert outcome.exit_code == 0, outcome.output
+    with make_engine(database).connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(models.Enterprise)) == 4
+        assert conn.scalar(sa.select(sa.func.count()).select_from(models.EnterpriseYear)) == 0

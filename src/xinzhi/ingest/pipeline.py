@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,11 +24,15 @@ from ..store import models
 from ..store.models import utcnow
 from ..store.models.search import refresh_enterprise_search
 from ..store.types import ScaledDecimal
+from . import columns as c
 from . import fastpath
 from .columns import CreditCodeChecker
-from .headers import Bound, bind_header, is_header_row
+from .errors import ImportFileError
+from .headers import Bound, is_header_row
 from .kinds import KINDS, Kind, Ref
-from .readers import ImportFileError, open_table
+from .layout import DataRows, find_header
+from .plan import Part, plan
+from .readers import Workbook, open_workbook
 
 CHUNK = 20_000
 
@@ -43,6 +47,25 @@ class RowError:
     zh: str
     en: str
     code: str = "invalid"
+    sheet: str | None = None  # named when the file has several sheets
+
+
+@dataclass
+class PartResult:
+    """One sheet imported as one kind: what the preview shows and the merge counted."""
+
+    kind: str
+    sheet: str
+    source: str
+    header_rows: tuple[int, ...] = ()
+    unit: str = ""
+    columns: list[tuple[str, str | None, str]] = field(default_factory=list)
+    defaults: dict = field(default_factory=dict)
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    batch_id: int | None = None
 
 
 @dataclass
@@ -56,6 +79,9 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0  # may exceed len(errors): the report keeps the first MAX_ERRORS
     batch_id: int | None = None
+    dry_run: bool = False  # checked and counted, then rolled back
+    parts: list[PartResult] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (zh, en): totals, notes …
 
     @property
     def ok(self) -> bool:
@@ -68,12 +94,13 @@ MAX_ERRORS = 10_000
 class _Errors:
     def __init__(self, result: ImportResult) -> None:
         self.result = result
+        self.sheet: str | None = None
 
     def add(self, row, column, value, zh, en, code="invalid") -> None:
         self.result.error_count += 1
         if len(self.result.errors) < MAX_ERRORS:
             shown = None if value is None else str(value)
-            self.result.errors.append(RowError(row, column, shown, zh, en, code))
+            self.result.errors.append(RowError(row, column, shown, zh, en, code, self.sheet))
 
 
 def file_sha256(path: Path) -> str:
@@ -93,8 +120,19 @@ def import_file(
     as_of: dt.date | None = None,
     source: str | None = None,
     on_rows: Callable[[int], None] | None = None,
+    sheet: str | None = None,
+    year: int | None = None,
+    dry_run: bool = False,
+    mapping: dict[str, str | None] | None = None,
 ) -> ImportResult:
-    """Import ``path`` as ``kind_name``; nothing is written unless every row is valid."""
+    """Import ``path`` as ``kind_name``; nothing is written unless every row is valid.
+
+    A workbook's sheets (or ``sheet``) and a sheet's registry and yearly columns are parts of
+    one transaction (``plan``). With ``dry_run`` everything is checked and counted, then
+    rolled back. ``mapping`` maps headers to column names (None: ignore), as chosen on the
+    upload page or saved for a sender. Raises ``ImportFileError`` (with ``.parts``, the
+    planned columns) when the file as a whole cannot be read.
+    """
     kind = KINDS.get(kind_name)
     if kind is None:
         raise ImportFileError(
@@ -102,52 +140,172 @@ def import_file(
             f"unknown kind '{kind_name}'; one of: {', '.join(KINDS)}",
         )
     path = Path(path)
-    result = ImportResult(kind.name, source or path.name)
+    result = ImportResult(kind.name, source or path.name, dry_run=dry_run)
     errors = _Errors(result)
     started = utcnow()
-    with open_table(path) as table:
-        bound = bind_header(kind, table.header)
+    with open_workbook(path) as workbook:
+        parts, notices = plan(workbook, kind, sheet=sheet, year=year, mapping=mapping)
+        result.notices += notices
+        several = len(workbook.sheet_names) > 1
+        for part in parts:
+            result.parts.append(
+                PartResult(
+                    part.kind.name,
+                    part.sheet,
+                    f"{result.source}#{part.sheet}" if several else result.source,
+                    part.layout.header_rows,
+                    part.layout.unit,
+                    part.columns,
+                    part.defaults,
+                )
+            )
+        problems = [
+            (
+                f"工作表“{part.sheet}”：{zh}" if several else zh,
+                f"sheet '{part.sheet}': {en}" if several else en,
+            )
+            for part in parts
+            for zh, en in part.binding.problems
+        ]
+        if problems:
+            error = ImportFileError(
+                "；".join(p[0] for p in problems), "; ".join(p[1] for p in problems)
+            )
+            error.parts = result.parts
+            raise error
+        sha256 = file_sha256(path)
         with engine.connect() as conn:
             transaction = conn.begin()
             try:
-                staging = _create_staging(conn, kind)
                 lookups = _Lookups.load(conn)
-                write = _staging_writer(conn, staging)
-                parse_chunk = _chunk_parser(
-                    kind, bound, lookups, as_of, [column.name for column in staging.columns]
-                )
-                for chunk in _chunks(kind, table.rows):
-                    result.rows += len(chunk)
-                    parsed = parse_chunk(chunk, errors)
-                    if parsed:
-                        write(parsed)
-                    if on_rows:
-                        on_rows(result.rows)
-                if result.rows == 0:
-                    raise ImportFileError("文件没有数据行", "the file has no data rows")
-                _check_in_sql(conn, kind, staging, bound, errors)
-                if not result.ok:
+                for number, (part, counted) in enumerate(zip(parts, result.parts, strict=True)):
+                    errors.sheet = part.sheet if several else None
+                    _import_part(
+                        conn,
+                        workbook,
+                        part,
+                        counted,
+                        number,
+                        lookups,
+                        errors,
+                        as_of,
+                        on_rows,
+                        actor=actor,
+                        started=started,
+                        sha256=sha256,
+                    )
+                    if not result.ok:
+                        if number + 1 < len(parts):
+                            result.notices.append(
+                                (
+                                    "有错误：其后的部分未检查",
+                                    "errors found: the parts after this one were not checked",
+                                )
+                            )
+                        break
+                for counted in result.parts:
+                    result.rows += counted.rows
+                    result.inserted += counted.inserted
+                    result.updated += counted.updated
+                    result.unchanged += counted.unchanged
+                result.notices = list(dict.fromkeys(result.notices))  # a sheet's parts share notes
+                main = next((p for p in result.parts if p.kind == kind.name), result.parts[0])
+                result.batch_id = None if dry_run else main.batch_id
+                if not result.ok or dry_run:
                     transaction.rollback()
                     return result
-                _merge(
-                    conn,
-                    kind,
-                    staging,
-                    result,
-                    actor=actor,
-                    started=started,
-                    sha256=file_sha256(path),
-                    as_of=as_of,
-                )
-                if kind.name == "enterprises":  # the name search index commits with the import
-                    refresh_enterprise_search(conn, import_batch_id=result.batch_id)
-                staging.drop(conn)
                 transaction.commit()
             except BaseException:
                 if transaction.is_active:
                     transaction.rollback()
                 raise
     return result
+
+
+def _import_part(
+    conn: Connection,
+    workbook: Workbook,
+    part: Part,
+    counted: PartResult,
+    number: int,
+    lookups: _Lookups,
+    errors: _Errors,
+    as_of: dt.date | None,
+    on_rows: Callable[[int], None] | None,
+    **merge_args,
+) -> None:
+    """Stage, check and (if the whole file is good so far) merge one part."""
+    kind = part.kind
+    _, rest = find_header(kind, part.sheet, workbook.rows(part.sheet))
+    data = DataRows(rest)
+    bound = part.binding.bound
+    staging = _create_staging(conn, kind, f"staging_{kind.name}_{number}")
+    write = _staging_writer(conn, staging)
+    parse_chunk = _chunk_parser(
+        kind, bound, lookups, as_of, [column.name for column in staging.columns], part.defaults
+    )
+    before = errors.result.error_count
+    for chunk in _chunks(kind, data):
+        counted.rows += len(chunk)
+        parsed = parse_chunk(chunk, errors)
+        if parsed:
+            write(parsed)
+        if on_rows:
+            on_rows(counted.rows)
+    if counted.rows == 0:
+        raise ImportFileError(
+            f"工作表“{part.sheet}”没有数据行", f"the sheet '{part.sheet}' has no data rows"
+        )
+    notices = errors.result.notices
+    for row, text in data.notes:
+        notices.append(
+            (f"第{row}行是表注，未导入：{text}", f"row {row} is a note, not imported: {text}")
+        )
+    _check_in_sql(conn, kind, staging, bound, errors)
+    if errors.result.error_count > before:
+        return
+    for row, cells in data.totals:
+        notices.append((f"第{row}行是合计行，未导入", f"row {row} is a totals row, not imported"))
+        notices += _check_totals(conn, staging, bound, row, cells)
+    _merge(conn, kind, staging, counted, as_of=as_of, **merge_args)
+    if kind.name == "enterprises":  # the name search index commits with the import
+        refresh_enterprise_search(conn, import_batch_id=counted.batch_id)
+    staging.drop(conn)
+
+
+def _check_totals(conn, staging: sa.Table, bound: list[Bound], row: int, cells: list) -> list:
+    """Compare a totals row with the sums of its columns; each difference is a notice."""
+    notices = []
+    for b in bound:
+        if not (b.column.money or b.column.parse is c.count) or b.index >= len(cells):
+            continue
+        raw = cells[b.index]
+        if raw is None or (raw.__class__ is str and not raw.strip()):
+            continue
+        actual = conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(staging.c[b.column.name]), 0)))
+        try:
+            stated = b.column.parse(raw, b.scale)
+        except InvalidValue as error:
+            notices.append(
+                (
+                    f"第{row}行合计“{b.header}”无法读取（{error.zh}），未核对",
+                    f"row {row}: the total of '{b.header}' cannot be read ({error.en}); not checked",
+                )
+            )
+            continue
+        if stated != actual:
+            shown = (
+                (f"{stated / 100:,.2f} 元", f"{actual / 100:,.2f} 元")
+                if b.column.money
+                else (f"{stated:,}", f"{actual:,}")
+            )
+            notices.append(
+                (
+                    f"第{row}行合计“{b.header}”为 {shown[0]}，与各行之和 {shown[1]} 不符",
+                    f"row {row}: the total of '{b.header}' is {shown[0]}, the rows add up to {shown[1]}",
+                )
+            )
+    return notices
 
 
 # --- staging -----------------------------------------------------------------------------
@@ -170,10 +328,8 @@ def _staging_columns(kind: Kind) -> list[sa.Column]:
     return columns
 
 
-def _create_staging(conn: Connection, kind: Kind) -> sa.Table:
-    staging = sa.Table(
-        f"staging_{kind.name}", sa.MetaData(), *_staging_columns(kind), prefixes=["TEMPORARY"]
-    )
+def _create_staging(conn: Connection, kind: Kind, name: str) -> sa.Table:
+    staging = sa.Table(name, sa.MetaData(), *_staging_columns(kind), prefixes=["TEMPORARY"])
     staging.create(conn)
     return staging
 
@@ -282,7 +438,12 @@ _MISSING_AS_OF = InvalidValue(
 
 
 def _chunk_parser(
-    kind: Kind, bound: list[Bound], lookups: _Lookups, as_of: dt.date | None, order: list[str]
+    kind: Kind,
+    bound: list[Bound],
+    lookups: _Lookups,
+    as_of: dt.date | None,
+    order: list[str],
+    defaults: dict | None = None,
 ):
     """Build ``parse_chunk(chunk, errors)``: the chunk's staging tuples, errors reported.
 
@@ -300,8 +461,11 @@ def _chunk_parser(
     python_refs = [ref for ref in kind.refs if ref.lookup != "enterprise"]
     enterprise_refs = [ref.target for ref in kind.refs if ref.lookup == "enterprise"]
 
+    defaults = defaults or {}
+    padding = tuple(defaults.get(name) for name in absent)  # --year for a file without 年度
+
     def parse(number: int, values: list, errors: _Errors) -> tuple | None:
-        row: dict = dict.fromkeys(absent)
+        row: dict = dict(zip(absent, padding, strict=True))
         failed = False
         width = len(values)
         for index, header, name, parser, required, scale in cells:
@@ -365,7 +529,6 @@ def _chunk_parser(
 
     vectorised = fastpath.applies(bound)
     names = [b.column.name for b in bound] + absent
-    padding = (None,) * len(absent)
 
     def parse_chunk(chunk: list[tuple[int, list]], errors: _Errors) -> list[tuple]:
         plain = (
@@ -386,7 +549,7 @@ def _chunk_parser(
     return parse_chunk
 
 
-def _chunks(kind: Kind, rows: Iterator[tuple[int, list]]) -> Iterator[list[tuple[int, list]]]:
+def _chunks(kind: Kind, rows: Iterable[tuple[int, list]]) -> Iterator[list[tuple[int, list]]]:
     """The data rows in chunks of CHUNK, for staging writes of a useful size."""
     first = True
     chunk: list[tuple[int, list]] = []
@@ -534,7 +697,7 @@ def _merge(
     conn: Connection,
     kind: Kind,
     staging: sa.Table,
-    result: ImportResult,
+    result: PartResult,
     *,
     actor: str,
     started: dt.datetime,
