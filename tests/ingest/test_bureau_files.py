@@ -221,3 +221,39 @@ def test_gb18030_csv_with_a_title_row(sqlite_registry, tmp_path):
     assert path.read_bytes().decode("gb18030").startswith("沈阳市科技型企业名单")
     result = import_file(sqlite_registry, "enterprises", path, actor="t", year=2023, as_of=AS_OF)
     assert result.ok, result.errors
+
+
+def test_a_saved_mapping_is_applied_when_the_same_headers_return(sqlite_registry, tmp_path):
+    header = ["统一社会信用代码", "年度", "年营业额", "企业规模"]
+    first = write_csv(tmp_path / "a.csv", [header, [FIRMS[0][1], "2023", "100", "小"]])
+    chosen = {"年营业额": "revenue", "企业规模": None}
+    result = import_file(
+        sqlite_registry,
+        "enterprise_years",
+        first,
+        actor="t",
+        mapping=chosen,
+        save_mapping="浑南区科技局",
+    )
+    assert result.ok, result.errors
+    with sqlite_registry.connect() as conn:
+        saved = conn.execute(sa.text("SELECT kind, name, created_by FROM import_mappings")).all()
+        audit = conn.scalar(
+            sa.text("SELECT subject FROM audit_log WHERE action = 'import_mapping_saved'")
+        )
+    assert saved == [("enterprise_years", "浑南区科技局", "t")]
+    assert audit == "enterprise_years:浑南区科技局"
+    # the same headers (spaces and full-width forms aside) next year: applied without --map
+    again = write_csv(
+        tmp_path / "b.csv",
+        [[" 统一社会信用代码", "年度", "年营业额", "企业规模"], [FIRMS[0][1], "2022", "90", "小"]],
+    )
+    result = import_file(sqlite_registry, "enterprise_years", again, actor="t")
+    assert result.ok, result.errors
+    assert result.parts[0].mapping_name == "浑南区科技局"
+    # other headers: not applied
+    other = write_csv(
+        tmp_path / "c.csv", [["统一社会信用代码", "年度", "年营业额"], [FIRMS[0][1], "2021", "80"]]
+    )
+    with pytest.raises(ImportFileError, match="年营业额"):
+        import_file(sqlite_registry, "enterprise_years", other, actor="t")

@@ -49,6 +49,13 @@ def import_command(
             "--map", help="表头=字段（字段留空即忽略该列）/ HEADER=FIELD, empty to ignore"
         ),
     ] = None,
+    save_mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--save-mapping",
+            help="导入成功后把 --map 保存为此名称，同样表头的文件自动套用 / save --map under a name",
+        ),
+    ] = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="错误报告路径 / where to write the error report")
     ] = None,
@@ -59,6 +66,9 @@ def import_command(
     from .pipeline import import_file
     from .report import write_error_report
 
+    if save_mapping and not mapping:
+        err.print("[red]--save-mapping 需要 --map / --save-mapping needs --map[/]")
+        raise typer.Exit(2)
     engine = open_engine()
     with Progress(
         TextColumn("{task.description}"),
@@ -80,6 +90,7 @@ def import_command(
                 year=year,
                 dry_run=dry_run,
                 mapping=_parse_map(mapping or []),
+                save_mapping=save_mapping,
             )
         except ImportFileError as error:
             for part in getattr(error, "parts", ()):
@@ -130,6 +141,8 @@ def _print_columns(part) -> None:
     title = f"{part.kind} ← 工作表 sheet “{part.sheet}”，表头在第 {rows} 行 header row {rows}"
     if part.unit:
         title += f"，单位 unit {part.unit}"
+    if part.mapping_name:
+        title += f"，套用已保存的对应关系 saved mapping “{part.mapping_name}”"
     table = Table("源列 source column", "字段 field", "单位 unit", title=title)
     for header, target, unit in part.columns:
         shown = (

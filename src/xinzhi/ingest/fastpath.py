@@ -66,8 +66,8 @@ class PlainRows:
     plain: list[bool]  # per row, whether every cell had a plain shape
 
 
-def parse_plain(rows: list[list], bound: list[Bound], check_code) -> PlainRows | None:
-    """Parse the plain cells of ``rows``; None if the cells are not all text (Excel values)."""
+def parse_plain(rows: list[list], bound: list[Bound], check_code) -> PlainRows:
+    """Parse the plain cells of ``rows``: text, or spreadsheet numbers read as text."""
     width = max(b.index for b in bound) + 1
     padded = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in rows]
     by_column = list(zip(*padded, strict=True))
@@ -80,8 +80,8 @@ def parse_plain(rows: list[list], bound: list[Bound], check_code) -> PlainRows |
         else:
             try:
                 text = pa.array(cells, type=pa.string())
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                return None
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # spreadsheet numbers
+                text = pa.array([_as_text(cell) for cell in cells], type=pa.string())
             result = _VECTORISED[b.column.parse](text)
             good = pc.is_valid(result)
             if not b.column.required:  # an empty cell is unknown: fine without a parser
@@ -90,6 +90,21 @@ def parse_plain(rows: list[list], bound: list[Bound], check_code) -> PlainRows |
         parsed.append(values)
         plain = good if plain is None else pc.and_(plain, good)
     return PlainRows(list(zip(*parsed, strict=True)), plain.to_pylist())
+
+
+_NOT_PLAIN = "\x00"  # a shape no pattern matches: the per-cell parser decides
+
+
+def _as_text(cell):
+    """A spreadsheet number as the text it reads as (2023, 1234567.89); other values as
+    a shape that is not plain, so that their own parser words any error."""
+    if cell is None or cell.__class__ is str:
+        return cell
+    if cell.__class__ is int:
+        return str(cell)
+    if cell.__class__ is float:
+        return repr(cell)  # the shortest text that reads back as the same float
+    return _NOT_PLAIN
 
 
 def _code_or_none(check_code, cell):

@@ -103,6 +103,15 @@ def _lookup(kind: Kind) -> dict[str, Column]:
     return names
 
 
+def synonyms(kind: Kind, column: Column) -> list[str]:
+    """The headers that name ``column`` besides its template headers, for the guide."""
+    words = [*column.aliases]
+    data = _synonyms()
+    for section in ("*", kind.name):
+        words += (data.get(section) or {}).get(column.name, [])
+    return list(dict.fromkeys(words))
+
+
 _LOOKUPS: dict[int, tuple[Kind, dict[str, Column]]] = {}  # by id: kinds are few and live long
 
 

@@ -31,7 +31,7 @@ from .errors import ImportFileError
 from .headers import Bound, is_header_row
 from .kinds import KINDS, Kind, Ref
 from .layout import DataRows, find_header
-from .plan import Part, plan
+from .plan import Part, SavedMappings, plan
 from .readers import Workbook, open_workbook
 
 CHUNK = 20_000
@@ -61,6 +61,7 @@ class PartResult:
     unit: str = ""
     columns: list[tuple[str, str | None, str]] = field(default_factory=list)
     defaults: dict = field(default_factory=dict)
+    mapping_name: str | None = None  # the saved mapping applied
     rows: int = 0
     inserted: int = 0
     updated: int = 0
@@ -124,13 +125,15 @@ def import_file(
     year: int | None = None,
     dry_run: bool = False,
     mapping: dict[str, str | None] | None = None,
+    save_mapping: str | None = None,
 ) -> ImportResult:
     """Import ``path`` as ``kind_name``; nothing is written unless every row is valid.
 
     A workbook's sheets (or ``sheet``) and a sheet's registry and yearly columns are parts of
     one transaction (``plan``). With ``dry_run`` everything is checked and counted, then
     rolled back. ``mapping`` maps headers to column names (None: ignore), as chosen on the
-    upload page or saved for a sender. Raises ``ImportFileError`` (with ``.parts``, the
+    upload page or saved for a sender; ``save_mapping`` saves it under that name when the
+    import commits, for files with the same header row. Raises ``ImportFileError`` (with ``.parts``, the
     planned columns) when the file as a whole cannot be read.
     """
     kind = KINDS.get(kind_name)
@@ -144,7 +147,9 @@ def import_file(
     errors = _Errors(result)
     started = utcnow()
     with open_workbook(path) as workbook:
-        parts, notices = plan(workbook, kind, sheet=sheet, year=year, mapping=mapping)
+        with engine.connect() as conn:
+            saved = saved_mappings(conn)
+        parts, notices = plan(workbook, kind, sheet=sheet, year=year, mapping=mapping, saved=saved)
         result.notices += notices
         several = len(workbook.sheet_names) > 1
         for part in parts:
@@ -157,6 +162,7 @@ def import_file(
                     part.layout.unit,
                     part.columns,
                     part.defaults,
+                    part.mapping_name,
                 )
             )
         problems = [
@@ -214,12 +220,52 @@ def import_file(
                 if not result.ok or dry_run:
                     transaction.rollback()
                     return result
+                if save_mapping and mapping:
+                    _save_mapping(conn, parts[0], save_mapping, mapping, actor)
                 transaction.commit()
             except BaseException:
                 if transaction.is_active:
                     transaction.rollback()
                 raise
     return result
+
+
+def saved_mappings(conn: Connection) -> SavedMappings:
+    rows = conn.execute(
+        sa.select(
+            models.ImportMapping.kind,
+            models.ImportMapping.headers_key,
+            models.ImportMapping.name,
+            models.ImportMapping.mapping,
+        )
+    ).all()
+    return {(row.kind, row.headers_key): (row.name, row.mapping) for row in rows}
+
+
+def _save_mapping(conn: Connection, part: Part, name: str, mapping: dict, actor: str) -> None:
+    """Save (or replace) the mapping ``name`` for the header row of ``part``'s sheet."""
+    table = models.ImportMapping.__table__
+    kind = part.kind.name  # a mixed sheet's mapping belongs to its first kind (enterprises)
+    conn.execute(table.delete().where(table.c.kind == kind, table.c.name == name))
+    conn.execute(
+        table.insert().values(
+            kind=kind,
+            name=name[:100],
+            headers_key=part.headers_key,
+            headers=part.layout.header,
+            mapping=mapping,
+            created_by=actor,
+            created_at=utcnow(),
+        )
+    )
+    conn.execute(
+        sa.insert(models.AuditEntry).values(
+            actor=actor,
+            action="import_mapping_saved",
+            subject=f"{kind}:{name[:100]}",
+            detail={"headers": part.layout.header, "mapping": mapping},
+        )
+    )
 
 
 def _import_part(

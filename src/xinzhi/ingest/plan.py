@@ -9,6 +9,7 @@ The parts run in dependency order in one transaction (``pipeline``).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,12 @@ class Part:
     layout: Layout
     binding: Binding
     defaults: dict[str, Any] = field(default_factory=dict)  # columns not in the file: year
+    mapping: dict[str, str | None] = field(default_factory=dict)  # chosen or saved
+    mapping_name: str | None = None  # the saved mapping applied, if any
+
+    @property
+    def headers_key(self) -> str:
+        return headers_key(self.layout.header)
 
     @property
     def columns(self) -> list[tuple[str, str | None, str]]:
@@ -38,6 +45,15 @@ class Part:
         rows += [(i, text, None, "") for i, text in self.binding.ignored]
         rows += [(i, text, "?", "") for i, text in self.binding.unknown]
         return [(header, target, unit) for _, header, target, unit in sorted(rows)]
+
+
+def headers_key(header: list[str]) -> str:
+    """What a saved mapping is recognised by: the header row, folded, in order."""
+    return hashlib.sha256("\x1f".join(fold(text) for text in header).encode()).hexdigest()
+
+
+# A saved mapping by (kind, headers_key): (its name, the mapping).
+SavedMappings = dict[tuple[str, str], tuple[str, dict[str, str | None]]]
 
 
 def _sheet_kind(
@@ -63,8 +79,12 @@ def plan(
     sheet: str | None = None,
     year: int | None = None,
     mapping: dict[str, str | None] | None = None,
+    saved: SavedMappings | None = None,
 ) -> tuple[list[Part], list[tuple[str, str]]]:
-    """The parts to import, in dependency order, and notices about sheets left out."""
+    """The parts to import, in dependency order, and notices about sheets left out.
+
+    ``mapping`` applies to every sheet; without one, a mapping saved for a sheet's header
+    row is applied to that sheet."""
     notices: list[tuple[str, str]] = []
     if sheet is not None:
         if sheet not in workbook.sheet_names:
@@ -95,14 +115,26 @@ def plan(
             )
     parts: list[Part] = []
     for name, kind in assigned:
-        parts += _parts(workbook, name, kind, year, mapping)
+        parts += _parts(workbook, name, kind, year, mapping, saved or {})
     order = list(KINDS)
     parts.sort(key=lambda part: order.index(part.kind.name))
     return parts, notices
 
 
-def _parts(workbook: Workbook, sheet: str, kind: Kind, year: int | None, mapping) -> list[Part]:
+def _parts(
+    workbook: Workbook, sheet: str, kind: Kind, year: int | None, mapping, saved: SavedMappings
+) -> list[Part]:
     layout, _ = find_header(kind, sheet, workbook.rows(sheet))
+    name = None
+    if not mapping and (kind.name, headers_key(layout.header)) in saved:
+        name, mapping = saved[kind.name, headers_key(layout.header)]
+    parts = _bound_parts(sheet, kind, layout, year, mapping)
+    for part in parts:
+        part.mapping, part.mapping_name = dict(mapping or {}), name
+    return parts
+
+
+def _bound_parts(sheet: str, kind: Kind, layout: Layout, year: int | None, mapping) -> list[Part]:
     binding = bind(kind, layout.header, default_unit=layout.unit, mapping=mapping)
     if kind is not ENTERPRISES or not binding.unknown:
         return [_part(sheet, kind, layout, binding, year)]

@@ -5,8 +5,9 @@ tables in a module named after it, so that ``Base.metadata`` always holds the wh
 that Alembic compares against.
 """
 
-from . import auth, chains, matching, runs, search  # noqa: F401  (registers their tables)
+from . import auth, chains, imports, matching, runs, search  # noqa: F401  (registers their tables)
 from .base import NAMING, Base, utcnow
+from .imports import ImportMapping
 from .registry import (
     AuditEntry,
     Award,
@@ -39,6 +40,7 @@ __all__ = [
     "FinancingRound",
     "IPRight",
     "ImportBatch",
+    "ImportMapping",
     "Incident",
     "InnovationReview",
     "Park",
