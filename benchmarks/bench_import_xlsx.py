@@ -122,12 +122,18 @@ def main() -> None:
             if not path.exists():
                 start = time.perf_counter()
                 write_xlsx(path, firms, rows)
-                print(f"wrote {path.name}: {path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - start:.0f} s")
+                print(
+                    f"wrote {path.name}: {path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - start:.0f} s"
+                )
         prepare(tmp / "preview.db", firms)
         seconds, idle, peak, rows, _ = run(tmp / "preview.db", small, True)
-        print(f"preview (--dry-run) of {rows:,} rows: {seconds:.2f} s (target <= 5 s); RSS +{peak - idle:.0f} MB")
+        print(
+            f"preview (--dry-run) of {rows:,} rows: {seconds:.2f} s (target <= 5 s); RSS +{peak - idle:.0f} MB"
+        )
         for reader in ("python-calamine", "fastexcel", "openpyxl"):
-            print(f"read all {args.preview_rows:,} rows with {reader}: {read_all(reader, small):.2f} s")
+            print(
+                f"read all {args.preview_rows:,} rows with {reader}: {read_all(reader, small):.2f} s"
+            )
         prepare(tmp / "import.db", firms)
         seconds, idle, peak, rows, inserted = run(tmp / "import.db", big, False)
         size = big.stat().st_size / 1e6

@@ -105,7 +105,7 @@ def test_wrong_types_and_oversized_uploads_are_refused(web_city, tmp_path):
         data={"kind": "enterprises"},
         files={"file": ("x.docx", io.BytesIO(b"PK\x03\x04"))},
     )
-    assert page.status_code == 415 and "只接受 .xlsx 或 .csv" in page.text
+    assert page.status_code == 415 and "只接受 .xlsx、.xls、.ods 或 .csv" in page.text
 
 
 def test_a_file_level_problem_is_reported_inline(web_city, tmp_path):
@@ -123,3 +123,75 @@ def test_templates_download(web_city):
     assert response.status_code == 200
     header = next(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert "统一社会信用代码" in "".join(str(h) for h in header if h)
+
+
+def _preview_form(page: str) -> tuple[str, dict]:
+    """The preview form's action and its fields as the page sets them."""
+    import re
+
+    token = re.search(r'action="/imports/preview/([\w-]+)"', page)[1]
+    fields = dict(re.findall(r'name="(header\d+)" value="([^"]*)"', page))
+    for name, body in re.findall(r'<select name="(map\d+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', body)
+        fields[name] = chosen[1] if chosen else ""
+    return token, fields
+
+
+def test_preview_then_map_an_unknown_column_save_the_mapping_and_commit(web_city, tmp_path):
+    from ..ingest.bureau_files import district_list, write_xlsx
+
+    client = client_for(web_city, "analyst")
+    rows, merged = district_list()
+    rows[1][3] = "所在地"  # a header no kind knows: the district column
+    rows[4][3] = "浑南区"
+    path = write_xlsx(tmp_path / "名单.xlsx", {"名单": (rows, merged)})
+    before = _count(web_city.engine, models.Enterprise)
+    options = {"kind": "enterprises", "as_of": "2023-12-31", "year": "2023"}
+    with path.open("rb") as handle:
+        page = client.post(
+            "/imports", data={**options, "action": "preview"}, files={"file": ("名单.xlsx", handle)}
+        )
+    assert page.status_code == 400 and "未知列“所在地”" in page.text
+    assert "表头在第 2 行" in page.text  # the preview shows how every other column is read
+    token, fields = _preview_form(page.text)
+    unknown = next(k for k, v in fields.items() if v == "所在地")
+    assert fields["map" + unknown[6:]] == ""
+    fields["map" + unknown[6:]] = "district"
+    page = client.post(f"/imports/preview/{token}", data={**options, **fields, "action": "preview"})
+    assert page.status_code == 200 and "预览（未写入）" in page.text, page.text
+    assert "将新增 4" in page.text and "第7行是合计行，未导入" in page.text
+    assert _count(web_city.engine, models.Enterprise) == before
+    save = {"save_as": "浑南区科技局", "action": "commit"}
+    page = client.post(f"/imports/preview/{token}", data={**options, **fields, **save})
+    assert page.status_code == 200 and "新增 8" in page.text, page.text  # 4 firms + 4 years
+    assert _count(web_city.engine, models.Enterprise) == before + 4
+    assert _count(web_city.engine, models.EnterpriseYear) >= 4
+    with web_city.engine.connect() as conn:
+        assert conn.scalar(sa.select(models.ImportMapping.name)) == "浑南区科技局"
+    # the upload is gone once committed
+    assert client.post(f"/imports/preview/{token}", data=options).status_code == 404
+    # the same headers again: the saved mapping is applied without asking
+    with path.open("rb") as handle:
+        page = client.post(
+            "/imports", data={**options, "action": "preview"}, files={"file": ("名单.xlsx", handle)}
+        )
+    assert page.status_code == 200 and "已套用保存的对应关系“浑南区科技局”" in page.text
+    assert "将更新" in page.text
+
+
+def test_a_preview_belongs_to_its_uploader(web_city, tmp_path):
+    from ..ingest.bureau_files import district_list, write_xlsx
+
+    rows, merged = district_list()
+    path = write_xlsx(tmp_path / "名单.xlsx", {"名单": (rows, merged)})
+    options = {"kind": "enterprises", "as_of": "2023-12-31", "year": "2023"}
+    with path.open("rb") as handle:
+        page = client_for(web_city, "analyst").post(
+            "/imports", data={**options, "action": "preview"}, files={"file": ("名单.xlsx", handle)}
+        )
+    token, fields = _preview_form(page.text)
+    other = client_for(web_city, "admin")
+    response = other.post(
+        f"/imports/preview/{token}", data={**options, **fields, "action": "commit"}
+    )
+    assert response.status_code == 404

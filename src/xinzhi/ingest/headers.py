@@ -138,6 +138,12 @@ def match(kind: Kind, header: str) -> tuple[Column | None, str | None]:
     return None, None
 
 
+def _unit_of(header: str) -> str:
+    """The unit a header states after its name (年营业额（万元） → 万元), "" if none."""
+    suffix = _UNIT_SUFFIX.match(fold(header))
+    return (suffix["unit"] or suffix["slash"]) if suffix else ""
+
+
 def unit_scale(column: Column, unit: str) -> Decimal | None:
     """The factor ``unit`` gives ``column``'s cells, or None when it cannot apply."""
     if not unit:
@@ -170,11 +176,14 @@ def bind(
         if not str(text).strip():
             continue
         folded = fold(text)
-        if folded in chosen:
-            if chosen[folded] is None:
-                binding.ignored.append((index, text))
-                continue
-            column, unit = kind.column(chosen[folded]), ""
+        target = chosen.get(folded, "")
+        if folded in chosen and target is None:
+            binding.ignored.append((index, text))
+            continue
+        if target and any(col.name == target for col in kind.columns):
+            column, unit = kind.column(target), _unit_of(text)
+            if not column.money and unit not in PLAIN_UNITS:
+                unit = ""  # brackets that are part of the name: 所属区（县）
         elif is_ignored(kind, text):
             binding.ignored.append((index, text))
             continue

@@ -142,6 +142,12 @@ def import_file(
             f"未知的数据类型“{kind_name}”；可选：{'、'.join(KINDS)}",
             f"unknown kind '{kind_name}'; one of: {', '.join(KINDS)}",
         )
+    fields = {column.name for k in KINDS.values() for column in k.columns}
+    for header, target in (mapping or {}).items():
+        if target is not None and target not in fields:
+            raise ImportFileError(
+                f"列“{header}”对应的字段“{target}”不存在", f"column '{header}': no field '{target}'"
+            )
     path = Path(path)
     result = ImportResult(kind.name, source or path.name, dry_run=dry_run)
     errors = _Errors(result)

@@ -24,8 +24,10 @@ from ..templating import render
 
 router = APIRouter()
 
-ALLOWED_SUFFIXES = (".xlsx", ".csv")
-ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
+ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx or .ods is a zip archive
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls is an OLE2 compound file
+IGNORE = "__ignore__"  # the mapping choice that leaves a column out
 SHOWN_ERRORS = 100
 REPORT_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -48,8 +50,8 @@ def _save_upload(upload: UploadFile, directory: Path, max_bytes: int) -> Path:
     if suffix not in ALLOWED_SUFFIXES:
         raise UploadRejected(
             415,
-            f"只接受 .xlsx 或 .csv 文件，而不是“{name[:80]}”",
-            f"only .xlsx or .csv files are accepted, not '{name[:80]}'",
+            f"只接受 .xlsx、.xls、.ods 或 .csv 文件，而不是“{name[:80]}”",
+            f"only .xlsx, .xls, .ods or .csv files are accepted, not '{name[:80]}'",
         )
     path = directory / f"upload{suffix}"
     size = 0
@@ -67,10 +69,12 @@ def _save_upload(upload: UploadFile, directory: Path, max_bytes: int) -> Path:
         head = handle.read(1 << 16)
     if not head:
         raise UploadRejected(400, "文件是空的", "the file is empty")
-    if suffix == ".xlsx" and not head.startswith(ZIP_MAGIC):
+    if suffix in (".xlsx", ".xlsm", ".ods") and not head.startswith(ZIP_MAGIC):
         raise UploadRejected(
-            415, "文件内容不是 Excel (.xlsx) 格式", "the file is not an Excel (.xlsx) file"
+            415, f"文件内容不是 {suffix} 格式", f"the file's content is not {suffix}"
         )
+    if suffix == ".xls" and not head.startswith(OLE_MAGIC):
+        raise UploadRejected(415, "文件内容不是 .xls 格式", "the file's content is not .xls")
     if suffix == ".csv" and (b"\x00" in head or head.startswith(ZIP_MAGIC)):
         raise UploadRejected(415, "文件内容不是文本 CSV", "the file is not a text CSV file")
     return path
@@ -98,43 +102,72 @@ def _sweep_reports(directory: Path, hours: int) -> None:
             path.unlink(missing_ok=True)
 
 
-def run_upload(
-    engine,
-    settings: WebSettings,
-    principal: Principal,
-    kind: str,
-    upload: UploadFile,
-    as_of: str | None,
-) -> dict:
-    """Check, save and import an upload; the outcome as a dict for the page and the API."""
-    from ...domain.errors import InvalidValue
-    from ...domain.values import parse_date
-    from ...ingest.pipeline import import_file
-    from ...ingest.readers import ImportFileError
+def _pending_dir(settings: WebSettings) -> Path:
+    directory = settings.reports_dir / "pending"
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _sweep_reports(directory, settings.report_hours)
+    return directory
 
-    _check_kind(kind)
+
+def _keep_upload(settings: WebSettings, principal: Principal, path: Path, source: str) -> str:
+    """Keep a previewed upload until it is committed (or expires with the reports)."""
+    token = secrets.token_urlsafe(24)
+    directory = _pending_dir(settings)
+    shutil.move(str(path), directory / f"{token}{path.suffix}")
+    (directory / f"{token}.json").write_text(
+        json.dumps({"user_id": principal.user_id, "source": source, "suffix": path.suffix}),
+        encoding="utf-8",
+    )
+    return token
+
+
+def _pending_upload(settings: WebSettings, principal: Principal, token: str) -> tuple[Path, str]:
+    if not (20 <= len(token) <= 64) or not set(token) <= REPORT_TOKEN_CHARS:
+        raise NotFound()
+    directory = settings.reports_dir / "pending"
+    meta = directory / f"{token}.json"
+    if not meta.is_file():
+        raise NotFound("预览已过期，请重新上传", "the preview has expired: upload the file again")
+    owner = json.loads(meta.read_text(encoding="utf-8"))
+    path = directory / f"{token}{owner['suffix']}"
+    if owner.get("user_id") != principal.user_id or not path.is_file():
+        raise NotFound("预览已过期，请重新上传", "the preview has expired: upload the file again")
+    return path, owner["source"]
+
+
+def _options(as_of: str | None, year: str | None) -> dict:
+    from ...domain.errors import InvalidValue
+    from ...domain.values import parse_date, parse_year
+
     try:
-        as_of_date = parse_date(as_of) if as_of else None
+        return {
+            "as_of": parse_date(as_of) if as_of else None,
+            "year": parse_year(year) if year else None,
+        }
     except InvalidValue as error:
         raise UploadRejected(
-            400, f"数据日期有误：{error.zh}", f"bad as-of date: {error.en}"
+            400, f"数据日期或年度有误：{error.zh}", f"bad as-of date or year: {error.en}"
         ) from None
-    directory = Path(tempfile.mkdtemp(prefix="xinzhi-upload-"))
+
+
+def _import(engine, settings, principal, kind, path, source, options, **more) -> dict:
+    """Run the import (or its preview); the outcome as a dict for the page and the API."""
+    from ...ingest.errors import ImportFileError
+    from ...ingest.pipeline import import_file
+
     try:
-        path = _save_upload(upload, directory, settings.upload_max_bytes)
-        source = Path(upload.filename or path.name).name[:200]
-        try:
-            result = import_file(
-                engine, kind, path, actor=principal.audit_name, as_of=as_of_date, source=source
-            )
-        except ImportFileError as error:
-            raise UploadRejected(400, error.zh, error.en) from None
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        result = import_file(
+            engine, kind, path, actor=principal.audit_name, source=source, **options, **more
+        )
+    except ImportFileError as error:
+        rejected = UploadRejected(400, error.zh, error.en)
+        rejected.parts = [_part_view(part) for part in getattr(error, "parts", ())]
+        raise rejected from None
     outcome = {
         "ok": result.ok,
         "kind": kind,
         "source": result.source,
+        "dry_run": result.dry_run,
         "rows": result.rows,
         "inserted": result.inserted,
         "updated": result.updated,
@@ -142,12 +175,80 @@ def run_upload(
         "batch_id": result.batch_id,
         "error_count": result.error_count,
         "errors": [vars(e) for e in result.errors[:SHOWN_ERRORS]],
+        "notices": result.notices,
+        "parts": [_part_view(part) for part in result.parts],
         "report_url": None,
     }
     if not result.ok:
         token = _store_report(settings, principal, result)
         outcome["report_url"] = f"/imports/reports/{token}"
     return outcome
+
+
+def _part_view(part) -> dict:
+    """A part of the preview: each source column with the field it goes to, for the page."""
+    columns = []
+    for header, target, unit in part.columns:
+        field = IGNORE if target is None else ("" if target == "?" else target.split(" (")[0])
+        columns.append({"header": header, "field": field, "label": target, "unit": unit})
+    return {
+        "kind": part.kind,
+        "sheet": part.sheet,
+        "header_rows": "、".join(str(n) for n in part.header_rows),
+        "unit": part.unit,
+        "mapping_name": part.mapping_name,
+        "defaults": part.defaults,
+        "rows": part.rows,
+        "inserted": part.inserted,
+        "updated": part.updated,
+        "unchanged": part.unchanged,
+        "columns": columns,
+        "fields": [(c.name, c.zh) for c in KINDS[part.kind].columns],
+    }
+
+
+def run_upload(
+    engine,
+    settings: WebSettings,
+    principal: Principal,
+    kind: str,
+    upload: UploadFile,
+    as_of: str | None,
+    *,
+    year: str | None = None,
+    sheet: str | None = None,
+    preview: bool = False,
+) -> dict:
+    """Check, save and import an upload (or preview it, keeping the file for the commit)."""
+    _check_kind(kind)
+    options = _options(as_of, year) | {"sheet": sheet or None}
+    directory = Path(tempfile.mkdtemp(prefix="xinzhi-upload-"))
+    try:
+        path = _save_upload(upload, directory, settings.upload_max_bytes)
+        source = Path(upload.filename or path.name).name[:200]
+        outcome = _import(engine, settings, principal, kind, path, source, options, dry_run=preview)
+        if preview:
+            outcome["token"] = _keep_upload(settings, principal, path, source)
+        return outcome
+    except UploadRejected as rejected:
+        if preview and getattr(rejected, "parts", None):  # unknown columns: map them
+            rejected.token = _keep_upload(settings, principal, path, source)
+        raise
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def mapping_from_form(form) -> dict[str, str | None]:
+    """The columns chosen on the preview: header{n} with map{n} = a field or IGNORE."""
+    mapping: dict[str, str | None] = {}
+    for key, header in form.items():
+        if key.startswith("header") and key[6:].isdigit():
+            choice = str(form.get(f"map{key[6:]}", ""))
+            if choice == IGNORE:
+                mapping[str(header)] = None
+            elif choice:
+                mapping[str(header)] = choice
+    return mapping
 
 
 def _recent_batches(engine, limit: int = 20) -> list:
@@ -186,13 +287,74 @@ def upload_page(
     kind: KindField,
     file: FileField,
     as_of: AsOfField = "",
+    year: Annotated[str, Form(max_length=10)] = "",
+    sheet: Annotated[str, Form(max_length=100)] = "",
+    action: Annotated[str, Form(max_length=20)] = "import",
 ):
     context = {"kinds": _kinds(), "outcome": None, "rejected": None, "selected_kind": kind}
+    context["form"] = {"as_of": as_of, "year": year, "sheet": sheet}
     status = 200
     try:
-        context["outcome"] = run_upload(engine, settings, principal, kind, file, as_of or None)
+        context["outcome"] = run_upload(
+            engine,
+            settings,
+            principal,
+            kind,
+            file,
+            as_of or None,
+            year=year or None,
+            sheet=sheet or None,
+            preview=action == "preview",
+        )
         status = 200 if context["outcome"]["ok"] else 422
     except UploadRejected as rejected:
+        context["rejected"], status = rejected, rejected.status
+    context["batches"] = _recent_batches(engine)
+    return render(request, "imports.html", context, status_code=status)
+
+
+@router.post("/imports/preview/{token}", include_in_schema=False)
+async def preview_page(
+    request: Request, token: str, principal: CityStaff, engine: EngineDep, settings: SettingsDep
+):
+    """Preview again with the columns as mapped on the page, or commit (and save the mapping)."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await request.form()
+    kind = str(form.get("kind", ""))[:40]
+    commit = form.get("action") == "commit"
+    as_of, year, sheet = (str(form.get(name, ""))[:100] for name in ("as_of", "year", "sheet"))
+    save_as = str(form.get("save_as", "")).strip()[:100] or None
+    context = {"kinds": _kinds(), "outcome": None, "rejected": None, "selected_kind": kind}
+    context["form"] = {"as_of": as_of, "year": year, "sheet": sheet, "save_as": save_as or ""}
+    status = 200
+    try:
+        _check_kind(kind)
+        path, source = _pending_upload(settings, principal, token)
+        options = _options(as_of or None, year or None) | {"sheet": sheet or None}
+        mapping = mapping_from_form(form)
+        outcome = await run_in_threadpool(
+            _import,
+            engine,
+            settings,
+            principal,
+            kind,
+            path,
+            source,
+            options,
+            dry_run=not commit,
+            mapping=mapping,
+            save_mapping=save_as if commit else None,
+        )
+        if commit and outcome["ok"]:
+            path.unlink(missing_ok=True)
+            path.with_suffix(".json").unlink(missing_ok=True)
+        else:
+            outcome["token"] = token
+        context["outcome"] = outcome
+        status = 200 if outcome["ok"] else 422
+    except UploadRejected as rejected:
+        rejected.token = token
         context["rejected"], status = rejected, rejected.status
     context["batches"] = _recent_batches(engine)
     return render(request, "imports.html", context, status_code=status)
