@@ -81,7 +81,7 @@ def parse_plain(rows: list[list], bound: list[Bound], check_code) -> PlainRows:
             try:
                 text = pa.array(cells, type=pa.string())
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # spreadsheet numbers
-                text = pa.array([_as_text(cell) for cell in cells], type=pa.string())
+                text = _numbers_as_text(cells)
             result = _VECTORISED[b.column.parse](text)
             good = pc.is_valid(result)
             if not b.column.required:  # an empty cell is unknown: fine without a parser
@@ -95,6 +95,21 @@ def parse_plain(rows: list[list], bound: list[Bound], check_code) -> PlainRows:
 _NOT_PLAIN = "\x00"  # a shape no pattern matches: the per-cell parser decides
 
 
+def _numbers_as_text(cells: list) -> pa.Array:
+    """A column of spreadsheet cells as text: numbers as their shortest decimal form (2023,
+    1234567.89), converted by Arrow when the column holds only numbers and blanks."""
+    cells = [None if cell == "" else cell for cell in cells]
+    try:
+        numbers = pa.array(cells)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        numbers = None
+    if numbers is not None and (
+        pa.types.is_integer(numbers.type) or pa.types.is_floating(numbers.type)
+    ):
+        return pc.cast(numbers, pa.string())
+    return pa.array([_as_text(cell) for cell in cells], type=pa.string())
+
+
 def _as_text(cell):
     """A spreadsheet number as the text it reads as (2023, 1234567.89); other values as
     a shape that is not plain, so that their own parser words any error."""
@@ -103,7 +118,7 @@ def _as_text(cell):
     if cell.__class__ is int:
         return str(cell)
     if cell.__class__ is float:
-        return repr(cell)  # the shortest text that reads back as the same float
+        return repr(cell) if not cell.is_integer() else str(int(cell))  # as Arrow writes it
     return _NOT_PLAIN
 
 

@@ -36,6 +36,7 @@ _NOTE = re.compile(
     r"|联系人|联系电话|填报日期|填表日期)"
     r"\s*[:：\d１-９一二三四五六七八九十、.（(]"
 )
+_NOTE_START = frozenset("注备说填数资制审负单联")
 _GROUP_YEAR = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年(?:度)?(?:数据)?$")
 
 
@@ -130,18 +131,26 @@ def find_header(kind: Kind, sheet: str, rows: Iterator[Row]) -> tuple[Layout, It
 
 def is_totals(cells: list) -> bool:
     """A 合计/总计 row: one of its first three cells says so."""
-    return any(
-        cell.__class__ is str
-        and ("计" in cell or "otal" in cell or "OTAL" in cell)
-        and fold(cell).rstrip(":：") in _TOTALS
-        for cell in cells[:3]
-    )
+    for cell in cells[:3]:
+        if (
+            cell.__class__ is str
+            and ("计" in cell or "otal" in cell or "OTAL" in cell)
+            and fold(cell).rstrip(":：") in _TOTALS
+        ):
+            return True
+    return False
 
 
 def is_note(cells: list) -> bool:
     """A note under the table (注：…, 填表人：…): text in a first cell, at most two filled."""
-    first = next((cell for cell in cells[:3] if cell is not None and cell != ""), None)
-    if first.__class__ is not str or not _NOTE.match(first.strip()):
+    for first in cells[:3]:
+        if first is not None and first != "":
+            break
+    else:
+        return False
+    if first.__class__ is not str or first.lstrip()[:1] not in _NOTE_START:
+        return False
+    if not _NOTE.match(first.strip()):
         return False
     return sum(1 for cell in cells if cell is not None and cell != "") <= 2
 

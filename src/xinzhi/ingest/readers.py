@@ -1,9 +1,8 @@
 """Reading import files as numbered rows: .xlsx/.xlsm, .xls, .ods (python-calamine), .csv.
 
 Rows keep the numbers they have in the file (title rows and blank rows counted), so that an
-error report points at the row a person sees. Blank rows are skipped; blank cells are None
-('' in a CSV);
-whole numbers stored as floats by spreadsheets come back as ints.
+error report points at the row a person sees. Blank rows are skipped; blank cells are ""
+(spreadsheets) or None; whole numbers stored as floats by spreadsheets come back as ints.
 Every spreadsheet passes ``limits`` before it is decompressed.
 """
 
@@ -70,14 +69,6 @@ def _filled(cell) -> bool:
     return cell is not None and not (cell.__class__ is str and not cell.strip())
 
 
-def _cell(value):
-    if value == "":
-        return None
-    if value.__class__ is float and value.is_integer():
-        return int(value)
-    return value
-
-
 class Workbook:
     """The visible sheets of one file, each read on demand as numbered, non-blank rows."""
 
@@ -85,6 +76,7 @@ class Workbook:
         self.path = path
         suffix = path.suffix.lower()
         self._book: CalamineWorkbook | None = None
+        self._sheets: dict = {}  # a sheet is read (into memory, by calamine) once
         if suffix == ".csv":
             self.sheet_names = [path.stem]
             return
@@ -117,7 +109,8 @@ class Workbook:
             start_column = 0
         else:
             try:
-                sheet = self._book.get_sheet_by_name(sheet_name)
+                sheet = self._sheets.get(sheet_name) or self._book.get_sheet_by_name(sheet_name)
+                self._sheets[sheet_name] = sheet
             except CalamineError as error:
                 raise ImportFileError(
                     f"无法读取工作表“{sheet_name}”：{error}",
@@ -134,12 +127,21 @@ class Workbook:
                 if "".join(cells).strip():  # all text: one C-level pass
                     yield number, cells
                 continue
-            cells = [_cell(cell) for cell in cells]
-            if any(_filled(cell) for cell in cells):
-                yield number, padding + cells if padding else cells
+            blanks = cells.count("")
+            if blanks == len(cells):
+                continue
+            if blanks + 3 > len(cells) and not any(_filled(cell) for cell in cells):
+                continue  # only spaces: a blank row
+            # whole numbers come back from spreadsheets as floats: 210112.0 is the text 210112
+            cells = [
+                (int(cell) if cell.__class__ is float and cell.is_integer() else cell)
+                for cell in cells
+            ]
+            yield number, padding + cells if padding else cells
 
     def close(self) -> None:
         if self._book is not None:
+            self._sheets.clear()
             self._book.close()
             self._book = None
 
