@@ -205,6 +205,8 @@ def import_file(
                         actor=actor,
                         started=started,
                         sha256=sha256,
+                        # a preview writes only what a later part reads (its enterprises)
+                        write=not (dry_run and number + 1 == len(parts)),
                     )
                     if not result.ok:
                         if number + 1 < len(parts):
@@ -320,6 +322,8 @@ def _import_part(
         notices.append((f"第{row}行是合计行，未导入", f"row {row} is a totals row, not imported"))
         notices += _check_totals(conn, staging, bound, row, cells)
     _merge(conn, kind, staging, counted, as_of=as_of, **merge_args)
+    if not merge_args["write"]:
+        return
     if kind.name == "enterprises":  # the name search index commits with the import
         refresh_enterprise_search(conn, import_batch_id=counted.batch_id)
     staging.drop(conn)
@@ -755,7 +759,9 @@ def _merge(
     started: dt.datetime,
     sha256: str,
     as_of: dt.date | None,
+    write: bool = True,
 ) -> None:
+    """Count the rows to insert, update and leave; then (``write``) upsert them."""
     table = kind.table
     data = list(kind.data_columns)
     compared = [name for name in data if name not in kind.key]
@@ -769,6 +775,8 @@ def _merge(
         sa.select(sa.func.count()).select_from(staging.join(table, on_key)).where(differs)
     )
     result.unchanged = result.rows - result.inserted - result.updated
+    if not write:
+        return
 
     batch_id = conn.execute(
         sa.insert(models.ImportBatch).values(
