@@ -239,7 +239,7 @@ def test_a_saved_mapping_is_applied_when_the_same_headers_return(sqlite_registry
     with sqlite_registry.connect() as conn:
         saved = conn.execute(sa.text("SELECT kind, name, created_by FROM import_mappings")).all()
         audit = conn.scalar(
-            sa.text("SELECT subject FROM audit_log WHERE action = 'import_mapping_saved'")
+            sa.text("SELECT subject FROM audit_log WHERE action = 'import_mapping.save'")
         )
     assert saved == [("enterprise_years", "浑南区科技局", "t")]
     assert audit == "enterprise_years:浑南区科技局"

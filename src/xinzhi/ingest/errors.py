@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from ..domain.errors import XinzhiError
 
-class ImportFileError(Exception):
+
+class ImportFileError(XinzhiError):
     """The file as a whole cannot be imported (format, encoding, headers, size, emptiness)."""
 
     def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{en} / {zh}")
-        self.zh = zh
-        self.en = en
+        super().__init__(zh, en, message=f"{en} / {zh}")

@@ -101,7 +101,7 @@ def _numbers_as_text(cells: list) -> pa.Array:
     cells = [None if cell == "" else cell for cell in cells]
     try:
         numbers = pa.array(cells)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # dates, text, huge numbers
         numbers = None
     if numbers is not None and (
         pa.types.is_integer(numbers.type) or pa.types.is_floating(numbers.type)

@@ -16,25 +16,14 @@ from importlib import resources
 
 import yaml
 
+from ..domain.money import HEADER_UNITS
 from ..domain.text import to_halfwidth
 from .columns import Column
 from .errors import ImportFileError
 from .kinds import Kind
 
-# Money units; the yuan amount is the cell times the factor.
-MONEY_UNITS = {
-    "元": Decimal(1),
-    "人民币元": Decimal(1),
-    "yuan": Decimal(1),
-    "cny": Decimal(1),
-    "千元": Decimal(1_000),
-    "万元": Decimal(10_000),
-    "10kyuan": Decimal(10_000),
-    "wanyuan": Decimal(10_000),
-    "百万元": Decimal(1_000_000),
-    "亿元": Decimal(100_000_000),
-    "100myuan": Decimal(100_000_000),
-}
+# Money units a header may state (domain.money); the yuan amount is the cell times the factor.
+MONEY_UNITS = {name: Decimal(yuan) for name, yuan in HEADER_UNITS.items()}
 # Units a count or other column may state without changing its value.
 PLAIN_UNITS = {"人", "名", "个", "项", "件", "家", "年", "%"}
 _UNIT_SUFFIX = re.compile(
