@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--preview-rows", type=int, default=100_000)
     parser.add_argument("--files", type=Path, help="keep the generated files here")
+    parser.add_argument("--preview-only", action="store_true", help="skip the 1M-row import")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -119,7 +120,7 @@ def main() -> None:
         firms = codes(-(-args.rows // len(YEARS)))
         big, small = files / f"years_{args.rows}.xlsx", files / f"years_{args.preview_rows}.xlsx"
         for path, rows in ((big, args.rows), (small, args.preview_rows)):
-            if not path.exists():
+            if not path.exists() and not (args.preview_only and path == big):
                 start = time.perf_counter()
                 write_xlsx(path, firms, rows)
                 print(
@@ -134,6 +135,8 @@ def main() -> None:
             print(
                 f"read all {args.preview_rows:,} rows with {reader}: {read_all(reader, small):.2f} s"
             )
+        if args.preview_only:
+            return
         prepare(tmp / "import.db", firms)
         seconds, idle, peak, rows, inserted = run(tmp / "import.db", big, False)
         size = big.stat().st_size / 1e6

@@ -257,3 +257,33 @@ def test_a_saved_mapping_is_applied_when_the_same_headers_return(sqlite_registry
     )
     with pytest.raises(ImportFileError, match="年营业额"):
         import_file(sqlite_registry, "enterprise_years", other, actor="t")
+
+
+def test_a_name_without_a_code_gets_a_suggestion_never_a_silent_match(sqlite_registry, tmp_path):
+    header = ["统一社会信用代码", "单位名称", "年度", "营业收入"]
+    rows = [
+        header,
+        [None, "沈阳甲智能装备有限责任公司", "2023", "100"],  # registered as …有限公司
+        [None, "沈阳（丙）软件公司", "2023", "100"],  # no such firm
+        [code("MA0XK1W2"), "沈阳乙生物医药有限公司", "2023", "100"],
+    ]
+    path = write_csv(tmp_path / "y.csv", rows)
+    before = dump(sqlite_registry)
+    result = import_file(sqlite_registry, "enterprise_years", path, actor="t")
+    assert not result.ok
+    assert [(e.row, e.code) for e in result.errors] == [
+        (2, "credit_code_suggested"),
+        (3, "required"),
+    ]
+    assert f"“沈阳甲智能装备有限公司”，统一社会信用代码 {code('MA0XK1W1')}" in result.errors[0].zh
+    assert "未找到名称为“沈阳（丙）软件公司”的已登记企业" in result.errors[1].zh
+    assert dump(sqlite_registry) == before
+
+
+def test_normalised_names():
+    from xinzhi.ingest.names import normalise_name
+
+    assert normalise_name("沈阳 甲（智能）装备有限责任公司") == normalise_name(
+        "沈阳甲(智能)装备有限公司"
+    )
+    assert normalise_name("ＡＢＣ科技有限公司") == normalise_name("abc科技有限公司")

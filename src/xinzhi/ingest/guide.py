@@ -69,6 +69,12 @@ yearly figures (营业收入, 研发费用, 职工人数 …) imports into `ente
 `enterprise_years` together, all or nothing. The year comes from `--year 2023`, a `年度`
 column or a `2023年` group header; without one the file is refused, saying so.
 
+**有名称无代码 / A name without a code.** A row that names a firm (企业名称, 单位名称 …) but
+leaves the credit code blank is an error that suggests the registered firm of the same name —
+compared half-width, without spaces, with （）as (), and 有限责任公司 as 有限公司 — with its
+code, when exactly one firm matches. The person checks it and fills the code in: a name is
+never matched silently.
+
 **预览 / Preview.** `--dry-run` reads, checks and counts everything exactly as the import
 would, then rolls back: it prints the header row found, each source column → field and unit
 (or ignored), the rows to insert / update / leave unchanged per part, notices and the first

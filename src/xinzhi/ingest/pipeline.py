@@ -29,9 +29,10 @@ from . import columns as c
 from . import fastpath
 from .columns import CreditCodeChecker
 from .errors import ImportFileError
-from .headers import Bound, is_header_row
+from .headers import Bound, fold, is_header_row
 from .kinds import KINDS, Kind, Ref
 from .layout import DataRows, find_header
+from .names import NAME_HEADERS, suggester
 from .plan import Part, SavedMappings, plan
 from .readers import Workbook, open_workbook
 
@@ -295,8 +296,17 @@ def _import_part(
     bound = part.binding.bound
     staging = _create_staging(conn, kind, f"staging_{kind.name}_{number}")
     write = _staging_writer(conn, staging)
+    names = {fold(header) for header in NAME_HEADERS}
+    name_index = next((i for i, text in enumerate(part.layout.header) if fold(text) in names), None)
     parse_chunk = _chunk_parser(
-        kind, bound, lookups, as_of, [column.name for column in staging.columns], part.defaults
+        kind,
+        bound,
+        lookups,
+        as_of,
+        [column.name for column in staging.columns],
+        part.defaults,
+        suggester(conn),
+        name_index,
     )
     before = errors.result.error_count
     for chunk in _chunks(kind, data):
@@ -500,6 +510,8 @@ def _chunk_parser(
     as_of: dt.date | None,
     order: list[str],
     defaults: dict | None = None,
+    suggest: Callable[[object], tuple[str, str, str]] | None = None,
+    name_index: int | None = None,
 ):
     """Build ``parse_chunk(chunk, errors)``: the chunk's staging tuples, errors reported.
 
@@ -528,7 +540,10 @@ def _chunk_parser(
             raw = values[index] if index < width else None
             # inline is_blank(): this loop runs once per cell of a million-row file
             if raw is None or (raw.__class__ is str and not raw.strip()):
-                if required:
+                if required and name == "credit_code" and suggest and name_index is not None:
+                    named = values[name_index] if name_index < width else None
+                    errors.add(number, header, None, *suggest(named))  # never a silent match
+                elif required:
                     errors.add(
                         number, header, None, "必填项为空", "required value is blank", "required"
                     )
