@@ -153,7 +153,7 @@ def import_(
             f"[green]✓[/] {part.kind} ({part.sheet}): {part.rows:,} 行 rows — "
             f"{words[0]} {part.inserted:,}, {words[1]} {part.updated:,}, "
             f"{words[2]} {part.unchanged:,}"
-            + (f" (batch {part.batch_id})" if part.batch_id else "")
+            + (f" (batch {part.batch_id})" if part.batch_id and not dry_run else "")
         )
     if dry_run:
         console.print("[yellow]预览：未写入任何数据 / dry run: nothing was written[/]")

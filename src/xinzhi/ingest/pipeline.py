@@ -227,6 +227,9 @@ def import_file(
                 result.notices = list(dict.fromkeys(result.notices))  # a sheet's parts share notes
                 main = next((p for p in result.parts if p.kind == kind.name), result.parts[0])
                 result.batch_id = None if dry_run else main.batch_id
+                if dry_run:  # batches a preview wrote for a later part are rolled back
+                    for counted in result.parts:
+                        counted.batch_id = None
                 if not result.ok or dry_run:
                     transaction.rollback()
                     return result
