@@ -183,6 +183,7 @@ def test_dry_run_counts_and_writes_nothing(sqlite_registry, tmp_path):
         sqlite_registry, "enterprises", path, actor="t", year=2023, as_of=AS_OF, dry_run=True
     )
     assert result.ok and result.dry_run and result.batch_id is None
+    assert all(part.batch_id is None for part in result.parts)
     assert [(p.inserted, p.updated, p.unchanged) for p in result.parts] == [(2, 2, 0), (4, 0, 0)]
     assert dump(sqlite_registry) == before
 
