@@ -12,6 +12,7 @@ from rich.table import Table
 
 from .chains.cli import app as chain_app
 from .commandline import ActorOption, actor_name, console, err, open_engine, parse_date_option
+from .compute.cli import app as compute_app
 from .matching.cli import app as match_app
 from .rules.cli import assess as assess_command
 from .rules.cli import cultivate as cultivate_command
@@ -33,6 +34,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(policy_app, name="policy")
 app.add_typer(chain_app, name="chain")
 app.add_typer(match_app, name="match")
+app.add_typer(compute_app, name="compute")
 app.add_typer(user_app, name="user")
 app.command("assess")(assess_command)
 app.command("explain")(explain_command)
