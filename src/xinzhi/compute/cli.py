@@ -326,3 +326,20 @@ def anomalies(centre: Annotated[str | None, typer.Option("--centre")] = None) ->
         table.add_row(a.kind, a.voucher, a.holder, f"{a.detail_zh}\n{a.detail_en}")
     console.print(table)
     console.print(f"{len(found)} 条 anomalies")
+
+
+@app.command("operator")
+def operator(
+    username: str,
+    centre: CentreOption,
+    actor: ActorOption = None,
+) -> None:
+    """Tie a centre_operator user to its centre (it sees that centre only) / 指定中心运营人员."""
+    from .access import assign_operator
+    from .imports import ComputeError
+
+    try:
+        assign_operator(open_engine(), username, centre, actor=actor_name(actor))
+    except ComputeError as error:
+        _fail(error)
+    console.print(f"[green]✓[/] {username} → {centre}")

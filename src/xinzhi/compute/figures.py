@@ -288,3 +288,44 @@ def tenant_figures(
         ]
     finally:
         db.close()
+
+
+def enterprise_usage(
+    engine: Engine, enterprise_id: int, first: dt.date, last: dt.date
+) -> list[dict]:
+    """An enterprise's own use, per centre and pool, over [first, last] (by the jobs' start)."""
+    from ..store.models.compute import ComputeCentre, ComputePool, ComputeTenant, ComputeUsage
+
+    start, end = day_range(first, last)
+    hours = sa.type_coerce(ComputeUsage.card_hours, sa.BigInteger)
+    fee = sa.type_coerce(ComputeUsage.fee, sa.BigInteger)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                ComputeCentre.name,
+                ComputePool.name,
+                sa.func.count(),
+                sa.func.sum(hours),
+                sa.func.sum(fee),
+            )
+            .join(ComputeTenant, ComputeTenant.id == ComputeUsage.tenant_id)
+            .join(ComputePool, ComputePool.id == ComputeUsage.pool_id)
+            .join(ComputeCentre, ComputeCentre.id == ComputeUsage.centre_id)
+            .where(
+                ComputeTenant.enterprise_id == enterprise_id,
+                ComputeUsage.started_at >= start,
+                ComputeUsage.started_at < end,
+            )
+            .group_by(ComputeCentre.name, ComputePool.name)
+            .order_by(ComputeCentre.name, ComputePool.name)
+        ).all()
+    return [
+        {
+            "centre": r[0],
+            "pool": r[1],
+            "jobs": r[2],
+            "card_hours": (r[3] or 0) / 10000,
+            "fee": None if r[4] is None else r[4] / 100,
+        }
+        for r in rows
+    ]

@@ -637,3 +637,81 @@ def _jumps(conn, centre_ids) -> list[Anomaly]:
 def centre_codes(engine: Engine) -> dict[int, str]:
     with engine.connect() as conn:
         return dict(conn.execute(sa.select(ComputeCentre.id, ComputeCentre.code)).all())
+
+
+# --- what the pages show ----------------------------------------------------------------------
+
+
+@dataclass
+class VoucherSummary:
+    issued: Decimal
+    redeemed: Decimal  # active redemptions
+    expired: Decimal
+    balance: Decimal
+    count: int
+    by_month: list[tuple[str, Decimal]]  # redeemed, by the invoice's month
+    vouchers: list[dict]
+
+
+def voucher_summary(
+    engine: Engine,
+    *,
+    enterprise_id: int | None = None,
+    district_id: int | None = None,
+    centre_ids: list[int] | None = None,
+    limit: int = 200,
+) -> VoucherSummary:
+    """Vouchers of one enterprise, of a district's enterprises, or all; with ``centre_ids``,
+    only redemptions at those centres count (what a centre operator may see)."""
+    V, L, I = ComputeVoucher, ComputeLedgerEntry, ComputeInvoice  # noqa: E741
+    scope = sa.true()
+    if enterprise_id is not None:
+        scope = V.enterprise_id == enterprise_id
+    elif district_id is not None:
+        scope = V.enterprise_id.in_(
+            sa.select(Enterprise.id).where(Enterprise.district_id == district_id)
+        )
+    at_centres = sa.true() if centre_ids is None else I.centre_id.in_(centre_ids)
+    with engine.connect() as conn:
+        totals = conn.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(_raw(V.amount)), 0),
+                sa.func.coalesce(sa.func.sum(_raw(V.balance)), 0),
+            ).where(scope)
+        ).one()
+        expired = conn.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(_raw(L.amount)), 0))
+            .join(V, V.id == L.voucher_id)
+            .where(scope, L.kind == "expire")
+        )
+        month = sa.func.substr(sa.cast(I.period_from, sa.String), 1, 7)
+        months = conn.execute(
+            sa.select(month, -sa.func.sum(_raw(L.amount)))
+            .select_from(L)
+            .join(V, V.id == L.voucher_id)
+            .join(I, I.id == L.invoice_id)
+            .where(scope, at_centres, L.kind == "redeem", L.active.is_(True))
+            .group_by(month)
+            .order_by(month)
+        ).all()
+        rows = conn.execute(
+            sa.select(
+                V.code, Enterprise.name, V.amount, V.balance, V.valid_from, V.valid_to, V.status
+            )
+            .join(Enterprise, Enterprise.id == V.enterprise_id)
+            .where(scope)
+            .order_by(V.code)
+            .limit(limit)
+        ).all()
+    fen = Decimal("0.01")
+    by_month = [(m, Decimal(v) * fen) for m, v in months]
+    return VoucherSummary(
+        issued=Decimal(totals[1]) * fen,
+        redeemed=sum((v for _, v in by_month), Decimal(0)),
+        expired=-Decimal(expired) * fen,
+        balance=Decimal(totals[2]) * fen,
+        count=totals[0],
+        by_month=by_month,
+        vouchers=[r._asdict() for r in rows],
+    )

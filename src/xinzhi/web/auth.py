@@ -27,7 +27,7 @@ from ..store.models.auth import ROLES
 from .config import WebSettings
 from .sessions import SessionUser, load_session, new_token
 
-ADMIN, ANALYST, DISTRICT_ANALYST, ENTERPRISE, RESEARCHER = ROLES
+ADMIN, ANALYST, DISTRICT_ANALYST, ENTERPRISE, RESEARCHER, CENTRE_OPERATOR = ROLES
 STAFF_ROLES = (ADMIN, ANALYST, DISTRICT_ANALYST)
 CITY_ROLES = (ADMIN, ANALYST)  # see the whole city
 
