@@ -16,7 +16,6 @@ def compute_city(path):
     upgrade(engine)
     city = build_web_city(engine, enterprises=200)
     staged = stage_compute(engine, seed=7, actor="test")
-    for name in ("operator", "idle-operator"):
-        create_user(engine, name, PASSWORD, "centre_operator", actor="test")
-    assign_operator(engine, "operator", CODE, actor="test")
+    create_user(engine, "idle-operator", PASSWORD, "centre_operator", actor="test")
+    assign_operator(engine, "operator", CODE, actor="test")  # the demo's operator
     return city, staged
