@@ -343,3 +343,39 @@ def operator(
     except ComputeError as error:
         _fail(error)
     console.print(f"[green]✓[/] {username} → {centre}")
+
+
+@app.command("whatif")
+def whatif(
+    centre: CentreOption,
+    pool: Annotated[str, typer.Option("--pool", help="资源池代码 / pool code")],
+    add: Annotated[int, typer.Option("--add", help="新增卡数 / cards added")],
+    last: Annotated[str, typer.Option("--until", help="观察期末 / last day observed")],
+    months: Annotated[int, typer.Option("--months", help="观察月数 / months observed")] = 3,
+) -> None:
+    """N more cards in a pool → projected occupancy and waiting / 扩容模拟."""
+    from .imports import ComputeError
+    from .whatif import capacity_whatif
+
+    try:
+        done = capacity_whatif(
+            open_engine(), centre, pool, add, last=parse_date_option(last), months=months
+        )
+    except ComputeError as error:
+        _fail(error)
+    console.print(
+        f"{done.pool} {done.first} – {done.last}: 需求 demand {done.demand:,.0f} 卡时 card-hours "
+        f"(未满足申请 unmet requests {done.unmet:,.0f})"
+    )
+    table = Table(
+        "方案 scenario", "卡数 cards", "占用率 occupancy", "平均等待 mean wait", "期末积压 backlog"
+    )
+    for label, s in (("现状 as is", done.current), (f"+{add} 卡 cards", done.proposed)):
+        table.add_row(
+            label,
+            f"{s.cards:,}",
+            _pct(s.occupancy),
+            f"{s.mean_wait_hours:,.1f} h",
+            f"{s.unserved_at_end:,.0f}",
+        )
+    console.print(table)

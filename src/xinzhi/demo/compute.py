@@ -301,8 +301,8 @@ def _requests(rng: np.random.Generator, tenants: list[_Tenant]) -> list[list]:
         month = i // 3 + 1
         asked = dt.datetime(YEAR, month, int(rng.integers(1, 28)), 9)
         start = asked + dt.timedelta(days=int(rng.integers(3, 15)))
-        end = start + dt.timedelta(days=int(rng.integers(7, 45)))
-        cards = int(rng.choice([64, 128, 256, 512]))
+        end = start + dt.timedelta(days=int(rng.integers(2, 10)))
+        cards = int(rng.choice([16, 32, 64, 128]))
         rows.append(
             [
                 tenant.account,
