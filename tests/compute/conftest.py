@@ -76,6 +76,12 @@ def add_enterprise(engine, code: str = CODE) -> int:
         return firm.id
 
 
+@pytest.fixture(autouse=True)
+def runs_dir(tmp_path, monkeypatch):
+    """The usage snapshot's files go beside the test's own database."""
+    monkeypatch.setenv("XINZHI_RUNS_DIR", str(tmp_path / "runs"))
+
+
 @pytest.fixture
 def centre(engine, tmp_path):
     """(engine, tmp_path): the centre, its pools and tenants, ready for usage."""

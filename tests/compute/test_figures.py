@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from xinzhi.compute import snapshot
 from xinzhi.compute.figures import occupancy, overview
 from xinzhi.compute.imports import import_compute_file
 
@@ -72,3 +73,28 @@ def test_overview_figures(used):
     assert view.fee == 150
     assert view.sme_card_hours is None  # no assessment run: unknown, not zero
     assert len(view.days) == 365
+
+
+def test_a_corrected_export_replaces_the_jobs_in_the_figures(used):
+    engine = used
+    tmp = next(iter(snapshot.folder(engine).parents))  # runs/compute-usage → runs
+    corrected = (
+        "JobID,Account,Partition,Start,End,卡数\n1,acme,npu,2023-03-01 00:00,2023-03-01 06:00,16\n"
+    )
+    path = write(tmp, "fix.csv", corrected)
+    result = import_compute_file(engine, "usage", path, centre="SY", actor="t")
+    assert (result.updated, result.inserted) == (1, 0)
+    day = {
+        (o.period, o.pool): o
+        for o in occupancy(engine, dt.date(2023, 3, 1), dt.date(2023, 3, 1), by="day")
+    }
+    assert day[("2023-03-01", "npu")].used == 16 * 6 + 8 * 6
+
+
+def test_a_lost_snapshot_file_is_rebuilt_from_the_store(used):
+    engine = used
+    before = occupancy(engine, dt.date(2023, 1, 1), dt.date(2023, 12, 31), by="month")
+    for path in snapshot.folder(engine).iterdir():
+        path.unlink()
+    (snapshot.folder(engine) / "batch-1-00000000000000000000.parquet").write_bytes(b"stale")
+    assert occupancy(engine, dt.date(2023, 1, 1), dt.date(2023, 12, 31), by="month") == before

@@ -37,6 +37,7 @@ from ..store.models.compute import (
     ComputeTenant,
     ComputeUsage,
 )
+from . import snapshot
 from .kinds import COMPUTE_KINDS, REQUESTS, RESERVATIONS, TENANTS, USAGE
 
 CHUNK = 50_000
@@ -94,6 +95,16 @@ def import_compute_file(
         columns = _columns(kind, bound, table.rows, result)
     if result.rows == 0:
         raise ImportFileError("文件没有数据行", "the file has no data rows")
+    staged: list[Path] = []  # the usage import's Parquet file, put in place after the commit
+    try:
+        _write(engine, kind, centre, bound, columns, result, errors, staged, actor, started, path)
+    finally:
+        for leftover in staged:
+            leftover.unlink(missing_ok=True)
+    return result
+
+
+def _write(engine, kind, centre, bound, columns, result, errors, staged, actor, started, path):
     with engine.connect() as conn, conn.begin() as transaction:
         centre_id = centre_by_code(conn, centre)
         result.batch_id = _record_batch(
@@ -105,15 +116,18 @@ def import_compute_file(
             RESERVATIONS.name: _import_periods,
             REQUESTS.name: _import_periods,
         }[kind.name]
-        counts = write(conn, kind, centre_id, bound, columns, errors)
+        counts = write(conn, kind, centre_id, bound, columns, errors, staged)
         if not result.ok:
             transaction.rollback()
             result.batch_id = None
-            return result
+            return
         result.inserted, result.updated = counts
         result.unchanged = result.rows - result.inserted - result.updated
         _finish_batch(conn, result, actor=actor)
-    return result
+    if staged:
+        snapshot.publish(
+            staged.pop(), result.batch_id, started, overlap=result.inserted < result.rows
+        )
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -155,7 +169,7 @@ def _columns(
 _SECONDS = "epoch(e) - epoch(s)"
 
 
-def _import_usage(conn, kind, centre_id, bound, columns, errors) -> tuple[int, int]:
+def _import_usage(conn, kind, centre_id, bound, columns, errors, staged) -> tuple[int, int]:
     header = {b.column.name: b.header for b in bound}
     scale = {b.column.name: b.scale for b in bound}
     db = duckdb.connect()
@@ -182,9 +196,28 @@ def _import_usage(conn, kind, centre_id, bound, columns, errors) -> tuple[int, i
         _check_capacity(conn, db, staging, centre_id, header, errors)
         if not errors.result.ok:
             return 0, 0
-        return _merge_usage(conn, staging, centre_id, errors.result.batch_id)
+        counts = _merge_usage(conn, staging, centre_id, errors.result.batch_id)
+        staged.append(_stage_parquet(conn, db, centre_id, errors.result.batch_id))
+        return counts
     finally:
         db.close()
+
+
+def _stage_parquet(conn, db, centre_id: int, batch_id: int) -> Path:
+    """The file's rows as the snapshot keeps them (``compute.snapshot``), staged."""
+    path = snapshot.staged_path(conn.engine, batch_id)
+    db.execute(
+        f"""COPY (SELECT CAST({centre_id} AS BIGINT) AS centre_id, job_id,
+                         CAST(pool_id AS BIGINT) AS pool_id, CAST(tenant_id AS BIGINT) AS tenant_id,
+                         CAST(s AS TIMESTAMP) AS started_at, CAST(e AS TIMESTAMP) AS ended_at,
+                         CAST(n AS BIGINT) AS cards,
+                         CAST(round(COALESCE(h, n * (epoch(e) - epoch(s)) / 3600.0) * 10000)
+                              AS BIGINT) AS card_hours,
+                         job_type, CAST(fee_fen AS BIGINT) AS fee
+                  FROM parsed ORDER BY started_at)
+            TO '{str(path).replace("'", "''")}' (FORMAT parquet)"""
+    )
+    return path
 
 
 def _arrow(conn: Connection, key, value, centre_id: int) -> pa.Table:
@@ -480,7 +513,7 @@ def _merge_usage(
 # --- tenants, reservations, requests (hundreds of rows: checked row by row) ---------------------
 
 _DATETIME = re.compile(
-    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$"
 )
 
 
@@ -544,7 +577,7 @@ def _rows(kind: Kind, bound, columns, errors, parsers) -> list[dict]:
     return out
 
 
-def _import_tenants(conn, kind, centre_id, bound, columns, errors) -> tuple[int, int]:
+def _import_tenants(conn, kind, centre_id, bound, columns, errors, _staged) -> tuple[int, int]:
     verified = set(conn.scalars(sa.select(CreditCodeVerification.credit_code)).all())
     checker = CreditCodeChecker(verified)
     rows = _rows(kind, bound, columns, errors, {"credit_code": checker})
@@ -611,7 +644,7 @@ def _import_tenants(conn, kind, centre_id, bound, columns, errors) -> tuple[int,
     return inserted, updated
 
 
-def _import_periods(conn, kind, centre_id, bound, columns, errors) -> tuple[int, int]:
+def _import_periods(conn, kind, centre_id, bound, columns, errors, _staged) -> tuple[int, int]:
     """Reservations or unmet requests: appended (a file is a new list of them)."""
     parse = {name: (lambda raw, _s: parse_datetime(raw)) for name in ("start", "end", "asked_at")}
     rows = _rows(kind, bound, columns, errors, parse)
