@@ -23,38 +23,64 @@ from .frames import day_range, open_frames
 LARGE_JOB_CARDS = 64  # "large jobs" on card pools
 LARGE_JOB_CORES = 100_000  # and on CPU pools (Chengdu counts jobs at 100,000 cores)
 
-# Per pool-tenant-day: used card-hours (split at midnight) and reserved card-hours.
-_DAILY_SQL = """
-CREATE OR REPLACE TEMP TABLE daily AS
+# Jobs split at midnight: most fall in one day or two; only longer ones are unnested by day.
+_PARTS_SQL = """
+CREATE OR REPLACE TEMP VIEW parts AS
 WITH clipped AS (
-  SELECT pool_id, tenant_id, greatest(started_at, $first) AS s, least(ended_at, $last) AS e,
+  SELECT pool_id, tenant_id, greatest(started_at, f) AS s, least(ended_at, l) AS e,
          card_hours / 10000.0 / (epoch(ended_at) - epoch(started_at)) AS per_second
-  FROM usage WHERE started_at < $last AND ended_at > $first
-), one_day AS (
-  SELECT pool_id, tenant_id, date_trunc('day', s) AS day, per_second * (epoch(e) - epoch(s)) AS ch
-  FROM clipped WHERE date_trunc('day', s) = date_trunc('day', e - INTERVAL 1 MICROSECOND)
-), split AS (
-  SELECT pool_id, tenant_id, day,
-         per_second * (epoch(least(e, day + INTERVAL 1 DAY)) - epoch(greatest(s, day))) AS ch
-  FROM (SELECT *, unnest(generate_series(date_trunc('day', s),
-                                         e - INTERVAL 1 MICROSECOND, INTERVAL 1 DAY)) AS day
-        FROM clipped WHERE date_trunc('day', s) <> date_trunc('day', e - INTERVAL 1 MICROSECOND))
-), used AS (
-  SELECT pool_id, tenant_id, day, sum(ch) AS used
-  FROM (SELECT * FROM one_day UNION ALL SELECT * FROM split) GROUP BY ALL
-), reserved AS (
-  SELECT pool_id, tenant_id, day,
-         sum(cards * (epoch(least(ends_at, day + INTERVAL 1 DAY))
-                      - epoch(greatest(starts_at, day))) / 3600.0) AS reserved
-  FROM (SELECT *, unnest(generate_series(date_trunc('day', greatest(starts_at, $first)),
-                                         least(ends_at, $last) - INTERVAL 1 MICROSECOND,
-                                         INTERVAL 1 DAY)) AS day
-        FROM reservations WHERE starts_at < $last AND ends_at > $first)
+  FROM usage, bounds WHERE started_at < l AND ended_at > f
+), spans AS (
+  SELECT *, date_trunc('day', s) AS d0,
+         date_diff('day', date_trunc('day', s), date_trunc('day', e - INTERVAL 1 MICROSECOND)) AS n
+  FROM clipped
+)
+SELECT pool_id, tenant_id, d0 AS day, per_second * (epoch(e) - epoch(s)) AS ch
+FROM spans WHERE n = 0
+UNION ALL
+SELECT pool_id, tenant_id, d0, per_second * (epoch(d0 + INTERVAL 1 DAY) - epoch(s))
+FROM spans WHERE n = 1
+UNION ALL
+SELECT pool_id, tenant_id, d0 + INTERVAL 1 DAY, per_second * (epoch(e) - epoch(d0 + INTERVAL 1 DAY))
+FROM spans WHERE n = 1
+UNION ALL
+SELECT pool_id, tenant_id, day,
+       per_second * (epoch(least(e, day + INTERVAL 1 DAY)) - epoch(greatest(s, day)))
+FROM (SELECT *, unnest(generate_series(d0, e - INTERVAL 1 MICROSECOND, INTERVAL 1 DAY)) AS day
+      FROM spans WHERE n > 1)
+"""
+
+# One pass over the parts: used card-hours per pool-day, per pool-tenant (the period), and
+# per pool-tenant-day for the tenants holding reservations (``rt``; NULL for the others).
+_USED_SQL = """
+CREATE OR REPLACE TEMP TABLE reserved AS
+SELECT pool_id, tenant_id, day,
+       sum(cards * (epoch(least(ends_at, day + INTERVAL 1 DAY))
+                    - epoch(greatest(starts_at, day))) / 3600.0) AS reserved
+FROM (SELECT *, unnest(generate_series(date_trunc('day', greatest(starts_at, f)),
+                                       least(ends_at, l) - INTERVAL 1 MICROSECOND,
+                                       INTERVAL 1 DAY)) AS day
+      FROM reservations, bounds WHERE starts_at < l AND ends_at > f)
+GROUP BY ALL;
+CREATE OR REPLACE TEMP TABLE used_sets AS
+SELECT pool_id, tenant_id, rt, day, sum(ch) AS used, GROUPING(tenant_id, rt, day) AS g
+FROM (SELECT *, CASE WHEN tenant_id IN (SELECT tenant_id FROM reserved) THEN tenant_id END AS rt
+      FROM parts)
+GROUP BY GROUPING SETS ((pool_id, day), (pool_id, tenant_id), (pool_id, rt, day));
+CREATE OR REPLACE TEMP TABLE tenant_used AS
+SELECT pool_id, tenant_id, used FROM used_sets WHERE g = 3;  -- (pool, tenant): rt, day grouped
+CREATE OR REPLACE TEMP TABLE daily AS
+WITH pool_used AS (SELECT pool_id, day, used FROM used_sets WHERE g = 6),
+reserving AS (
+  SELECT r.pool_id, r.day, sum(r.reserved) AS reserved,
+         sum(greatest(r.reserved - COALESCE(u.used, 0), 0)) AS extra
+  FROM reserved r LEFT JOIN used_sets u
+    ON u.g = 4 AND u.pool_id = r.pool_id AND u.rt = r.tenant_id AND u.day = r.day
   GROUP BY ALL
 )
-SELECT pool_id, tenant_id, day, COALESCE(used, 0) AS used, COALESCE(reserved, 0) AS reserved,
-       greatest(COALESCE(used, 0), COALESCE(reserved, 0)) AS occupied
-FROM used FULL JOIN reserved USING (pool_id, tenant_id, day)
+SELECT pool_id, day, COALESCE(used, 0) AS used, COALESCE(reserved, 0) AS reserved,
+       COALESCE(used, 0) + COALESCE(extra, 0) AS occupied
+FROM pool_used FULL JOIN reserving USING (pool_id, day)
 """
 
 # Per pool-day: cards in service (the capacity row in force) and the occupied card-hours.
@@ -67,10 +93,7 @@ WITH days AS (
 ), cap AS (
   SELECT d.*, c.cards, c.fp16 FROM days d
   ASOF LEFT JOIN capacity c ON d.pool_id = c.pool_id AND d.day >= c.effective_from
-), occ AS (
-  SELECT pool_id, day, sum(used) AS used, sum(reserved) AS reserved, sum(occupied) AS occupied
-  FROM daily GROUP BY ALL
-)
+), occ AS (SELECT * FROM daily)
 SELECT cap.pool_id, cap.centre_id, cap.code, cap.day, COALESCE(cap.cards, 0) AS cards,
        COALESCE(cap.fp16, 0) AS fp16,
        COALESCE(cap.cards, 0) * 24.0 AS available, COALESCE(occ.used, 0) AS used,
@@ -126,9 +149,16 @@ def _period_rows(db, key_sql: str, pool_sql: str, where: str = "") -> list[Occup
 
 
 def prepare(db, first: dt.date, last: dt.date, centre_ids: list[int] | None) -> None:
-    """The ``daily`` and ``pool_days`` tables for [first, last]."""
+    """The ``daily``, ``tenant_used`` and ``pool_days`` tables for [first, last]."""
     start, end = day_range(first, last)
-    db.execute(_DAILY_SQL, {"first": start, "last": end})
+    db.execute(
+        "CREATE OR REPLACE TEMP TABLE bounds AS SELECT CAST($first AS TIMESTAMP) AS f, "
+        "CAST($last AS TIMESTAMP) AS l",
+        {"first": start, "last": end},
+    )
+    db.execute(_PARTS_SQL)
+    for statement in _USED_SQL.split(";"):
+        db.execute(statement)
     where = (
         ""
         if centre_ids is None
@@ -215,8 +245,8 @@ def overview(
         )
         per_tenant = """CREATE OR REPLACE TEMP TABLE per_tenant AS
             SELECT t.id, t.account, t.name, t.kind, t.city, t.enterprise_id, c.city AS centre_city,
-                   sum(d.used) AS used, sum(d.occupied) AS occupied
-            FROM daily d JOIN tenants t ON t.id = d.tenant_id JOIN centres c ON c.id = t.centre_id
+                   sum(d.used) AS used
+            FROM tenant_used d JOIN tenants t ON t.id = d.tenant_id JOIN centres c ON c.id = t.centre_id
             GROUP BY ALL"""
         db.execute(per_tenant)
         view.clients = dict(

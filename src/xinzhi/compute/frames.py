@@ -28,6 +28,7 @@ def open_frames(engine: Engine, centre_ids: list[int] | None = None) -> duckdb.D
     """A DuckDB connection with views ``usage``, ``pools``, ``capacity``, ``tenants``,
     ``centres``, ``reservations`` and ``requests``, limited to ``centre_ids`` when given."""
     db = duckdb.connect(config={"threads": os.cpu_count() or 2})
+    db.execute("SET enable_progress_bar = false")
     usage_view(db, engine, centre_ids)
     with engine.connect() as conn:
         db.register("capacity", capacity_table(conn))

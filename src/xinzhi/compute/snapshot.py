@@ -7,8 +7,9 @@ import commits, put in place once it has — and the figures read those files.
 
 A job imported again (a corrected export) is in two files: a row's current version is the
 one in the newest file that holds it (an unchanged row is the same in both). Files written
-by an import whose rows were all new carry no such overlap; only when some file overlaps
-(``batch-<id>-<start>.overlap.parquet``) does the view keep the newest row per job.
+by an import whose rows were all new carry no such overlap; a file that does
+(``batch-<id>-<start>.overlap.parquet``) hides the rows of the same jobs in older files — an
+anti-join against the (usually few) jobs of the overlapping files.
 
 ``ensure_snapshot`` repairs what a crash between the commit and the rename (or rows written
 without an import, such as a benchmark's bulk set-up) left missing: a batch with usage rows
@@ -132,10 +133,11 @@ def _export(conn, engine: Engine, batch_id: int) -> Path:
                     schema=_SCHEMA,
                 )
             )
-    # exported rows are the batch's current rows: nothing newer elsewhere, but older files
-    # may hold earlier versions of them, hence "overlap"
-    started_at = conn.scalar(sa.select(ImportBatch.started_at).where(ImportBatch.id == batch_id))
-    return publish(staged, batch_id, started_at, overlap=True)
+    # exported rows are the batch's current rows; older files hold earlier versions of them
+    # unless the batch inserted every row it had
+    batch = conn.execute(sa.select(ImportBatch).where(ImportBatch.id == batch_id)).one()
+    overlap = batch.rows_inserted < batch.rows_total
+    return publish(staged, batch_id, batch.started_at, overlap=overlap)
 
 
 def usage_view(db: duckdb.DuckDBPyConnection, engine: Engine, centre_ids: list[int] | None) -> None:
@@ -150,13 +152,21 @@ def usage_view(db: duckdb.DuckDBPyConnection, engine: Engine, centre_ids: list[i
         db.register("usage_empty", _SCHEMA.empty_table())
         db.execute("CREATE VIEW usage AS SELECT * FROM usage_empty")
         return
-    paths = ", ".join(f"'{str(p).replace(chr(39), chr(39) * 2)}'" for _, p in sorted(have.items()))
-    source = f"read_parquet([{paths}], filename = true)"
-    if any(p.name.endswith(".overlap.parquet") for p in have.values()) and len(have) > 1:
-        newest = "regexp_extract(filename, 'batch-(\\d+)', 1)::BIGINT"
+
+    def listed(paths) -> str:
+        return ", ".join(f"'{str(p).replace(chr(39), chr(39) * 2)}'" for p in paths)
+
+    batch = "CAST(regexp_extract(filename, 'batch-(\\d+)-', 1) AS BIGINT)"
+    rows = (
+        f"SELECT *, {batch} AS batch FROM read_parquet([{listed(have.values())}], filename = true)"
+    )
+    overlaps = [p for p in have.values() if p.name.endswith(".overlap.parquet")]
+    if overlaps and len(have) > 1:
+        # a row is stale when a newer file that overlaps others holds the same job
         db.execute(
-            f"""CREATE VIEW usage AS SELECT {", ".join(COLUMNS)} FROM {source} {where}
-                QUALIFY row_number() OVER (PARTITION BY centre_id, job_id ORDER BY {newest} DESC) = 1"""
+            f"""CREATE TEMP TABLE overlap_keys AS SELECT centre_id, job_id, {batch} AS batch
+                FROM read_parquet([{listed(overlaps)}], filename = true)"""
         )
-    else:
-        db.execute(f"CREATE VIEW usage AS SELECT {', '.join(COLUMNS)} FROM {source} {where}")
+        rows = f"""SELECT u.* FROM ({rows}) u ANTI JOIN overlap_keys k
+                   ON k.centre_id = u.centre_id AND k.job_id = u.job_id AND k.batch > u.batch"""
+    db.execute(f"CREATE VIEW usage AS SELECT {', '.join(COLUMNS)} FROM ({rows}) {where}")
