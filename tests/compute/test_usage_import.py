@@ -121,3 +121,19 @@ def test_capacity_counts_jobs_already_stored(centre):
     assert import_compute_file(
         engine, "usage", write(tmp, "3.csv", fixed), centre="SY", actor="t"
     ).ok
+
+
+def test_row_numbers_stay_right_with_blank_lines_and_a_gb18030_file(centre):
+    engine, tmp = centre
+    text = (
+        "作业号,用户账号,资源池,开始时间,结束时间,卡数\n"
+        "1,acme,npu,2023-03-01 08:00,2023-03-01 09:00,8\n"
+        "\n"
+        "2,acme,npu,2023-03-01 10:00,2023-03-01 09:00,8\n"
+    )
+    path = tmp / "gbk.csv"
+    path.write_bytes(text.encode("gb18030"))
+    result = import_compute_file(engine, "usage", path, centre="SY", actor="t")
+    assert [(e.row, e.column, e.code) for e in result.errors] == [
+        (4, "结束时间", "duration_not_positive")
+    ]
