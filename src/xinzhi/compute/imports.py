@@ -305,7 +305,10 @@ SELECT row, job_id, tenant, pool, start, "end", cards AS cards_raw, card_hours A
             WHEN lower(job_type) IN ('inference', '推理', 'infer') THEN 'inference'
             WHEN lower(job_type) IN ('simulation', '仿真', '科学计算', 'hpc') THEN 'simulation'
             WHEN lower(job_type) IN ('other', '其他') THEN 'other' END AS job_type,
-       TRY_CAST(replace(fee, ',', '') AS DECIMAL(24, 4)) * {fee_scale} AS fee_fen,
+       -- DECIMAL(18, 4) is a 64-bit integer (a wider one is 60x slower); amounts that would
+       -- not fit once in fen are NULL, i.e. "not an amount"
+       CASE WHEN abs(TRY_CAST(replace(fee, ',', '') AS DECIMAL(18, 4))) < 1e13 / {fee_scale}
+            THEN TRY_CAST(replace(fee, ',', '') AS DECIMAL(18, 4)) * {fee_scale} END AS fee_fen,
        t.id AS tenant_id, p.id AS pool_id,
        count(*) OVER (PARTITION BY job_id) AS copies,
        min(row) OVER (PARTITION BY job_id) AS first_row
