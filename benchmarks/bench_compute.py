@@ -10,7 +10,8 @@ redemption ≤ 50 ms including the ledger checks.
 The store is a SQLite file. Ten pools of 20,000 cards run jobs in 8-card lanes one after
 another (so no pool is ever over capacity), 2,000 tenants. The first ``--import-rows`` jobs
 are written as a sacct-style CSV and imported through ``xinzhi compute import usage``'s code
-path (timed); the rest are inserted straight into the table by DuckDB (set-up, not timed).
+path (timed); the rest become one more usage batch with its Parquet file, as an import
+writes it (set-up, not timed; the figures read the batch files, not the store's table).
 Baselines, measured in the same run:
 
 * import: row by row — each row parsed, its tenant and pool looked up and one ORM object
@@ -46,7 +47,6 @@ from xinzhi.compute.figures import occupancy, tenant_figures
 from xinzhi.compute.imports import import_compute_file, parse_datetime
 from xinzhi.compute.ledger import redeem
 from xinzhi.compute.registry import CentreSpec, load_centre
-from xinzhi.rules.backends import sqlite_scanner_path
 from xinzhi.store import models
 from xinzhi.store.db import make_engine, session_scope
 from xinzhi.store.models.compute import (
@@ -142,21 +142,24 @@ def write_csv(table: pa.Table, path: Path) -> None:
     )
 
 
-def bulk_insert(engine, table: pa.Table, offset: int) -> None:
-    """Set-up only: rows straight into compute_usage with DuckDB's SQLite writer."""
+def bulk_snapshot(engine, table: pa.Table) -> None:
+    """Set-up only: the remaining jobs as one more usage batch — its batch row and its Parquet
+    file, exactly what an import writes for the figures to read. They are not written into
+    the store's table: the figures never read it (and DuckDB's SQLite writer beside the
+    store's own connections corrupted the file in a first attempt)."""
     with engine.connect() as conn:
         pools = dict(conn.execute(sa.select(ComputePool.code, ComputePool.id)).all())
         tenants = dict(conn.execute(sa.select(ComputeTenant.account, ComputeTenant.id)).all())
         centre_id = conn.scalar(sa.select(ComputePool.centre_id).limit(1))
     started_at = models.utcnow()
-    with engine.begin() as conn:  # the rows' batch, as an import would have recorded it
+    with engine.begin() as conn:
         batch_id = conn.execute(
             sa.insert(models.ImportBatch).values(
                 kind="compute_usage",
                 source="bench:bulk",
                 actor="bench",
-                started_at=models.utcnow(),
-                finished_at=models.utcnow(),
+                started_at=started_at,
+                finished_at=started_at,
                 rows_total=table.num_rows,
                 rows_inserted=table.num_rows,
                 rows_updated=0,
@@ -164,8 +167,6 @@ def bulk_insert(engine, table: pa.Table, offset: int) -> None:
             )
         ).inserted_primary_key[0]
     db = duckdb.connect()
-    db.execute(f"LOAD '{sqlite_scanner_path()}'")
-    db.execute(f"ATTACH '{engine.url.database}' AS s (TYPE sqlite)")
     db.register(
         "pool_ids",
         pa.table({"pool": list(range(POOLS)), "pool_id": [pools[f"p{i}"] for i in range(POOLS)]}),
@@ -179,24 +180,10 @@ def bulk_insert(engine, table: pa.Table, offset: int) -> None:
             }
         ),
     )
-    step = 1_000_000
-    for begin in range(0, table.num_rows, step):
-        db.register("chunk", table.slice(begin, step))
-        db.execute(
-            f"""INSERT INTO s.compute_usage (centre_id, job_id, pool_id, tenant_id, started_at,
-                    ended_at, cards, card_hours, job_type, fee, import_batch_id, source_row)
-                SELECT {centre_id}, CAST(job + {offset} AS VARCHAR), pool_id, tenant_id,
-                       strftime(start, '%Y-%m-%d %H:%M:%S.%f'), strftime("end", '%Y-%m-%d %H:%M:%S.%f'),
-                       {LANE}, CAST((epoch("end") - epoch(start)) / 3600.0 * {LANE} * 10000 AS BIGINT),
-                       'training', fee_fen, {batch_id}, NULL
-                FROM chunk JOIN pool_ids USING (pool) JOIN tenant_ids USING (tenant)"""
-        )
-        log(f"  set-up: {begin + min(step, table.num_rows - begin):,} rows inserted")
-    # and their Parquet file, as the import writes it for its rows
-    staged = snapshot.staged_path(engine, batch_id)
     db.register("rows", table)
+    staged = snapshot.staged_path(engine, batch_id)
     db.execute(
-        f"""COPY (SELECT CAST({centre_id} AS BIGINT) AS centre_id, CAST(job + {offset} AS VARCHAR) AS job_id,
+        f"""COPY (SELECT CAST({centre_id} AS BIGINT) AS centre_id, CAST(job AS VARCHAR) AS job_id,
                          CAST(pool_id AS BIGINT) AS pool_id, CAST(tenant_id AS BIGINT) AS tenant_id,
                          start AS started_at, "end" AS ended_at, CAST({LANE} AS BIGINT) AS cards,
                          CAST((epoch("end") - epoch(start)) / 3600.0 * {LANE} * 10000 AS BIGINT) AS card_hours,
@@ -387,11 +374,16 @@ def main() -> None:
     )
 
     if args.rows > args.import_rows:
-        bulk_insert(engine, table.slice(args.import_rows), offset=0)
+        started = time.perf_counter()
+        bulk_snapshot(engine, table.slice(args.import_rows))
+        log(
+            f"  set-up: {args.rows - args.import_rows:,} more rows as a batch file in {time.perf_counter() - started:.1f} s"
+        )
     del table, first
     with engine.connect() as conn:
-        stored = conn.scalar(sa.select(sa.func.count()).select_from(ComputeUsage))
-    log(f"usage rows stored: {stored:,}")
+        in_store = conn.scalar(sa.select(sa.func.count()).select_from(ComputeUsage))
+    stored = args.rows
+    log(f"usage rows: {stored:,} for the figures ({in_store:,} of them imported into the store)")
     timings = []
     for attempt in ("cold", "warm"):
         started = time.perf_counter()
@@ -406,7 +398,7 @@ def main() -> None:
             f"June {whole.ratio * 100:.2f} %), per-tenant figures {done - middle:.2f} s "
             f"({len(tenants_rows):,} tenants); together {done - started:.2f} s"
         )
-    sample = min(500_000, stored)
+    sample = min(500_000, in_store)
     loop = python_baseline(engine, sample)
     scaled = loop * stored / sample
     log(
