@@ -21,7 +21,7 @@ from xinzhi.compute.ledger import (
     redeem,
     reverse,
 )
-from xinzhi.rules.allocation import payout_schema
+from xinzhi.policies.allocation import payout_schema
 from xinzhi.store.db import session_scope
 from xinzhi.store.models import Enterprise
 from xinzhi.store.models.compute import ComputeLedgerEntry, ComputeVoucher

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from xinzhi.accounts.users import create_user
 from xinzhi.compute.access import assign_operator
 from xinzhi.demo.compute import CODE, stage_compute
 from xinzhi.store.db import make_engine
 from xinzhi.store.schema import upgrade
-from xinzhi.web.users import create_user
 
 from ..web.helpers import PASSWORD, build_web_city
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from ..store.models import AuditEntry
+from ..store.audit import Action, audit
 from ..store.models.auth import User
 from ..store.models.compute import ComputeCentre, ComputeOperator
 from .imports import ComputeError, centre_by_code
@@ -55,8 +55,10 @@ def assign_operator(engine: Engine, username: str, centre: str, *, actor: str) -
         centre_id = centre_by_code(conn, centre)
         conn.execute(sa.delete(ComputeOperator).where(ComputeOperator.user_id == user.id))
         conn.execute(sa.insert(ComputeOperator).values(user_id=user.id, centre_id=centre_id))
-        conn.execute(
-            sa.insert(AuditEntry).values(
-                actor=actor, action="compute.operator", subject=username, detail={"centre": centre}
-            )
+        audit(
+            conn,
+            actor=actor,
+            action=Action.COMPUTE_OPERATOR,
+            subject=username,
+            detail={"centre": centre},
         )

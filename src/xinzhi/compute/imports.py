@@ -23,13 +23,14 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from ..domain.errors import InvalidValue
+from ..domain.errors import InvalidValue, XinzhiError
 from ..ingest.columns import CreditCodeChecker
 from ..ingest.headers import Bound, bind_header, is_header_row
 from ..ingest.kinds import Kind
 from ..ingest.pipeline import MAX_ERRORS, ImportResult, RowError, file_sha256
 from ..ingest.readers import ImportFileError, open_table
-from ..store.models import AuditEntry, CreditCodeVerification, Enterprise, ImportBatch, utcnow
+from ..store.audit import Action, audit
+from ..store.models import CreditCodeVerification, Enterprise, ImportBatch, utcnow
 from ..store.models.compute import (
     ComputeCentre,
     ComputePool,
@@ -46,12 +47,12 @@ CHUNK = 50_000
 SHOWN_OVERLAPS = 10  # jobs named in one over-capacity error
 
 
-class ComputeError(ValueError):
+class ComputeError(XinzhiError, ValueError):
     """A refused compute operation, with the reason in Chinese and English."""
 
     def __init__(self, zh: str, en: str, code: str = "invalid") -> None:
-        super().__init__(f"{en} / {zh}")
-        self.zh, self.en, self.code = zh, en, code
+        super().__init__(zh, en)
+        self.code = code
 
 
 class _Errors:
@@ -175,14 +176,11 @@ def _arrow_columns(kind, bound, path: Path, width: int, result: ImportResult):
     object per cell. Only for files whose data row n is line n + 1 (no blank lines, no line
     breaks inside cells, the header on line 1): then the row numbers are exact. None when the
     file is not such a file — it is then read row by row."""
-    from ..ingest.readers import _detect_encoding
-
-    encoding = _detect_encoding(path)
-    try:
+    try:  # UTF-8 only (a GB18030 file fails here and is read row by row, as the readers do)
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                encoding="utf8" if encoding == "utf-8-sig" else encoding,
+                encoding="utf8",
                 column_names=[f"c{i}" for i in range(width)],
                 skip_rows=1,
             ),
@@ -814,17 +812,16 @@ def _finish_batch(conn, result: ImportResult, *, actor: str) -> None:
             rows_unchanged=result.unchanged,
         )
     )
-    conn.execute(
-        sa.insert(AuditEntry).values(
-            actor=actor,
-            action="compute.import",
-            subject=f"{result.kind}:{result.source}",
-            detail={
-                "batch_id": result.batch_id,
-                "sha256": batch.sha256,
-                "rows": result.rows,
-                "inserted": result.inserted,
-                "updated": result.updated,
-            },
-        )
+    audit(
+        conn,
+        actor=actor,
+        action=Action.COMPUTE_IMPORT,
+        subject=f"{result.kind}:{result.source}",
+        detail={
+            "batch_id": result.batch_id,
+            "sha256": batch.sha256,
+            "rows": result.rows,
+            "inserted": result.inserted,
+            "updated": result.updated,
+        },
     )

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..store.models import AuditEntry, Enterprise
+from ..store.audit import Action, audit
+from ..store.models import Enterprise
 from ..store.models.compute import (
     ComputeCentre,
     ComputeInvoice,
@@ -73,7 +74,7 @@ def issue_from_run(
     (the latest without ``run_id``); issuing the same run again adds nothing."""
     import pyarrow.compute as pc
 
-    from ..rules.policy_runs import load_run
+    from ..policies.runs import load_run
 
     stored = load_run(engine, run_id)
     if stored is None:
@@ -130,13 +131,12 @@ def issue_from_run(
             )
             issued += 1
             total += amount
-        _audit(
+        audit(
             conn,
-            actor,
-            "compute.voucher.issue",
-            f"run {run.id}",
-            issued=issued,
-            fen=int(total * 100),
+            actor=actor,
+            action=Action.VOUCHER_ISSUE,
+            subject=f"run {run.id}",
+            detail={"issued": issued, "fen": int(total * 100)},
         )
     return Issued(run.id, issued, already, total)
 
@@ -307,13 +307,12 @@ def expire(engine: Engine, *, on: dt.date, actor: str) -> tuple[int, Decimal]:
             _entry(conn, row.id, "expire", -row.balance, Decimal(0), actor=actor, note=f"on {on}")
             count += 1
             lapsed += row.balance
-        _audit(
+        audit(
             conn,
-            actor,
-            "compute.voucher.expire",
-            f"before {on}",
-            vouchers=count,
-            fen=int(lapsed * 100),
+            actor=actor,
+            action=Action.VOUCHER_EXPIRE,
+            subject=f"before {on}",
+            detail={"vouchers": count, "fen": int(lapsed * 100)},
         )
     return count, lapsed
 
@@ -372,7 +371,13 @@ def reverse(engine: Engine, entry_id: int, *, actor: str, reason: str) -> int:
             conn.execute(
                 sa.update(ComputeVoucher).where(ComputeVoucher.id == row.id).values(balance=balance)
             )
-        _audit(conn, actor, "compute.voucher.reverse", f"entry {entry_id}", reason=reason)
+        audit(
+            conn,
+            actor=actor,
+            action=Action.VOUCHER_REVERSE,
+            subject=f"entry {entry_id}",
+            detail={"reason": reason},
+        )
         return reversal
 
 
@@ -392,12 +397,6 @@ def _entry(
             note=note,
         )
     ).inserted_primary_key[0]
-
-
-def _audit(conn, actor: str, action: str, subject: str, **detail) -> None:
-    conn.execute(
-        sa.insert(AuditEntry).values(actor=actor, action=action, subject=subject, detail=detail)
-    )
 
 
 def _raw(column):
@@ -449,7 +448,13 @@ def bill_month(engine: Engine, centre: str, month: dt.date, *, actor: str) -> in
                 .where(open_usage, ComputeUsage.tenant_id == tenant_id)
                 .values(invoice_id=invoice_id)
             )
-        _audit(conn, actor, "compute.bill", f"{centre} {first:%Y-%m}", invoices=len(totals))
+        audit(
+            conn,
+            actor=actor,
+            action=Action.COMPUTE_BILL,
+            subject=f"{centre} {first:%Y-%m}",
+            detail={"invoices": len(totals)},
+        )
     return len(totals)
 
 

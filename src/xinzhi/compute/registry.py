@@ -18,8 +18,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import Engine
 
+from ..store.audit import Action, audit
 from ..store.db import session_scope
-from ..store.models import AuditEntry, District
+from ..store.models import District
 from ..store.models.compute import ComputeCentre, ComputePool, ComputePoolCapacity
 from .imports import ComputeError
 
@@ -140,12 +141,11 @@ def load_centre(engine: Engine, spec: CentreSpec, *, actor: str, source: str) ->
                 row.fp16_tflops_per_card = cap.fp16_tflops_per_card
                 row.fp32_tflops_per_card = cap.fp32_tflops_per_card
                 row.source = source
-        session.add(
-            AuditEntry(
-                actor=actor,
-                action="compute.centre",
-                subject=spec.code,
-                detail={"pools": len(spec.pools), "capacity_rows_added": added, "source": source},
-            )
+        audit(
+            session,
+            actor=actor,
+            action=Action.COMPUTE_CENTRE,
+            subject=spec.code,
+            detail={"pools": len(spec.pools), "capacity_rows_added": added, "source": source},
         )
         return centre.id

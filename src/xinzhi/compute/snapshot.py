@@ -62,7 +62,7 @@ _SCHEMA = pa.schema(
 
 def folder(engine: Engine) -> Path:
     """Beside the store's runs; for a server database, one folder per database."""
-    from ..rules.runs import runs_directory
+    from ..assessments.runs import runs_directory
 
     base = runs_directory(engine) / "compute-usage"
     if engine.dialect.name == "sqlite":

@@ -172,7 +172,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
 
 def _voucher_run(engine: Engine, actor: str) -> int:
     """The 2023 vouchers: the ``compute_vouchers`` policy over the registry as of 2022-12-31."""
-    from ..rules.policy_runs import evaluate_policies, record_policy_run
+    from ..policies.runs import evaluate_policies, record_policy_run
 
     run = evaluate_policies(engine, as_of=dt.date(YEAR - 1, 12, 31), only={"compute_vouchers"})
     return record_policy_run(engine, run, actor=actor)
@@ -182,7 +182,7 @@ def _holders(engine: Engine, run_id: int | None) -> list[tuple[str, str]]:
     """(credit code, name) of the firms the run pays a voucher."""
     if run_id is None:
         return []
-    from ..rules.policy_runs import load_run
+    from ..policies.runs import load_run
 
     results = load_run(engine, run_id).results.to_pylist()
     paid = [
