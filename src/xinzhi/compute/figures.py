@@ -23,65 +23,84 @@ from .frames import day_range, open_frames
 LARGE_JOB_CARDS = 64  # "large jobs" on card pools
 LARGE_JOB_CORES = 100_000  # and on CPU pools (Chengdu counts jobs at 100,000 cores)
 
-# Jobs split at midnight: most fall in one day or two; only longer ones are unnested by day.
-_PARTS_SQL = """
-CREATE OR REPLACE TEMP VIEW parts AS
-WITH clipped AS (
-  SELECT pool_id, tenant_id, greatest(started_at, f) AS s, least(ended_at, l) AS e,
-         card_hours / 10000.0 / (epoch(ended_at) - epoch(started_at)) AS per_second
-  FROM usage, bounds WHERE started_at < l AND ended_at > f
-), spans AS (
-  SELECT *, date_trunc('day', s) AS d0,
-         date_diff('day', date_trunc('day', s), date_trunc('day', e - INTERVAL 1 MICROSECOND)) AS n
-  FROM clipped
-)
-SELECT pool_id, tenant_id, d0 AS day, per_second * (epoch(e) - epoch(s)) AS ch
-FROM spans WHERE n = 0
-UNION ALL
-SELECT pool_id, tenant_id, d0, per_second * (epoch(d0 + INTERVAL 1 DAY) - epoch(s))
-FROM spans WHERE n = 1
-UNION ALL
-SELECT pool_id, tenant_id, d0 + INTERVAL 1 DAY, per_second * (epoch(e) - epoch(d0 + INTERVAL 1 DAY))
-FROM spans WHERE n = 1
-UNION ALL
-SELECT pool_id, tenant_id, day,
-       per_second * (epoch(least(e, day + INTERVAL 1 DAY)) - epoch(greatest(s, day)))
-FROM (SELECT *, unnest(generate_series(d0, e - INTERVAL 1 MICROSECOND, INTERVAL 1 DAY)) AS day
-      FROM spans WHERE n > 1)
+# The jobs clipped to the period [f, l), with their card-hours per second.
+_CLIPPED_SQL = """
+CREATE OR REPLACE TEMP VIEW clipped AS
+SELECT pool_id, tenant_id, greatest(started_at, f) AS s, least(ended_at, l) AS e,
+       card_hours / 10000.0 / (epoch(ended_at) - epoch(started_at)) AS per_second,
+       epoch(f) AS f0
+FROM usage, bounds WHERE started_at < l AND ended_at > f
 """
 
-# One pass over the parts: used card-hours per pool-day, per pool-tenant (the period), and
-# per pool-tenant-day for the tenants holding reservations (``rt``; NULL for the others).
-_USED_SQL = """
-CREATE OR REPLACE TEMP TABLE reserved AS
-SELECT pool_id, tenant_id, day,
-       sum(cards * (epoch(least(ends_at, day + INTERVAL 1 DAY))
-                    - epoch(greatest(starts_at, day))) / 3600.0) AS reserved
-FROM (SELECT *, unnest(generate_series(date_trunc('day', greatest(starts_at, f)),
-                                       least(ends_at, l) - INTERVAL 1 MICROSECOND,
-                                       INTERVAL 1 DAY)) AS day
-      FROM reservations, bounds WHERE starts_at < l AND ends_at > f)
-GROUP BY ALL;
-CREATE OR REPLACE TEMP TABLE used_sets AS
-SELECT pool_id, tenant_id, rt, day, sum(ch) AS used, GROUPING(tenant_id, rt, day) AS g
-FROM (SELECT *, CASE WHEN tenant_id IN (SELECT tenant_id FROM reserved) THEN tenant_id END AS rt
-      FROM parts)
-GROUP BY GROUPING SETS ((pool_id, day), (pool_id, tenant_id), (pool_id, rt, day));
-CREATE OR REPLACE TEMP TABLE tenant_used AS
-SELECT pool_id, tenant_id, used FROM used_sets WHERE g = 3;  -- (pool, tenant): rt, day grouped
-CREATE OR REPLACE TEMP TABLE daily AS
-WITH pool_used AS (SELECT pool_id, day, used FROM used_sets WHERE g = 6),
-reserving AS (
-  SELECT r.pool_id, r.day, sum(r.reserved) AS reserved,
-         sum(greatest(r.reserved - COALESCE(u.used, 0), 0)) AS extra
-  FROM reserved r LEFT JOIN used_sets u
-    ON u.g = 4 AND u.pool_id = r.pool_id AND u.rt = r.tenant_id AND u.day = r.day
-  GROUP BY ALL
-)
-SELECT pool_id, day, COALESCE(used, 0) AS used, COALESCE(reserved, 0) AS reserved,
-       COALESCE(used, 0) + COALESCE(extra, 0) AS occupied
-FROM pool_used FULL JOIN reserving USING (pool_id, day)
-"""
+# Used card-hours per pool-day without splitting any job: a job adds its rate r at its start
+# and takes it away at its end, so the card-hours used up to a time T are
+# A(T) = Σ r·(T − t) over the events before T = (T − f)·R(T) − M(T), with R and M the running
+# sums of r and r·(t − f). Events are summed by day in one pass; a day's use is A(next day) − A(day).
+_POOL_USED_SQL = [
+    """CREATE OR REPLACE TEMP TABLE events AS
+       SELECT pool_id, day, sum(sr) AS sr, sum(srt) AS srt
+       FROM (SELECT pool_id, date_trunc('day', s) AS day, sum(per_second) AS sr,
+                    sum(per_second * (epoch(s) - f0)) AS srt
+             FROM clipped GROUP BY ALL
+             UNION ALL
+             SELECT pool_id, date_trunc('day', e), -sum(per_second),
+                    -sum(per_second * (epoch(e) - f0))
+             FROM clipped GROUP BY ALL)
+       GROUP BY ALL""",
+    """CREATE OR REPLACE TEMP TABLE pool_used AS
+       WITH grid AS (
+         SELECT p.id AS pool_id, epoch(f) AS f0,
+                unnest(generate_series(f, l, INTERVAL 1 DAY)) AS day
+         FROM pools p, bounds
+       ), running AS (
+         SELECT g.pool_id, g.day, g.f0,
+                COALESCE(sum(ev.sr) OVER w, 0) AS r_before,
+                COALESCE(sum(ev.srt) OVER w, 0) AS m_before
+         FROM grid g LEFT JOIN events ev USING (pool_id, day)
+         WINDOW w AS (PARTITION BY g.pool_id ORDER BY g.day
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+       ), integral AS (
+         SELECT pool_id, day, (epoch(day) - f0) * r_before - m_before AS a FROM running
+       )
+       SELECT pool_id, day,
+              round(lead(a) OVER (PARTITION BY pool_id ORDER BY day) - a, 6) AS used
+       FROM integral QUALIFY lead(a) OVER (PARTITION BY pool_id ORDER BY day) IS NOT NULL""",
+    """CREATE OR REPLACE TEMP TABLE tenant_used AS
+       SELECT pool_id, tenant_id, sum(per_second * (epoch(e) - epoch(s))) AS used
+       FROM clipped GROUP BY ALL""",
+]
+
+# A tenant holding a reservation occupies the larger of what it used and what it reserved on
+# a day: for those tenants only (few), their jobs are split at midnight.
+_RESERVED_SQL = [
+    """CREATE OR REPLACE TEMP TABLE reserved AS
+       SELECT pool_id, tenant_id, day,
+              sum(cards * (epoch(least(ends_at, day + INTERVAL 1 DAY))
+                           - epoch(greatest(starts_at, day))) / 3600.0) AS reserved
+       FROM (SELECT *, unnest(generate_series(date_trunc('day', greatest(starts_at, f)),
+                                              least(ends_at, l) - INTERVAL 1 MICROSECOND,
+                                              INTERVAL 1 DAY)) AS day
+             FROM reservations, bounds WHERE starts_at < l AND ends_at > f)
+       GROUP BY ALL""",
+    """CREATE OR REPLACE TEMP TABLE reserving_used AS
+       SELECT pool_id, tenant_id, day,
+              sum(per_second * (epoch(least(e, day + INTERVAL 1 DAY)) - epoch(greatest(s, day))))
+                AS used
+       FROM (SELECT *, unnest(generate_series(date_trunc('day', s), e - INTERVAL 1 MICROSECOND,
+                                              INTERVAL 1 DAY)) AS day
+             FROM clipped WHERE tenant_id IN (SELECT tenant_id FROM reserved))
+       GROUP BY ALL""",
+    """CREATE OR REPLACE TEMP TABLE daily AS
+       WITH reserving AS (
+         SELECT r.pool_id, r.day, sum(r.reserved) AS reserved,
+                sum(greatest(r.reserved - COALESCE(u.used, 0), 0)) AS extra
+         FROM reserved r LEFT JOIN reserving_used u USING (pool_id, tenant_id, day)
+         GROUP BY ALL
+       )
+       SELECT pool_id, day, COALESCE(used, 0) AS used, COALESCE(reserved, 0) AS reserved,
+              COALESCE(used, 0) + COALESCE(extra, 0) AS occupied
+       FROM pool_used FULL JOIN reserving USING (pool_id, day)""",
+]
 
 # Per pool-day: cards in service (the capacity row in force) and the occupied card-hours.
 _POOL_DAYS_SQL = """
@@ -156,8 +175,8 @@ def prepare(db, first: dt.date, last: dt.date, centre_ids: list[int] | None) -> 
         "CAST($last AS TIMESTAMP) AS l",
         {"first": start, "last": end},
     )
-    db.execute(_PARTS_SQL)
-    for statement in _USED_SQL.split(";"):
+    db.execute(_CLIPPED_SQL)
+    for statement in _POOL_USED_SQL + _RESERVED_SQL:
         db.execute(statement)
     where = (
         ""

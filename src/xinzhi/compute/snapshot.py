@@ -157,16 +157,16 @@ def usage_view(db: duckdb.DuckDBPyConnection, engine: Engine, centre_ids: list[i
         return ", ".join(f"'{str(p).replace(chr(39), chr(39) * 2)}'" for p in paths)
 
     batch = "CAST(regexp_extract(filename, 'batch-(\\d+)-', 1) AS BIGINT)"
-    rows = (
-        f"SELECT *, {batch} AS batch FROM read_parquet([{listed(have.values())}], filename = true)"
-    )
     overlaps = [p for p in have.values() if p.name.endswith(".overlap.parquet")]
+    rows = f"SELECT * FROM read_parquet([{listed(have.values())}])"
     if overlaps and len(have) > 1:
         # a row is stale when a newer file that overlaps others holds the same job
         db.execute(
             f"""CREATE TEMP TABLE overlap_keys AS SELECT centre_id, job_id, {batch} AS batch
                 FROM read_parquet([{listed(overlaps)}], filename = true)"""
         )
-        rows = f"""SELECT u.* FROM ({rows}) u ANTI JOIN overlap_keys k
+        rows = f"""SELECT u.* FROM (SELECT *, {batch} AS batch
+                                    FROM read_parquet([{listed(have.values())}], filename = true)) u
+                   ANTI JOIN overlap_keys k
                    ON k.centre_id = u.centre_id AND k.job_id = u.job_id AND k.batch > u.batch"""
     db.execute(f"CREATE VIEW usage AS SELECT {', '.join(COLUMNS)} FROM ({rows}) {where}")
