@@ -22,7 +22,7 @@ from xinzhi.web.app import create_app
 from xinzhi.web.config import WebSettings
 
 PASSWORD = "demo-password-1"
-USERNAMES = ("admin", "analyst", "district", "enterprise", "researcher")
+USERNAMES = ("admin", "analyst", "district", "enterprise", "researcher", "operator")
 # argon2 at test strength: the stored hash names its parameters, so the code path is the same
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 

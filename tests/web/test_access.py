@@ -17,7 +17,7 @@ from xinzhi.web.auth import PUBLIC, UNSAFE_METHODS, api_routes, declared_access
 from .helpers import USERNAMES, client_for, make_app
 
 ROLE_OF = dict(zip(USERNAMES, ROLES, strict=True))  # demo user name → its role
-SCOPED = ("district", "enterprise", "researcher")
+SCOPED = ("district", "enterprise", "researcher", "operator")
 
 
 def path_for(path: str, city) -> str:

@@ -31,6 +31,7 @@ ROLE_LABELS = {
     "district_analyst": ("区县分析员", "district analyst"),
     "enterprise": ("企业用户", "enterprise user"),
     "researcher": ("科研人员", "researcher"),
+    "centre_operator": ("算力中心运营人员", "compute centre operator"),
 }
 
 

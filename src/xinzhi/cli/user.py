@@ -12,7 +12,11 @@ from .common import ActorOption, actor_name, console, err, open_engine
 app = typer.Typer(help="用户与角色 / users and roles", no_args_is_help=True)
 
 RoleOption = Annotated[
-    str, typer.Option("--role", help="admin | analyst | district_analyst | enterprise | researcher")
+    str,
+    typer.Option(
+        "--role",
+        help="admin | analyst | district_analyst | enterprise | researcher | centre_operator",
+    ),
 ]
 DistrictOption = Annotated[
     str | None,

@@ -8,7 +8,8 @@ After ``build_demo_city`` has written the registry and the assessment inputs,
    the matching area's checks (``matching.imports.import_rows``);
 3. the 揭榜挂帅 board, one challenge per lifecycle state (``demo.board``);
 4. the matching indexes, built now rather than on a visitor's first request;
-5. an assessment run over every firm, recorded (``rules.runs.evaluate`` and ``record``), so
+5. the Shenyang AI computing centre's 2023 and its 算力券 (``demo.compute``);
+6. an assessment run over every firm, recorded (``rules.runs.evaluate`` and ``record``), so
    that the dashboard's tier cards, the tier filter and the profiles show results.
 
 Each step reports what it wrote and how long it took.
@@ -96,6 +97,11 @@ def complete_demo_city(
         "揭榜挂帅榜单", "challenge board", lambda: _board(engine, rng["board"], actor, done.counts)
     )
     step("匹配索引", "matching index", lambda: _index(engine))
+    step(
+        "公共算力与算力券",
+        "compute and vouchers",
+        lambda: _compute(engine, seed, actor, done.counts),
+    )
     if assess:
         step("评价并记录", "assessment run", lambda: _assess(engine, actor, done))
     return done
@@ -169,3 +175,16 @@ def _assess(engine: Engine, actor: str, done: Completion) -> str:
     done.counts.update({f"pass_{family}": n for family, n in passed.items()})
     shown = ", ".join(f"{family} {n:,}" for family, n in passed.items())
     return f"run {done.run_id} (as of {result.as_of}): 符合 pass {shown}"
+
+
+def _compute(engine: Engine, seed: int, actor: str, counts: dict[str, int]) -> str:
+    from .compute import stage_compute
+
+    staged = stage_compute(engine, seed=seed, actor=actor)
+    counts.update(
+        compute_tenants=staged.tenants, compute_jobs=staged.jobs, vouchers=staged.vouchers
+    )
+    return (
+        f"用户 {staged.tenants} tenants, 作业 {staged.jobs:,} jobs, 算力券 {staged.vouchers} vouchers "
+        f"{staged.issued:,.0f} 元, 抵扣 redeemed {staged.redeemed:,.0f} 元"
+    )

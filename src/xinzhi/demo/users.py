@@ -28,7 +28,8 @@ def _password() -> str:
 def create_demo_users(engine: Engine, passwords: dict[str, str] | None = None) -> list[DemoLogin]:
     """admin, analyst, a district analyst and an enterprise user of the largest district (a firm
     with a technical demand, HNTE ones first, when there are demands), and a researcher tied
-    to the expert with the most research results (when the matching area has experts)."""
+    to the expert with the most research results (when the matching area has experts), and
+    an operator of the demo's compute centre."""
     from ..accounts.users import create_user
 
     passwords = passwords or {}
@@ -66,10 +67,24 @@ def create_demo_users(engine: Engine, passwords: dict[str, str] | None = None) -
             {"expert": expert.id if expert else None},
             f"{expert.institution} {expert.name}" if expert else "（暂无专家记录 no expert yet）",
         ),
+        ("operator", "centre_operator", {}, "沈阳人工智能计算中心 Shenyang AI computing centre"),
     ]
     logins = []
     for username, role, scope, label in plan:
         password = passwords.get(username) or _password()
         create_user(engine, username, password, role, actor=ACTOR, **scope)
         logins.append(DemoLogin(username, password, role, label))
+    _assign_operator(engine)
     return logins
+
+
+def _assign_operator(engine: Engine) -> None:
+    """The operator works for the demo's compute centre, once the demo has one."""
+    from ..compute.access import assign_operator
+    from ..store.models.compute import ComputeCentre
+    from .compute import CODE
+
+    with engine.connect() as conn:
+        exists = conn.scalar(sa.select(ComputeCentre.id).where(ComputeCentre.code == CODE))
+    if exists is not None:
+        assign_operator(engine, "operator", CODE, actor=ACTOR)

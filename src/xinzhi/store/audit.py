@@ -46,6 +46,14 @@ class Action(StrEnum):
     CHALLENGE_NOT_AWARDED = "challenge.not_awarded"
     CHALLENGE_CLOSE = "challenge.close"
     CHALLENGE_FAIL = "challenge.fail"
+    # public compute and the voucher ledger
+    COMPUTE_CENTRE = "compute.centre"
+    COMPUTE_IMPORT = "compute.import"
+    COMPUTE_OPERATOR = "compute.operator"
+    COMPUTE_BILL = "compute.bill"
+    VOUCHER_ISSUE = "compute.voucher.issue"
+    VOUCHER_EXPIRE = "compute.voucher.expire"
+    VOUCHER_REVERSE = "compute.voucher.reverse"
     # users
     USER_ADD = "user.add"
     USER_PASSWD = "user.passwd"

@@ -30,6 +30,7 @@ from .routers import (
     assessments,
     audit,
     chains,
+    compute,
     dashboard,
     enterprises,
     imports,
@@ -53,6 +54,7 @@ ROUTERS = (
     policies,
     chains,
     matching,
+    compute,
 )
 
 

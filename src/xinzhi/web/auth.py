@@ -28,7 +28,7 @@ from ..domain.errors import XinzhiError
 from ..store.models.auth import ROLES
 from .config import WebSettings
 
-ADMIN, ANALYST, DISTRICT_ANALYST, ENTERPRISE, RESEARCHER = ROLES
+ADMIN, ANALYST, DISTRICT_ANALYST, ENTERPRISE, RESEARCHER, CENTRE_OPERATOR = ROLES
 STAFF_ROLES = (ADMIN, ANALYST, DISTRICT_ANALYST)
 CITY_ROLES = (ADMIN, ANALYST)  # see the whole city
 

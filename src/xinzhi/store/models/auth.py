@@ -23,7 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
 
-ROLES = ("admin", "analyst", "district_analyst", "enterprise", "researcher")
+# centre_operator: staff of a public compute centre, tied to it by compute_operators (compute area)
+ROLES = ("admin", "analyst", "district_analyst", "enterprise", "researcher", "centre_operator")
 
 
 class User(Base):
@@ -46,7 +47,8 @@ class User(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "role IN ('admin', 'analyst', 'district_analyst', 'enterprise', 'researcher')",
+            "role IN ('admin', 'analyst', 'district_analyst', 'enterprise', 'researcher', "
+            "'centre_operator')",
             name="known_role",
         ),
         # a scoped role without its scope would see nothing — or, worse, everything
