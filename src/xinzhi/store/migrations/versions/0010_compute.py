@@ -2,7 +2,7 @@
 invoices, the 算力券 voucher ledger and centre operators
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 """
 
 import sqlalchemy as sa
