@@ -19,6 +19,8 @@ from .rules.cli import explain as explain_command
 from .rules.cli import policy_app, rules_app
 from .store.db import database_url, make_engine
 from .store.schema import current_revision, head_revision, upgrade
+from .tracks.cli import app as track_app
+from .tracks.cli import scenario_app
 from .web.cli import user_app
 
 app = typer.Typer(
@@ -34,6 +36,8 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(chain_app, name="chain")
 app.add_typer(match_app, name="match")
 app.add_typer(user_app, name="user")
+app.add_typer(track_app, name="track")
+app.add_typer(scenario_app, name="scenario")
 app.command("assess")(assess_command)
 app.command("explain")(explain_command)
 app.command("cultivate")(cultivate_command)
