@@ -260,13 +260,36 @@ def classify_1m(db: Path) -> None:
 
     engine = make_engine(f"sqlite:///{db}")
     load = os.getloadavg()
+    before = _cpu()
     summary = classify(engine, actor="bench", kinds=("enterprise",))
+    cpu = _cpu() - before
     c = summary.per_kind["enterprise"]
     print(
-        f"\n## Classifying: {c['subjects']:,} firms in {summary.seconds:.1f} s "
+        f"\n## Classifying: {c['subjects']:,} firms in {summary.seconds:.1f} s wall "
         f"({c['subjects'] / summary.seconds:,.0f} firms/s); {c['assigned_subjects']:,} firms in tracks, "
-        f"{c['assignments']:,} assignments; load average before {load[0]:.2f}"
+        f"{c['assignments']:,} assignments; load average before {load[0]:.2f}, after "
+        f"{os.getloadavg()[0]:.2f}; CPU {cpu:.1f} s in the parent and its 2 workers "
+        f"(CPU / 2 = {cpu / 2:.1f} s: the wall time two idle cores would need, an estimate)"
     )
+
+
+def _cpu() -> float:
+    """User + system seconds of this process and of its finished children (the workers)."""
+    import resource
+
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def calibration() -> float:
+    """Seconds for sum(range(10**7)): about 0.15–0.25 s on an idle core of this machine class;
+    more means the cores are shared with other work right now."""
+    started = time.perf_counter()
+    sum(range(10**7))
+    return time.perf_counter() - started
 
 
 def pages(db: Path, requests: int) -> None:
@@ -355,7 +378,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--quality-only", action="store_true")
     args = parser.parse_args()
-    print(f"{os.cpu_count()} cores; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"{os.cpu_count()} cores; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+        f"calibration loop {calibration():.2f} s"
+    )
     quality()
     if args.quality_only:
         return

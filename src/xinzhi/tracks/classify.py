@@ -23,8 +23,10 @@ count them).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 import ahocorasick
 
@@ -92,8 +94,17 @@ class Assignment:
     evidence: list[tuple[str, str, float]]  # (field, term or code, weight), strongest first
 
 
+_TO_FULL_WIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
+
+
 def normalise(text: str) -> str:
+    """A dictionary term's key: half-width, lower case."""
     return to_halfwidth(text).lower()
+
+
+def full_width(term: str) -> str:
+    """The term as typed with full-width letters and digits ("６Ｇ" lower-cased: "６ｇ")."""
+    return term.translate(_TO_FULL_WIDTH)
 
 
 def _ipc_prefixes(symbol: str) -> Iterator[str]:
@@ -151,55 +162,96 @@ class Classifier:
                 frozenset(excluding.get(key, ())),
             )
             self._automaton.add_word(key, len(self._terms))
+            if full_width(key) != key:  # texts are only lower-cased, not converted
+                self._automaton.add_word(full_width(key), len(self._terms))
             self._terms.append(entry)
         self._automaton.make_automaton()
+        self._lengths = [len(term) for term, _w, _e in self._terms]
+        self._ipc_subclasses = frozenset(code[:4] for code in self.ipc)
 
     # --- text ------------------------------------------------------------------------------
 
-    def text_hits(self, text: str) -> dict[int, list[tuple[str, float]]]:
-        """Per track index: the (term, weight) found in ``text`` that survive exclusions."""
+    def _hits(self, hits):
+        """Per track index: (start, term, weight) of ``hits`` ((start, end, term id), one
+        subject's) that survive exclusions and are not inside a longer term of the track."""
         found: dict[int, list[tuple[int, int, str, float]]] = {}
         blocked: dict[int, list[tuple[int, int]]] = {}
-        for end, term_id in self._automaton.iter(normalise(text)):
-            term, weights, excludes = self._terms[term_id]
-            start = end - len(term) + 1
+        terms = self._terms
+        for start, end, term_id in hits:
+            term, weights, excludes = terms[term_id]
             for track in excludes:
                 blocked.setdefault(track, []).append((start, end))
             for track, weight in weights:
                 found.setdefault(track, []).append((start, end, term, weight))
-        out: dict[int, list[tuple[str, float]]] = {}
-        for track, hits in found.items():
+        out: dict[int, list[tuple[int, str, float]]] = {}
+        for track, items in found.items():
             spans = blocked.get(track, ())
-            kept: dict[str, float] = {}
-            for start, end, term, weight in hits:
-                if any(s <= start and end <= e for s, e in spans):
+            several = len({item[2] for item in items}) > 1
+            kept: dict[str, tuple[int, str, float]] = {}
+            for start, end, term, weight in items:
+                if term in kept:
+                    continue  # a term counts once: one surviving occurrence is enough
+                if spans and any(s <= start and end <= e for s, e in spans):
                     continue
-                if any(
-                    s <= start and end <= e and (e - s) > (end - start) for s, e, _t, _w in hits
+                if several and any(
+                    s <= start and end <= e and (e - s) > (end - start) for s, e, _t, _w in items
                 ):
                     continue  # inside a longer term of the same track: counted once, there
-                kept[term] = max(kept.get(term, 0.0), weight)
+                kept[term] = (start, term, weight)
             if kept:
-                out[track] = list(kept.items())
+                out[track] = list(kept.values())
         return out
+
+    def _text_hits(self, subjects: list[Subject]) -> dict[int, list[tuple[int, int, int]]]:
+        """One Aho–Corasick pass over every text of ``subjects``: per subject position, its
+        hits (start, end, term id), positions counted from the start of the subject's texts.
+
+        A subject's texts are joined with "\n" (no term holds one), and subjects too, so a
+        match never spans two fields or two subjects. Texts are only lower-cased: the
+        full-width forms of the terms are in the automaton.
+        """
+        pieces: list[str] = []
+        starts: list[int] = []
+        offset = 0
+        for subject in subjects:
+            text = "\n".join([t or "" for t in subject.texts.values()]).lower()
+            pieces.append(text)
+            starts.append(offset)
+            offset += len(text) + 1
+        per_subject: dict[int, list[tuple[int, int, int]]] = {}
+        lengths = self._lengths
+        for end, term_id in self._automaton.iter("\n".join(pieces)):
+            start = end - lengths[term_id] + 1
+            k = bisect_right(starts, start) - 1
+            base = starts[k]
+            per_subject.setdefault(k, []).append((start - base, end - base, term_id))
+        return per_subject
+
+    @staticmethod
+    @cache
+    def _scaled(weight: float, field_name: str) -> float:
+        return round(weight * FIELD_FACTORS.get(field_name, 1.0), 3)
 
     # --- one subject -----------------------------------------------------------------------
 
-    def evidence(self, subject: Subject) -> dict[int, list[tuple[str, str, float]]]:
-        found: dict[int, dict[tuple[str, str], float]] = {}
+    def _evidence(self, subject: Subject, hits) -> dict[int, list]:
+        found: dict[int, dict[str, tuple[str, float]]] = {}
 
         def add(track: int, field_name: str, term: str, weight: float) -> None:
             items = found.setdefault(track, {})
             if weight > items.get(term, ("", 0.0))[1]:
                 items[term] = (field_name, weight)
 
-        for field_name, text in subject.texts.items():
-            if not text:
-                continue
-            factor = FIELD_FACTORS.get(field_name, 1.0)
-            for track, hits in self.text_hits(text).items():
-                for term, weight in hits:
-                    add(track, field_name, term, round(weight * factor, 3))
+        if hits:
+            names, starts, offset = [], [], 0
+            for name, text in subject.texts.items():
+                names.append(name)
+                starts.append(offset)
+                offset += len(text or "") + 1
+            for track, items in self._hits(hits).items():
+                for start, term, weight in items:
+                    field_name = names[bisect_right(starts, start) - 1]
+                    add(track, field_name, term, self._scaled(weight, field_name))
         if subject.industry_code:
             for track in self.industry.get(subject.industry_code, ()):
                 add(track, "industry_code", subject.industry_code, INDUSTRY_WEIGHT)
@@ -207,7 +259,10 @@ class Classifier:
             for track in self.sei.get(subject.sei_category, ()):
                 add(track, "sei_category", subject.sei_category, SEI_WEIGHT)
         if subject.ipc:
+            subclasses = self._ipc_subclasses
             for symbol in subject.ipc.split(";"):
+                if symbol[:4] not in subclasses:
+                    continue
                 for prefix in _ipc_prefixes(symbol):
                     for track, weight in self.ipc.get(prefix, ()):
                         add(track, "ipc", prefix, weight)
@@ -225,17 +280,36 @@ class Classifier:
             out[track] = sorted(listed, key=lambda e: -e[2])
         return out
 
+    def evidence(self, subject: Subject) -> dict[int, list[tuple[str, str, float]]]:
+        return self._evidence(subject, self._text_hits([subject]).get(0))
+
     def classify(self, subject: Subject) -> list[Assignment]:
+        return self.classify_many([subject])
+
+    def classify_many(self, subjects: list[Subject]) -> list[Assignment]:
+        """Every subject of a chunk; only those with a text hit, an IPC class or a chain node
+        can reach the threshold (codes alone cannot), so only they are looked at closely."""
+        per_subject = self._text_hits(subjects)
         out = []
-        for track, items in self.evidence(subject).items():
-            confidence = noisy_or(w for _f, _t, w in items)
-            if confidence >= self.threshold and items[0][2] >= DECISIVE:
-                out.append(Assignment(subject.id, self.tracks[track], confidence, items))
+        for k, subject in enumerate(subjects):
+            hits = per_subject.get(k)
+            if hits is None and not subject.ipc and not subject.chain_nodes:
+                continue
+            for track, items in self._evidence(subject, hits).items():
+                confidence = noisy_or(w for _f, _t, w in items)
+                if confidence >= self.threshold and items[0][2] >= DECISIVE:
+                    out.append(Assignment(subject.id, self.tracks[track], confidence, items))
         return out
 
-    def classify_all(self, subjects: Iterable[Subject]) -> Iterator[Assignment]:
+    def classify_all(self, subjects: Iterable[Subject], chunk: int = 5000) -> Iterator[Assignment]:
+        batch: list[Subject] = []
         for subject in subjects:
-            yield from self.classify(subject)
+            batch.append(subject)
+            if len(batch) >= chunk:
+                yield from self.classify_many(batch)
+                batch = []
+        if batch:
+            yield from self.classify_many(batch)
 
     # --- the baseline the benchmark compares with --------------------------------------------
 

@@ -148,6 +148,7 @@ class Catalogue:
     tracks: dict[str, Track]
     as_of: dt.date
     sha256: str
+    files: list[tuple[str, str]] = field(default_factory=list, repr=False)  # (name, text) read
     _child_ids: dict[str, list[str]] | None = field(default=None, repr=False)
 
     @property
@@ -589,7 +590,7 @@ def build_catalogue(files: list[tuple[str, str]], as_of: dt.date | None = None) 
     digest = hashlib.sha256(
         json.dumps(sorted((name, text) for name, text in files), ensure_ascii=False).encode()
     ).hexdigest()
-    return Catalogue(in_force, tracks, as_of, digest)
+    return Catalogue(in_force, tracks, as_of, digest, files=list(files))
 
 
 def _check_cycles(tracks: dict[str, Track], problems: Problems) -> None:
