@@ -33,12 +33,20 @@ Y = models.EnterpriseYear
 
 
 def members_cte(catalogue: Catalogue, track: str, scope) -> sa.CTE:
+    """The track's firms in the scope, computed once per statement (MATERIALIZED) and used
+    as ``x.enterprise_id IN (SELECT id FROM members)``: the engines then look each member
+    up by index instead of scanning the yearly accounts or patents of every firm."""
     ids = member_ids(catalogue.members(track)).subquery()
     return (
         sa.select(E.id, E.district_id, E.park_id)
         .where(E.id.in_(sa.select(ids.c.enterprise_id)), scope)
         .cte("members")
+        .prefix_with("MATERIALIZED")
     )
+
+
+def _in(column, m) -> sa.ColumnElement[bool]:
+    return column.in_(sa.select(m.c.id))
 
 
 def latest_year(conn: Connection) -> int | None:
@@ -72,7 +80,7 @@ def track_figures(conn: Connection, catalogue: Catalogue, track: str, scope) -> 
             sa.func.sum(Y.rd_expense),
             sa.func.count(Y.rd_expense),
         )
-        .join(m, m.c.id == Y.enterprise_id)
+        .where(_in(Y.enterprise_id, m))
         .group_by(Y.year)
         .order_by(Y.year)
     ).all()
@@ -90,8 +98,8 @@ def track_figures(conn: Connection, catalogue: Catalogue, track: str, scope) -> 
     ip = models.IPRight
     out["invention_patents"] = conn.scalar(
         sa.select(sa.func.count())
-        .select_from(ip)
-        .join(m, m.c.id == ip.enterprise_id)
+        .select_from(m)
+        .join(ip, ip.enterprise_id == m.c.id)
         .where(ip.kind == "invention_patent", ip.granted_on.is_not(None))
     )
     tc = models.TechContract
@@ -103,13 +111,11 @@ def track_figures(conn: Connection, catalogue: Catalogue, track: str, scope) -> 
     out["contracts"] = {"count": contracts[0], "tech_amount": _money(contracts[1])}
     fr = models.FinancingRound
     financing = conn.execute(
-        sa.select(sa.func.count(), sa.func.sum(fr.amount)).join(m, m.c.id == fr.enterprise_id)
+        sa.select(sa.func.count(), sa.func.sum(fr.amount)).where(_in(fr.enterprise_id, m))
     ).one()
     out["financing"] = {"rounds": financing[0], "amount": _money(financing[1])}
     pl = models.Platform
-    out["platforms"] = conn.scalar(
-        sa.select(sa.func.count()).select_from(pl).join(m, m.c.id == pl.enterprise_id)
-    )
+    out["platforms"] = conn.scalar(sa.select(sa.func.count()).where(_in(pl.enterprise_id, m)))
     leaves = catalogue.members(track)
     a = TrackAssignment
     out["results"] = conn.scalar(
@@ -120,14 +126,18 @@ def track_figures(conn: Connection, catalogue: Catalogue, track: str, scope) -> 
     out["demands"] = conn.scalar(
         sa.select(sa.func.count(sa.distinct(a.subject_id)))
         .join(TechnicalDemand, TechnicalDemand.id == a.subject_id)
-        .join(m, m.c.id == TechnicalDemand.enterprise_id)
-        .where(a.subject_kind == "demand", a.track.in_(leaves))
+        .where(
+            a.subject_kind == "demand",
+            a.track.in_(leaves),
+            _in(TechnicalDemand.enterprise_id, m),
+        )
     )
     out["districts"] = [
         {"name": name, "firms": n}
         for name, n in conn.execute(
             sa.select(models.District.name, sa.func.count())
-            .join(m, m.c.district_id == models.District.id)
+            .select_from(m)
+            .join(models.District, m.c.district_id == models.District.id)
             .group_by(models.District.name)
             .order_by(sa.func.count().desc())
         )
@@ -136,7 +146,8 @@ def track_figures(conn: Connection, catalogue: Catalogue, track: str, scope) -> 
         {"name": name, "firms": n}
         for name, n in conn.execute(
             sa.select(models.Park.name, sa.func.count())
-            .join(m, m.c.park_id == models.Park.id)
+            .select_from(m)
+            .join(models.Park, m.c.park_id == models.Park.id)
             .group_by(models.Park.name)
             .order_by(sa.func.count().desc())
         )
@@ -170,23 +181,30 @@ def same_firm_growth(conn: Connection, m, year: int) -> dict | None:
 def top_firms(
     conn: Connection, catalogue: Catalogue, track: str, scope, limit: int = 50
 ) -> list[dict]:
-    """The track's firms with the latest year's revenue, largest first, and their confidence."""
+    """The track's firms with the latest year's revenue, largest first, and their confidence
+    (None: a confirmed firm that was not inferred)."""
     m = members_cte(catalogue, track, scope)
     year = latest_year(conn)
-    a = TrackAssignment
-    leaves = catalogue.members(track)
-    confidence = (
-        sa.select(sa.func.max(a.confidence))
-        .where(a.subject_kind == "enterprise", a.subject_id == E.id, a.track.in_(leaves))
-        .scalar_subquery()
-    )
     rows = conn.execute(
-        sa.select(E.id, E.name, E.credit_code, models.District.name, Y.revenue, confidence)
-        .join(m, m.c.id == E.id)
+        sa.select(E.id, E.name, E.credit_code, models.District.name, Y.revenue)
+        .select_from(m)
+        .join(E, E.id == m.c.id)
         .join(models.District, models.District.id == E.district_id)
         .outerjoin(Y, sa.and_(Y.enterprise_id == E.id, Y.year == year))
         .order_by(Y.revenue.desc().nulls_last(), E.id)
         .limit(limit)
+    ).all()
+    a = TrackAssignment
+    confidence = dict(
+        conn.execute(
+            sa.select(a.subject_id, sa.func.max(a.confidence))
+            .where(
+                a.subject_kind == "enterprise",
+                a.subject_id.in_([r[0] for r in rows]),
+                a.track.in_(catalogue.members(track)),
+            )
+            .group_by(a.subject_id)
+        ).all()
     )
     return [
         {
@@ -195,7 +213,7 @@ def top_firms(
             "credit_code": r[2],
             "district": r[3],
             "revenue": _money(r[4]),
-            "confidence": r[5],
+            "confidence": confidence.get(r[0]),
         }
         for r in rows
     ]
