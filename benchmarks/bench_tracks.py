@@ -16,8 +16,8 @@
    one firm in ten has a track's words (taken from the labelled set's positives), one in fifty
    a hard negative's, the rest a plain scope; 1.5 patents per firm, IPC on a third of them;
    two years of accounts; 15 % of firms pass the HNTE assessment.
-3. Track page — the figures behind /tracks/<id> (``tracks.figures.track_figures`` and
-   ``top_firms``), and the same page over HTTP (FastAPI TestClient, an analyst's session), p50 /
+3. Track page — the figures behind /tracks/<id> (``tracks.figures.track_page``, computed
+   cold, as after every data change), and the same page over HTTP (FastAPI TestClient, an analyst's session), p50 /
    p95 over the five largest tracks. Target: p95 ≤ 200 ms with 1M firms.
 """
 
@@ -316,8 +316,7 @@ def pages(db: Path, requests: int) -> None:
         for _ in range(requests):
             for track in largest:
                 started = time.perf_counter()
-                figures.track_figures(conn, catalogue, track, sa.true())
-                figures.top_firms(conn, catalogue, track, sa.true())
+                figures.track_page(conn, catalogue, track, sa.true())
                 timings[track].append(time.perf_counter() - started)
     all_times = sorted(x for v in timings.values() for x in v)
     p95 = all_times[int(0.95 * (len(all_times) - 1))]

@@ -8,6 +8,7 @@ figure is returned beside it (unknown is not zero).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -45,6 +46,43 @@ def members_cte(catalogue: Catalogue, track: str, scope) -> sa.CTE:
     )
 
 
+_MEMBERS = sa.Table(
+    "tmp_track_members",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("district_id", sa.Integer),
+    sa.Column("park_id", sa.Integer),
+    prefixes=["TEMPORARY"],
+)
+
+
+@contextmanager
+def materialised_members(conn: Connection, catalogue: Catalogue, track: str, scope):
+    """The track's firms in the scope written once into a temporary table (keyed by id) for
+    the dozen queries of a page, instead of being recomputed by each; dropped afterwards."""
+    conn.execute(sa.text(f"DROP TABLE IF EXISTS {_MEMBERS.name}"))
+    _MEMBERS.create(conn)
+    try:
+        m = members_cte(catalogue, track, scope)
+        conn.execute(
+            _MEMBERS.insert().from_select(
+                ["id", "district_id", "park_id"], sa.select(m.c.id, m.c.district_id, m.c.park_id)
+            )
+        )
+        yield _MEMBERS
+    finally:
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {_MEMBERS.name}"))
+
+
+def track_page(conn: Connection, catalogue: Catalogue, track: str, scope, limit: int = 50) -> dict:
+    """Everything a track page shows: its figures and its largest firms."""
+    with materialised_members(conn, catalogue, track, scope) as m:
+        return {
+            "figures": track_figures(conn, catalogue, track, scope, members=m),
+            "firms": top_firms(conn, catalogue, track, scope, limit, members=m),
+        }
+
+
 def _in(column, m) -> sa.ColumnElement[bool]:
     return column.in_(sa.select(m.c.id))
 
@@ -57,8 +95,8 @@ def _money(value) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def track_figures(conn: Connection, catalogue: Catalogue, track: str, scope) -> dict:
-    m = members_cte(catalogue, track, scope)
+def track_figures(conn: Connection, catalogue: Catalogue, track: str, scope, members=None) -> dict:
+    m = members if members is not None else members_cte(catalogue, track, scope)
     year = latest_year(conn)
     firms = conn.scalar(sa.select(sa.func.count()).select_from(m)) or 0
     out: dict = {"track": track, "firms": firms, "year": year}
@@ -97,10 +135,13 @@ def track_figures(conn: Connection, catalogue: Catalogue, track: str, scope) -> 
     out["growth"] = same_firm_growth(conn, m, year) if year else None
     ip = models.IPRight
     out["invention_patents"] = conn.scalar(
-        sa.select(sa.func.count())
-        .select_from(m)
-        .join(ip, ip.enterprise_id == m.c.id)
-        .where(ip.kind == "invention_patent", ip.granted_on.is_not(None))
+        sa.select(sa.func.count()).where(
+            _in(ip.enterprise_id, m),
+            # lower(): keeps the planner on the enterprise index, not on (kind, number),
+            # which would visit every invention patent of the city
+            sa.func.lower(ip.kind) == "invention_patent",
+            ip.granted_on.is_not(None),
+        )
     )
     tc = models.TechContract
     contracts = conn.execute(
@@ -165,8 +206,12 @@ def same_firm_growth(conn: Connection, m, year: int) -> dict | None:
             before,
             sa.and_(before.c.enterprise_id == now.c.enterprise_id, before.c.year == year - 1),
         )
-        .join(m, m.c.id == now.c.enterprise_id)
-        .where(now.c.year == year, now.c.revenue.is_not(None), before.c.revenue.is_not(None))
+        .where(
+            now.c.enterprise_id.in_(sa.select(m.c.id)),
+            now.c.year == year,
+            now.c.revenue.is_not(None),
+            before.c.revenue.is_not(None),
+        )
     ).one()
     current, previous, firms = row
     if not previous:
@@ -179,21 +224,29 @@ def same_firm_growth(conn: Connection, m, year: int) -> dict | None:
 
 
 def top_firms(
-    conn: Connection, catalogue: Catalogue, track: str, scope, limit: int = 50
+    conn: Connection, catalogue: Catalogue, track: str, scope, limit: int = 50, members=None
 ) -> list[dict]:
     """The track's firms with the latest year's revenue, largest first, and their confidence
     (None: a confirmed firm that was not inferred)."""
-    m = members_cte(catalogue, track, scope)
+    m = members if members is not None else members_cte(catalogue, track, scope)
     year = latest_year(conn)
-    rows = conn.execute(
-        sa.select(E.id, E.name, E.credit_code, models.District.name, Y.revenue)
+    # the largest first on the members and their accounts only; names for the few shown
+    largest = conn.execute(
+        sa.select(m.c.id, Y.revenue)
         .select_from(m)
-        .join(E, E.id == m.c.id)
-        .join(models.District, models.District.id == E.district_id)
-        .outerjoin(Y, sa.and_(Y.enterprise_id == E.id, Y.year == year))
-        .order_by(Y.revenue.desc().nulls_last(), E.id)
+        .outerjoin(Y, sa.and_(Y.enterprise_id == m.c.id, Y.year == year))
+        .order_by(Y.revenue.desc().nulls_last(), m.c.id)
         .limit(limit)
     ).all()
+    names = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            sa.select(E.id, E.name, E.credit_code, models.District.name)
+            .join(models.District, models.District.id == E.district_id)
+            .where(E.id.in_([r[0] for r in largest]))
+        )
+    }
+    rows = [(eid, *names[eid], revenue) for eid, revenue in largest]
     a = TrackAssignment
     confidence = dict(
         conn.execute(

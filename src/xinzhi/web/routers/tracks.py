@@ -108,10 +108,7 @@ def _track_view(request: Request, principal: Principal, track_id: str) -> dict:
     scope = enterprise_condition(principal)
 
     def compute(conn):
-        return {
-            "figures": figures.track_figures(conn, catalogue, track_id, scope),
-            "firms": figures.top_firms(conn, catalogue, track_id, scope),
-        }
+        return figures.track_page(conn, catalogue, track_id, scope)
 
     data = _cached(request, principal, f"track:{track_id}", compute)
     taxonomy = next(t for t in catalogue.taxonomies if t.key == track.taxonomy)
