@@ -174,3 +174,17 @@ def test_scenario_lifecycle_cannot_be_skipped_and_is_audited(city, tmp_path, mon
     with pytest.raises(sc.ScenarioError):
         with Session(city) as session:
             sc.publish(session, title="x", owner="y", need="z", track="no-such", actor="a")
+
+
+def test_track_page_figures_on_every_engine(city):
+    from xinzhi.tracks import figures
+    from xinzhi.tracks.taxonomy import load_catalogue
+
+    classify(city, actor="analyst", kinds=("enterprise",))
+    catalogue = load_catalogue()
+    with city.connect() as conn:
+        page = figures.track_page(conn, catalogue, "humanoid-robot", sa.true())
+        matrix = {r["track"]: r for r in figures.matrix(conn, catalogue, sa.true())}
+    assert page["figures"]["firms"] == 1 == matrix["humanoid-robot"]["firms"]
+    assert [f["name"] for f in page["firms"]] == ["沈阳甲人形机器人有限公司"]
+    assert page["firms"][0]["revenue"] is None  # no accounts imported: unknown, not zero

@@ -8,10 +8,10 @@ After ``build_demo_city`` has written the registry and the assessment inputs,
    the matching area's checks (``matching.imports.import_rows``);
 3. the 揭榜挂帅 board, one challenge per lifecycle state (``demo.board``);
 4. the matching indexes, built now rather than on a visitor's first request;
-5. an assessment run over every firm, recorded (``rules.runs.evaluate`` and ``record``), so
-   that the dashboard's tier cards, the tier filter and the profiles show results;
-6. the future-industry tracks: scopes and products, a classification run, scenarios
-   (``demo.tracks``).
+5. the future-industry tracks: scopes and products, a classification run, labels and
+   scenarios (``demo.tracks``);
+6. an assessment run over every firm, recorded (``rules.runs.evaluate`` and ``record``), so
+   that the dashboard's tier cards, the tier filter and the profiles show results.
 
 Each step reports what it wrote and how long it took.
 """
@@ -98,9 +98,9 @@ def complete_demo_city(
         "揭榜挂帅榜单", "challenge board", lambda: _board(engine, rng["board"], actor, done.counts)
     )
     step("匹配索引", "matching index", lambda: _index(engine))
+    step("未来产业赛道", "future-industry tracks", lambda: _tracks(engine, seed, actor))
     if assess:
         step("评价并记录", "assessment run", lambda: _assess(engine, actor, done))
-    step("未来产业赛道", "future-industry tracks", lambda: _tracks(engine, seed, actor))
     return done
 
 

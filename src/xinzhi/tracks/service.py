@@ -88,10 +88,12 @@ def enterprise_subjects(
         firms = firms.where(e.id.between(*id_range))
         patents = patents.where(ip.enterprise_id.between(*id_range))
     nodes = _node_keys(conn)
-    streaming = conn.execution_options(yield_per=CHUNK)
-    patent_rows = iter(streaming.execute(patents))
+    # per statement: Connection.execution_options would stream every later statement too
+    patent_rows = iter(conn.execute(patents.execution_options(yield_per=CHUNK)))
     pending = next(patent_rows, None)
-    for eid, name, scope, products, industry, sei in streaming.execute(firms):
+    for eid, name, scope, products, industry, sei in conn.execute(
+        firms.execution_options(yield_per=CHUNK)
+    ):
         while pending is not None and pending[0] < eid:
             pending = next(patent_rows, None)  # patents of a firm outside ``ids``
         titles, classes = [], []
