@@ -332,9 +332,9 @@ def http_pages(db: Path, tracks: list[str], requests: int) -> None:
     try:
         from fastapi.testclient import TestClient
 
+        from xinzhi.accounts.users import create_user
         from xinzhi.store.db import make_engine
         from xinzhi.web.app import create_app
-        from xinzhi.web.users import create_user
     except ImportError as error:  # the web router may not be there
         print(f"(no HTTP measurement: {error})")
         return

@@ -173,7 +173,7 @@ def test_the_open_challenge_still_takes_applications(city):
 
 
 def test_an_assessment_run_is_recorded_with_current_statuses(city):
-    from xinzhi.rules.runs import latest_run
+    from xinzhi.assessments.runs import latest_run
     from xinzhi.web.results import tier_counts
 
     run = latest_run(city.engine)

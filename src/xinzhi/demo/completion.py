@@ -168,7 +168,7 @@ def _index(engine: Engine) -> str:
 
 
 def _assess(engine: Engine, actor: str, done: Completion) -> str:
-    from ..rules.runs import evaluate, record
+    from ..assessments.runs import evaluate, record
 
     result = evaluate(engine)
     done.run_id = record(engine, result, actor=actor)

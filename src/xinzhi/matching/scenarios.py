@@ -23,7 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from ..domain.errors import XinzhiError
 from ..store import models
+from ..store.audit import Action, audit
 from ..store.models.matching import ResearchResult
 from ..store.models.tracks import Scenario
 from .challenges import State
@@ -53,20 +55,19 @@ ACTION_ZH = {
 TOP = 10
 
 
-class ScenarioError(ValueError):
+class ScenarioError(XinzhiError, ValueError):
     def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(f"{en} / {zh}")
-        self.code, self.zh, self.en = code, zh, en
+        self.code = code
+        super().__init__(zh, en)
 
 
 def _audit(session: Session, actor: str, action: str, scenario: Scenario, **detail) -> None:
-    session.add(
-        models.AuditEntry(
-            actor=actor,
-            action=f"scenario.{action}",
-            subject=f"scenario:{scenario.id}",
-            detail=detail,
-        )
+    audit(
+        session,
+        actor=actor,
+        action=Action(f"scenario.{action}"),
+        subject=f"scenario:{scenario.id}",
+        detail=detail,
     )
 
 
@@ -136,6 +137,14 @@ def publish(
     session.flush()
     _audit(session, actor, "publish", scenario, track=track, budget=str(budget) if budget else None)
     return scenario
+
+
+def publish_new(engine: Engine, **fields) -> int:
+    """``publish`` in its own transaction; the new scenario's id."""
+    with Session(engine) as session:
+        scenario = publish(session, **fields)
+        session.commit()
+        return scenario.id
 
 
 # --- matching ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from ..excel import HEADER_FILL, HEADER_FONT, NOTE_FONT, safe_value
+from ..documents.excel import HEADER_FILL, HEADER_FONT, NOTE_FONT, safe_value
 from . import figures
 from .classify import FIELD_ZH
 from .taxonomy import Catalogue

@@ -19,7 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from ..domain.enums import IPKind
+from ..domain.errors import XinzhiError
 from ..store import models
+from ..store.audit import Action, audit
 from ..store.models.chains import Chain, ChainEnterpriseLink, ChainNode
 from ..store.models.matching import ResearchResult, TechnicalDemand
 from ..store.models.tracks import TrackAssignment, TrackLabel, TrackRun
@@ -34,12 +36,12 @@ CHUNK = 20_000
 PATENT_KINDS = tuple(k.value for k in IPKind if k.is_patent)
 
 
-class TrackError(ValueError):
+class TrackError(XinzhiError, ValueError):
     """A request about tracks that cannot be done, in Chinese and English."""
 
     def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(f"{en} / {zh}")
-        self.code, self.zh, self.en = code, zh, en
+        self.code = code
+        super().__init__(zh, en)
 
 
 # --- reading subjects ---------------------------------------------------------------------
@@ -311,14 +313,12 @@ def classify(
             .where(TrackRun.id == run_id)
             .values(finished_at=models.utcnow(), summary=summary)
         )
-        conn.execute(
-            sa.insert(models.AuditEntry).values(
-                at=models.utcnow(),
-                actor=actor,
-                action="tracks.classify",
-                subject=f"track_run:{run_id}",
-                detail={"kinds": list(kinds), "catalogue": catalogue.sha256[:16], **per_kind},
-            )
+        audit(
+            conn,
+            actor=actor,
+            action=Action.TRACKS_CLASSIFY,
+            subject=f"track_run:{run_id}",
+            detail={"kinds": list(kinds), "catalogue": catalogue.sha256[:16], **per_kind},
         )
     return RunSummary(run_id, time.perf_counter() - started, per_kind, per_track)
 
@@ -408,14 +408,12 @@ def label(
             "inferred_confidence": inferred,
             "reason": reason,
         }
-        conn.execute(
-            sa.insert(models.AuditEntry).values(
-                at=models.utcnow(),
-                actor=actor,
-                action=f"tracks.{'confirm' if verdict == CONFIRMED else 'reject'}",
-                subject=f"enterprise:{firm.id}",
-                detail=detail,
-            )
+        audit(
+            conn,
+            actor=actor,
+            action=Action.TRACKS_CONFIRM if verdict == CONFIRMED else Action.TRACKS_REJECT,
+            subject=f"enterprise:{firm.id}",
+            detail=detail,
         )
     return detail
 
