@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import assess, chain, code, compute, db, demo, imports, match, policy, rules, serve, user
+from . import assess, chain, code, compute, db, demo, imports, match, policy, rules, serve, track, user
 
 app = typer.Typer(
     help="新质 Xinzhi — 城市科技局未来产业工作平台 / a city S&T bureau's platform",
@@ -18,6 +18,8 @@ app.add_typer(chain.app, name="chain")
 app.add_typer(match.app, name="match")
 app.add_typer(compute.app, name="compute")
 app.add_typer(user.app, name="user")
+app.add_typer(track.app, name="track")
+app.add_typer(track.scenario_app, name="scenario")
 app.command("kinds")(imports.kinds)
 app.command("template")(imports.template)
 app.command("import")(imports.import_)

@@ -9,7 +9,9 @@ After ``build_demo_city`` has written the registry and the assessment inputs,
 3. the 揭榜挂帅 board, one challenge per lifecycle state (``demo.board``);
 4. the matching indexes, built now rather than on a visitor's first request;
 5. the Shenyang AI computing centre's 2023 and its 算力券 (``demo.compute``);
-6. an assessment run over every firm, recorded (``rules.runs.evaluate`` and ``record``), so
+6. the future-industry tracks: scopes and products, a classification run, labels and
+   scenarios (``demo.tracks``);
+7. an assessment run over every firm, recorded (``rules.runs.evaluate`` and ``record``), so
    that the dashboard's tier cards, the tier filter and the profiles show results.
 
 Each step reports what it wrote and how long it took.
@@ -102,9 +104,16 @@ def complete_demo_city(
         "compute and vouchers",
         lambda: _compute(engine, seed, actor, done.counts),
     )
+    step("未来产业赛道", "future-industry tracks", lambda: _tracks(engine, seed, actor))
     if assess:
         step("评价并记录", "assessment run", lambda: _assess(engine, actor, done))
     return done
+
+
+def _tracks(engine: Engine, seed: int, actor: str) -> str:
+    from .tracks import build_demo_tracks
+
+    return build_demo_tracks(engine, seed=seed, actor=actor)
 
 
 def _seed_chains(engine: Engine, actor: str, counts: dict[str, int]) -> str:

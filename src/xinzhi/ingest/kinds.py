@@ -30,6 +30,7 @@ from ..domain.enums import (
     TaxCollection,
 )
 from ..domain.errors import InvalidValue
+from ..domain.ipc import parse_ipc_list
 from ..domain.patent import (
     parse_patent_application_number,
     parse_software_copyright_number,
@@ -449,6 +450,30 @@ ENTERPRISES = Kind(
         _choice(
             "tax_collection", "所得税征收方式", TaxCollection, required=False, aliases=("征收方式",)
         ),
+        # evidence for the future-industry tracks (xinzhi.tracks)
+        Column(
+            "business_scope",
+            "经营范围",
+            c.text(4000),
+            "文本",
+            "text",
+            required=False,
+            doc_zh="营业执照上的经营范围",
+            doc_en="business scope as registered",
+            example="人形机器人、智能机器人的研发、制造、销售；技术服务",
+        ),
+        Column(
+            "main_products",
+            "主要产品",
+            c.text(500),
+            "文本",
+            "text",
+            required=False,
+            doc_zh="主要产品（服务），多项用分号分隔",
+            doc_en="main products or services, separated by semicolons",
+            example="双足人形机器人；灵巧手",
+            aliases=("主要产品（服务）",),
+        ),
         AS_OF,
     ),
     key=("credit_code",),
@@ -648,6 +673,18 @@ IP_RIGHTS = Kind(
             example="2024-01-12",
         ),
         _choice("acquisition", "获得方式", Acquisition),
+        Column(
+            "ipc",
+            "IPC分类号",
+            lambda raw, _scale: parse_ipc_list(raw),
+            "IPC，分号分隔",
+            "IPC symbols, ;-separated",
+            required=False,
+            doc_zh="专利的国际专利分类号，多个用分号分隔（tracks 赛道分类的证据）",
+            doc_en="the patent's IPC symbols, separated by semicolons (evidence for tracks)",
+            example="B25J 9/16; B62D 57/032",
+            aliases=("国际专利分类号", "IPC"),
+        ),
         _date(
             "hnte_used_on",
             "已用于高企申请日期",

@@ -54,6 +54,15 @@ class Action(StrEnum):
     VOUCHER_ISSUE = "compute.voucher.issue"
     VOUCHER_EXPIRE = "compute.voucher.expire"
     VOUCHER_REVERSE = "compute.voucher.reverse"
+    # future-industry tracks and application scenarios
+    TRACKS_CLASSIFY = "tracks.classify"
+    TRACKS_CONFIRM = "tracks.confirm"
+    TRACKS_REJECT = "tracks.reject"
+    SCENARIO_PUBLISH = "scenario.publish"
+    SCENARIO_MATCH = "scenario.match"
+    SCENARIO_PILOT = "scenario.pilot"
+    SCENARIO_SHOWCASE = "scenario.showcase"
+    SCENARIO_WITHDRAW = "scenario.withdraw"
     # users
     USER_ADD = "user.add"
     USER_PASSWD = "user.passwd"

@@ -36,6 +36,7 @@ from .routers import (
     imports,
     matching,
     policies,
+    tracks,
 )
 from .search import IndexState
 from .templating import STATIC_DIR, render
@@ -55,6 +56,7 @@ ROUTERS = (
     chains,
     matching,
     compute,
+    tracks,
 )
 
 

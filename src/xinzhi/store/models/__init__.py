@@ -5,7 +5,7 @@ tables in a module named after it, so that ``Base.metadata`` always holds the wh
 that Alembic compares against.
 """
 
-from . import auth, chains, compute, imports, matching, runs, search  # noqa: F401  (registers their tables)
+from . import auth, chains, compute, imports, matching, runs, search, tracks  # noqa: F401  (registers their tables)
 from .base import NAMING, Base, utcnow
 from .imports import ImportMapping
 from .registry import (

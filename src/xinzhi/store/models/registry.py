@@ -110,6 +110,8 @@ class Enterprise(Provenance, Base):
     hnte_certified_on: Mapped[dt.date | None] = mapped_column(Date)
     hnte_field: Mapped[str | None] = mapped_column(String(2))  # domain.enums.HnteField, "1"–"8"
     tax_collection: Mapped[str | None] = mapped_column(String(10))  # TaxCollection
+    business_scope: Mapped[str | None] = mapped_column(Text)  # 经营范围 (tracks evidence)
+    main_products: Mapped[str | None] = mapped_column(String(500))  # 主要产品 (tracks evidence)
 
     district: Mapped[District] = relationship()
     park: Mapped[Park | None] = relationship()
@@ -169,6 +171,7 @@ class IPRight(Provenance, Base):
     applied_on: Mapped[dt.date | None] = mapped_column(Date)
     granted_on: Mapped[dt.date | None] = mapped_column(Date)
     acquisition: Mapped[str] = mapped_column(String(20))
+    ipc: Mapped[str | None] = mapped_column(String(500))  # IPC symbols, ";"-separated (tracks)
     # The HNTE application this item was already used in: a Class II item counts only once
     # (RULES.md §1.3); NULL means not used, or not known to have been.
     hnte_used_on: Mapped[dt.date | None] = mapped_column(Date)
