@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from . import assess, chain, code, compute, db, demo, imports, match, policy, rules, serve, track, user
+from . import (
+    assess,
+    chain,
+    code,
+    compute,
+    db,
+    demo,
+    imports,
+    match,
+    policy,
+    rules,
+    serve,
+    track,
+    user,
+)
 
 app = typer.Typer(
     help="新质 Xinzhi — 城市科技局未来产业工作平台 / a city S&T bureau's platform",
