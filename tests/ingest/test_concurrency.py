@@ -42,11 +42,15 @@ def test_readers_never_see_half_an_import(sqlite_engine, tmp_path):
 
     reader = threading.Thread(target=read)
     reader.start()
+    import_start = time.perf_counter()
     try:
         result = import_file(sqlite_engine, "enterprises", path, actor="test")
     finally:
         done.set()
         reader.join()
+    import_seconds = time.perf_counter() - import_start
     assert result.ok and result.inserted == ROWS
     assert seen <= {0, ROWS} and 0 in seen
-    assert slowest < 2.0  # WAL: a reader waits for no writer
+    # WAL: a reader waits for no writer. A reader held up by the import's lock would wait about
+    # as long as the import itself; on a loaded machine a read can still take a second or two.
+    assert slowest < max(2.0, import_seconds / 2)
