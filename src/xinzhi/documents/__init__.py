@@ -1,0 +1,1 @@
+"""Documents the bureau circulates: briefings (Word/PDF with charts)."""
