@@ -12,6 +12,7 @@ from rich.table import Table
 
 from .chains.cli import app as chain_app
 from .commandline import ActorOption, actor_name, console, err, open_engine, parse_date_option
+from .documents.briefings.cli import app as report_app
 from .matching.cli import app as match_app
 from .rules.cli import assess as assess_command
 from .rules.cli import cultivate as cultivate_command
@@ -34,6 +35,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(chain_app, name="chain")
 app.add_typer(match_app, name="match")
 app.add_typer(user_app, name="user")
+app.add_typer(report_app, name="report")
 app.command("assess")(assess_command)
 app.command("explain")(explain_command)
 app.command("cultivate")(cultivate_command)
