@@ -9,7 +9,9 @@ After ``build_demo_city`` has written the registry and the assessment inputs,
 3. the 揭榜挂帅 board, one challenge per lifecycle state (``demo.board``);
 4. the matching indexes, built now rather than on a visitor's first request;
 5. an assessment run over every firm, recorded (``rules.runs.evaluate`` and ``record``), so
-   that the dashboard's tier cards, the tier filter and the profiles show results.
+   that the dashboard's tier cards, the tier filter and the profiles show results;
+6. one run of the policies for the registry's year, recorded (``rules.policy_runs``), so that
+   /policies and the briefings show payouts.
 
 Each step reports what it wrote and how long it took.
 """
@@ -98,6 +100,7 @@ def complete_demo_city(
     step("匹配索引", "matching index", lambda: _index(engine))
     if assess:
         step("评价并记录", "assessment run", lambda: _assess(engine, actor, done))
+        step("政策兑现运行", "policy run", lambda: _run_policies(engine, actor, done))
     return done
 
 
@@ -169,3 +172,17 @@ def _assess(engine: Engine, actor: str, done: Completion) -> str:
     done.counts.update({f"pass_{family}": n for family, n in passed.items()})
     shown = ", ".join(f"{family} {n:,}" for family, n in passed.items())
     return f"run {done.run_id} (as of {result.as_of}): 符合 pass {shown}"
+
+
+def _run_policies(engine: Engine, actor: str, done: Completion) -> str:
+    import pyarrow.compute as pc
+
+    from ..rules.policy_runs import evaluate_policies, record_policy_run, run_year
+
+    run = evaluate_policies(engine, as_of=run_year(REGISTRY_AS_OF.year))
+    run_id = record_policy_run(engine, run, actor=actor)
+    paid = run.summary["paid"]
+    paid_rows = run.results.filter(pc.greater(pc.fill_null(run.results["amount_paid"], 0), 0))
+    firms = len(pc.unique(paid_rows["enterprise_id"]))
+    done.counts.update({"policy_firms": firms, "policy_paid_fen": paid})
+    return f"run {run_id} (as of {run.as_of}): {firms:,} 家企业 firms, {paid / 1_000_000:,.2f} 万元 paid"

@@ -221,7 +221,7 @@ def stock(
         at(period.previous().previous()),
         at(period.year_ago()),
         as_of,
-        counts[period.end],
+        {d: counts[period.end].get(d, 0) for d in scope.districts},  # none counted: 0 firms
     )
 
 
@@ -264,9 +264,10 @@ class ContractMonths:
             out.append(to_yi(running))
         return out
 
-    def by_district(self, period: Period) -> dict[int, tuple[int, Decimal]]:
+    def by_district(self, period: Period, districts) -> dict[int, tuple[int, Decimal]]:
+        """(contracts, 亿元) of every district in ``districts`` (none registered: 0)."""
         out = {}
-        for district_id in self.districts:
+        for district_id in districts:
             count, yi = self.total(period, district_id)
             out[district_id] = (count or 0, yi or Decimal(0))
         return out

@@ -35,6 +35,7 @@ from .routers import (
     imports,
     matching,
     policies,
+    reports,
 )
 from .search import IndexState
 from .templating import STATIC_DIR, render
@@ -53,6 +54,7 @@ ROUTERS = (
     policies,
     chains,
     matching,
+    reports,
 )
 
 

@@ -56,6 +56,7 @@ NAV: list[NavItem] = [
     NavItem("/policies", "政策", "Policies"),
     NavItem("/chains", "产业链", "Chains"),
     NavItem("/matching", "供需对接", "Matching"),
+    NavItem("/reports", "简报", "Briefings"),
     NavItem("/imports", "数据导入", "Imports"),
     NavItem("/audit", "审计日志", "Audit log"),
     NavItem("/admin", "系统管理", "Admin"),

@@ -286,7 +286,8 @@ def _contract_figures(ctx: Context) -> ContractFigures:
             text += "，成交额" + w.versus_previous(change, before, p.comparison_zh, "亿元")
         if ctx.district_id is not None:
             position, of = rank_of(
-                {d: yi for d, (_, yi) in ctx.contracts.by_district(p).items()}, ctx.district_id
+                {d: yi for d, (_, yi) in ctx.contracts.by_district(p, ctx.scope.districts).items()},
+                ctx.district_id,
             )
             text += w.rank(position, of)
         if ctx.contracts.latest and ctx.contracts.latest < p.end:
@@ -341,8 +342,8 @@ def districts_section(ctx: Context) -> Section | None:
     section = Section("districts", "二、各区县情况")
     E = models.Enterprise
     note = ctx.cite("科技型企业总数", table_source(ctx.conn, E, ctx.scope))
-    contracts = ctx.contracts.by_district(p)
-    enterprises = ctx.firms.enterprises[p.end]
+    contracts = ctx.contracts.by_district(p, ctx.scope.districts)
+    enterprises = {d: ctx.firms.enterprises[p.end].get(d, 0) for d in ctx.scope.districts}
     hnte = ctx.firms.hnte[p.end]
     ago = ctx.firms.enterprises[p.year_ago().end]
     T = models.Target
@@ -353,20 +354,26 @@ def districts_section(ctx: Context) -> Section | None:
             )
         ).all()
     )
-    rows = []
+    city = stock(ctx.firms, ctx.firms.enterprises, p, ctx.scope)  # known for the city: known here
+    contracts_known = ctx.contracts.total(p, None)[0] is not None
+    rows, done = [], []
     for did, name in ctx.scope.districts.items():
-        value = enterprises.get(did, 0)
+        value = enterprises[did] if city.value is not None else None
         target = targets.get(name)
-        position, of = rank_of(enterprises, did)
+        completion = _completion(value, target)
+        if completion is not None and completion >= 100:
+            done.append(name)
+        previous = ago.get(did, 0) if city.year_ago is not None else None
+        position, _ = rank_of(enterprises, did)
         rows.append(
             (
                 name,
-                str(value),
+                w.number(value),
                 "—" if target is None else w.number(target),
-                "—" if target is None else w.percent(_completion(value, target)),
-                w.yoy(_change_percent(value, ago.get(did))).removeprefix("同比"),
-                str(hnte.get(did, 0)),
-                w.number(contracts.get(did, (0, Decimal(0)))[1]),
+                "—" if target is None else w.percent(completion),
+                w.yoy(_change_percent(value, previous)).removeprefix("同比"),
+                w.number(hnte.get(did, 0) if city.value is not None else None),
+                w.number(contracts[did][1] if contracts_known else None),
                 str(position),
             )
         )
@@ -388,12 +395,11 @@ def districts_section(ctx: Context) -> Section | None:
             (note,),
         )
     )
-    done = [r[0] for r in rows if r[3] != "—" and Decimal(r[3].rstrip("%")) >= 100]
     if done:
         section.bullets.append(
             Bullet(f"已完成全年科技型企业目标的区县：{'、'.join(done)}。", (note,))
         )
-    if ctx.charts:
+    if ctx.charts and city.value is not None:
         from .charts import district_bars
 
         section.charts.append(
@@ -401,7 +407,7 @@ def districts_section(ctx: Context) -> Section | None:
                 "各区县科技型企业数与全年目标",
                 district_bars(
                     [r[0] for r in rows],
-                    [int(r[1]) for r in rows],
+                    [0 if r[1] == w.MISSING else int(r[1]) for r in rows],
                     [None if r[2] == "—" else float(r[2]) for r in rows],
                 ),
             )
