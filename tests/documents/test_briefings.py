@@ -153,6 +153,13 @@ def test_a_month_the_data_does_not_reach_reads_missing_never_zero(city):
     assert "科技型企业总数：数据缺失" in first
 
 
+def test_a_period_the_data_covers_in_part_is_not_compared_with_a_whole_one(city):
+    q3 = build_briefing(city, Period("quarterly", 2023, 3), charts=False)
+    contracts = next(s for s in q3.sections if s.key == "contracts").bullets[0].text
+    assert "本期数据不完整，暂不与上季度比较" in contracts
+    assert "较上季度" not in contracts
+
+
 def test_a_monthly_briefing_compares_with_the_month_before(city):
     august = build_briefing(city, Period("monthly", 2023, 8), charts=False)
     first = august.sections[0].bullets[0].text
@@ -254,5 +261,8 @@ def test_pdf_renders_and_its_text_holds_the_chinese_bullets(tmp_path, annual):
     flat = "".join(text.split())
     assert annual.title in flat
     for section in annual.sections:
+        assert section.title in flat
         for bullet in section.bullets:
             assert "".join(bullet.marked.split()) in flat, bullet.text
+        for table in section.tables:  # every character has its glyph in the embedded subset
+            assert "".join(table.title.split()) in flat, table.title

@@ -278,7 +278,11 @@ def _contract_figures(ctx: Context) -> ContractFigures:
             f"{p.label_zh}{ctx.region}登记技术合同{w.number(count)}项，技术合同成交额达到"
             f"{w.number(amount)}亿元，{w.yoy(_change_percent(amount, amount_ago))}"
         )
-        if p.kind != "annual":
+        partial = ctx.contracts.latest is not None and ctx.contracts.latest < p.end
+        if p.kind != "annual" and partial:
+            # a period the data covers only in part is not compared with a whole one
+            text += f"，本期数据不完整，暂不与{p.comparison_zh}比较"
+        elif p.kind != "annual":
             change = None if amount_prev is None else amount - amount_prev
             before = (
                 None if amount_prev is None or amount_prev2 is None else amount_prev - amount_prev2
@@ -395,6 +399,21 @@ def districts_section(ctx: Context) -> Section | None:
             (note,),
         )
     )
+    completions = {
+        name: _completion(enterprises[did], targets.get(name))
+        for did, name in ctx.scope.districts.items()
+        if city.value is not None and targets.get(name)
+    }
+    if completions:
+        best = max(completions, key=completions.get)
+        worst = min(completions, key=completions.get)
+        section.bullets.append(
+            Bullet(
+                f"科技型企业目标完成率最高的是{best}（{w.percent(completions[best])}），"
+                f"最低的是{worst}（{w.percent(completions[worst])}）。",
+                (note,),
+            )
+        )
     if done:
         section.bullets.append(
             Bullet(f"已完成全年科技型企业目标的区县：{'、'.join(done)}。", (note,))

@@ -67,6 +67,7 @@ class Briefing:
             out.append(section.title)
             out.extend(b.marked for b in section.bullets)
             for table in section.tables:
+                out.append(table.title)
                 out.append(" ".join(table.header))
                 out.extend(" ".join(row) for row in table.rows)
         return "\n".join(out)
