@@ -8,30 +8,22 @@ import datetime as dt
 import pyarrow.compute as pc
 import pytest
 
-from xinzhi.demo.city import build_demo_city
 from xinzhi.documents.briefings.compose import build_briefing
 from xinzhi.metrics.periods import Period
 from xinzhi.rules.runs import evaluate, record
-from xinzhi.store.db import make_engine
-from xinzhi.store.schema import upgrade
+
+from .helpers import demo_city
 
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("entrants")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("XINZHI_RUNS_DIR", str(folder / "runs"))
-    engine = make_engine(f"sqlite:///{folder / 'xinzhi.db'}")
-    upgrade(engine)
-    build_demo_city(engine, seed=11, enterprises=400)
-    runs = {}
-    for as_of in (dt.date(2022, 12, 31), dt.date(2023, 12, 31)):
-        result = evaluate(engine, as_of=as_of)
-        record(engine, result, actor="测试员")
-        runs[as_of.year] = result.results
-    yield engine, runs
-    engine.dispose()
-    patch.undo()
+    with demo_city(tmp_path_factory.mktemp("entrants"), seed=11, enterprises=400) as engine:
+        runs = {}
+        for as_of in (dt.date(2022, 12, 31), dt.date(2023, 12, 31)):
+            result = evaluate(engine, as_of=as_of)
+            record(engine, result, actor="测试员")
+            runs[as_of.year] = result.results
+        yield engine, runs
 
 
 def passed(results, assessment: str) -> set[int]:
