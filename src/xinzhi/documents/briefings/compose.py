@@ -456,12 +456,15 @@ def _assessment_run(ctx: Context, before: dt.date | None = None) -> EvaluationRu
 
 
 def _passes(run: EvaluationRun, district_id: int | None) -> dict[str, set[int]]:
-    from ...rules.runs import read_results
+    """Per assessment family, the firms that passed in ``run`` (in the district)."""
+    import pyarrow.parquet as pq
 
-    results = read_results(run).select(["enterprise_id", "district_id", "assessment", "status"])
-    results = results.filter(pc.equal(results["status"], "pass"))
+    where = [("status", "=", "pass")]
     if district_id is not None:
-        results = results.filter(pc.equal(results["district_id"], district_id))
+        where.append(("district_id", "=", district_id))
+    results = pq.read_table(
+        run.results_path, columns=["enterprise_id", "assessment"], filters=where
+    )
     family = {d["id"]: d.get("family", d["id"]) for d in run.declarations}
     out: dict[str, set[int]] = {}
     for assessment in pc.unique(results["assessment"]).to_pylist():
@@ -626,9 +629,12 @@ def chains_section(ctx: Context) -> Section | None:
     """问题清单 / 技术清单 of the chains stored (city briefings; none stored: no section)."""
     if ctx.district_id is not None:
         return None
+    from concurrent.futures import ThreadPoolExecutor
+
     from ...chains.analysis import analyse_chain
     from ...chains.catalogue import resolve_chain
     from ...chains.repository import list_chains
+    from ...chains.rules import load_rules
 
     stored = list_chains(ctx.engine)
     if not stored:
@@ -637,8 +643,16 @@ def chains_section(ctx: Context) -> Section | None:
     problems = technologies = 0
     modes: Counter = Counter()
     rows = []
-    for chain in stored:
-        analysis = analyse_chain(ctx.engine, resolve_chain(ctx.engine, chain["key"]))
+    rules = load_rules()
+
+    def analyse(key: str):
+        return analyse_chain(ctx.engine, resolve_chain(ctx.engine, key), rules)
+
+    # each chain scans the registry on its own connection; two at a time keep both cores busy
+    # (SQLite and Arrow's substring search run outside the GIL)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        analyses = list(pool.map(analyse, [chain["key"] for chain in stored]))
+    for chain, analysis in zip(stored, analyses, strict=True):
         problems += len(analysis.problems)
         technologies += len(analysis.technologies)
         modes.update(item.mode for item in analysis.technologies)
