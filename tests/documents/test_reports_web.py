@@ -93,3 +93,9 @@ def test_enterprise_users_and_researchers_may_not(web_city):
         client = client_for(web_city, username, raise_errors=False)
         assert client.get("/reports").status_code == 403
         assert client.get("/reports/download").status_code == 403
+
+
+def test_the_dashboard_says_which_hnte_figure_is_which(web_city):
+    page = client_for(web_city, "analyst").get("/dashboard").text
+    assert "高新技术企业（有效证书）" in page  # certificates issued in the last three years
+    assert "高新技术企业（预评价通过）" in page  # the assessment run's pre-screen passes
