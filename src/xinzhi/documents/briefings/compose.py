@@ -78,6 +78,15 @@ class Context:
     charts: bool = True
     notes: list[Note] = field(default_factory=list)
     _note_numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+    _sources: dict[str, Source] = field(default_factory=dict)
+
+    def source(self, name: str, model, where=(), district_column=None) -> Source:
+        """``table_source`` once per briefing for each ``name`` (sections share figures)."""
+        if name not in self._sources:
+            self._sources[name] = table_source(
+                self.conn, model, self.scope, where=where, district_column=district_column
+            )
+        return self._sources[name]
 
     def cite(self, figure: str, source: Source) -> int:
         key = (figure, source.text)
@@ -157,19 +166,15 @@ def headline_section(ctx: Context) -> Section:
     """The 图鉴's headline bullets and the KPI table against targets."""
     section = Section("headline", "一、主要指标")
     E = models.Enterprise
-    registry = table_source(ctx.conn, E, ctx.scope, district_column=E.district_id)
+    registry = ctx.source("registry", E, district_column=E.district_id)
     firms_note = ctx.cite("科技型企业总数", registry)
     enterprises = stock(ctx.firms, ctx.firms.enterprises, ctx.period, ctx.scope)
     target, _ = ctx.target(ENTERPRISE_TARGETS)
     section.bullets.append(
         _stock_bullet(ctx, "科技型企业总数", enterprises, target, "家", firms_note)
     )
-    hnte_source = table_source(
-        ctx.conn,
-        E,
-        ctx.scope,
-        where=(E.hnte_certified_on.is_not(None),),
-        district_column=E.district_id,
+    hnte_source = ctx.source(
+        "hnte", E, where=(E.hnte_certified_on.is_not(None),), district_column=E.district_id
     )
     hnte_note = ctx.cite("高新技术企业（有效证书）", hnte_source)
     hnte = stock(ctx.firms, ctx.firms.hnte, ctx.period, ctx.scope)
@@ -257,12 +262,9 @@ def _change_percent(now, then) -> Decimal | None:
 def _contract_figures(ctx: Context) -> ContractFigures:
     C = models.TechContract
     p = ctx.period
-    source = table_source(
-        ctx.conn,
-        C,
-        ctx.scope,
-        where=(C.registered_on >= p.start, C.registered_on <= p.end),
-        district_column=None,
+    # the contracts' batches of the period (a district's are among them: by seller)
+    source = ctx.source(
+        "contracts", C, where=(C.registered_on >= p.start, C.registered_on <= p.end)
     )
     if ctx.district_id is not None:
         source = replace(source, detail=source.detail + "；按卖方企业所在区县统计")
@@ -313,7 +315,7 @@ def _platform_bullets(ctx: Context) -> list[Bullet]:
     if not ctx.platforms:
         note = ctx.cite("创新平台", Source("platforms", "无记录", None))
         return [Bullet(f"{ctx.region}创新平台：{w.MISSING}。", (note,))]
-    source = table_source(ctx.conn, P, ctx.scope, district_column=P.district_id)
+    source = ctx.source("platforms", P, district_column=P.district_id)
     note = ctx.cite("创新平台", source)
     until = min(p.end, source.as_of) if source.as_of else p.end
     new_national = count_platforms(
@@ -345,7 +347,7 @@ def districts_section(ctx: Context) -> Section | None:
     p = ctx.period
     section = Section("districts", "二、各区县情况")
     E = models.Enterprise
-    note = ctx.cite("科技型企业总数", table_source(ctx.conn, E, ctx.scope))
+    note = ctx.cite("科技型企业总数", ctx.source("registry", E, district_column=E.district_id))
     contracts = ctx.contracts.by_district(p, ctx.scope.districts)
     enterprises = {d: ctx.firms.enterprises[p.end].get(d, 0) for d in ctx.scope.districts}
     hnte = ctx.firms.hnte[p.end]
