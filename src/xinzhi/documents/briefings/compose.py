@@ -631,10 +631,9 @@ def chains_section(ctx: Context) -> Section | None:
     """问题清单 / 技术清单 of the chains stored (city briefings; none stored: no section)."""
     if ctx.district_id is not None:
         return None
-    from concurrent.futures import ThreadPoolExecutor
-
     from ...chains.analysis import analyse_chain
     from ...chains.catalogue import resolve_chain
+    from ...chains.linking import registry_rows
     from ...chains.repository import list_chains
     from ...chains.rules import load_rules
 
@@ -646,14 +645,11 @@ def chains_section(ctx: Context) -> Section | None:
     modes: Counter = Counter()
     rows = []
     rules = load_rules()
-
-    def analyse(key: str):
-        return analyse_chain(ctx.engine, resolve_chain(ctx.engine, key), rules)
-
-    # each chain scans the registry on its own connection; two at a time keep both cores busy
-    # (SQLite and Arrow's substring search run outside the GIL)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        analyses = list(pool.map(analyse, [chain["key"] for chain in stored]))
+    registry = registry_rows(ctx.engine)  # one read of the registry links every chain
+    analyses = [
+        analyse_chain(ctx.engine, resolve_chain(ctx.engine, chain["key"]), rules, registry)
+        for chain in stored
+    ]
     for chain, analysis in zip(stored, analyses, strict=True):
         problems += len(analysis.problems)
         technologies += len(analysis.technologies)
