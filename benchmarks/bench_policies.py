@@ -130,7 +130,7 @@ def population(n: int, seed: int = 7) -> pa.Table:
 
 def twenty_policies(folder: Path):
     """The five shipped policies and three copies of each (own ids)."""
-    from xinzhi.rules.policy import POLICIES, load_policies
+    from xinzhi.policies.declarations import POLICIES, load_policies
 
     for path in sorted(POLICIES.glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
@@ -149,14 +149,14 @@ def twenty_policies(folder: Path):
 def store_with(table: pa.Table):
     import ibis
 
-    from xinzhi.rules.backends import Store
-    from xinzhi.rules.policy_runs import FRAME
+    from xinzhi.policies.runs import FRAME
+    from xinzhi.rulelang.engines import DuckDBStore
 
     con = ibis.duckdb.connect(threads=os.cpu_count() or 2)
     con.con.register("generated", table)
     con.raw_sql(f'CREATE TEMPORARY TABLE "{FRAME}" AS SELECT * FROM generated')
     con.con.unregister("generated")
-    return Store("duckdb", con), con.table(FRAME)
+    return DuckDBStore(con), con.table(FRAME)
 
 
 def timed(label: str, function):
@@ -226,7 +226,7 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--baseline-sample", type=int, default=5_000)
     args = parser.parse_args()
-    from xinzhi.rules.policy_runs import run_on_frame
+    from xinzhi.policies.runs import run_on_frame
 
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "

@@ -13,7 +13,7 @@ assessment input), built when missing (``var/bench-1m.db`` for a million firms) 
 otherwise. Each measurement runs in its own child process, so its peak RSS
 (``getrusage`` ``ru_maxrss``) is its own:
 
-* **engine, all assessments** — ``xinzhi.rules.runs.evaluate`` over everyone: population,
+* **engine, all assessments** — ``xinzhi.assessments.runs.evaluate`` over everyone: population,
   every declaration in force, one row per enterprise and assessment with status, score
   interval, failed / unknown clauses, missing inputs and gap texts, and per assessment every
   clause's value and points (what an explanation shows). *Cold* is the first run in a fresh
@@ -125,9 +125,9 @@ def open_engine(database: Path):
 def read_population(database: Path, columns: list[str], step: int = 1):
     """The population's ``columns`` (every ``step``-th enterprise) as the engine builds it,
     and the evaluation date."""
-    from xinzhi.rules.backends import open_store
-    from xinzhi.rules.population import build_population, imported_kinds
-    from xinzhi.rules.runs import default_as_of
+    from xinzhi.assessments.runs import default_as_of
+    from xinzhi.rulelang.engines import open_store
+    from xinzhi.rulelang.population import build_population, imported_kinds
 
     engine = open_engine(database)
     as_of = default_as_of(engine)
@@ -152,7 +152,7 @@ def read_population(database: Path, columns: list[str], step: int = 1):
 
 
 def engine_child(database: str, only: list[str] | None, keep: str | None, queue) -> None:
-    from xinzhi.rules.runs import evaluate
+    from xinzhi.assessments.runs import evaluate
 
     engine = open_engine(Path(database))
     selected = set(only) if only else None
@@ -185,10 +185,10 @@ def engine_child(database: str, only: list[str] | None, keep: str | None, queue)
 
 def _rules_only(engine, as_of) -> dict:
     """The HNTE query alone, over the population already materialised (SQL cached)."""
-    from xinzhi.rules.backends import open_store
-    from xinzhi.rules.catalog import load_catalog
-    from xinzhi.rules.engine import compile_declaration
-    from xinzhi.rules.population import build_population, imported_kinds
+    from xinzhi.assessments.catalogue import load_catalog
+    from xinzhi.rulelang.compiler import compile_declaration
+    from xinzhi.rulelang.engines import open_store
+    from xinzhi.rulelang.population import build_population, imported_kinds
 
     store = open_store(engine)
     try:

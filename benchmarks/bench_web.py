@@ -54,11 +54,11 @@ def build_if_missing(db: Path) -> None:
 
 
 def prepare(db: Path) -> dict:
+    from xinzhi.accounts.users import UserError, create_user
     from xinzhi.store import models
     from xinzhi.store.db import make_engine
     from xinzhi.store.schema import ensure_current
     from xinzhi.web.search import IndexState
-    from xinzhi.web.users import UserError, create_user
 
     engine = make_engine(f"sqlite:///{db}")
     ensure_current(engine)

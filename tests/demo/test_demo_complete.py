@@ -173,7 +173,7 @@ def test_the_open_challenge_still_takes_applications(city):
 
 
 def test_an_assessment_run_is_recorded_with_current_statuses(city):
-    from xinzhi.rules.runs import latest_run
+    from xinzhi.assessments.runs import latest_run
     from xinzhi.web.results import tier_counts
 
     run = latest_run(city.engine)
@@ -188,7 +188,7 @@ def test_an_assessment_run_is_recorded_with_current_statuses(city):
 
 
 def test_the_policies_are_run_once_so_that_payouts_show(city):
-    from xinzhi.rules.policy_runs import load_run
+    from xinzhi.policies.runs import load_run
 
     run = load_run(city.engine)
     assert run is not None and run.record.actor == "xinzhi demo"

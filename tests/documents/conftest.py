@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from xinzhi.rules.policy_runs import evaluate_policies, record_policy_run
-from xinzhi.rules.runs import evaluate, record
+from xinzhi.assessments.runs import evaluate, record
+from xinzhi.policies.runs import evaluate_policies, record_policy_run
 
 from .helpers import demo_city
 

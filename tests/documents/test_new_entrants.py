@@ -8,9 +8,9 @@ import datetime as dt
 import pyarrow.compute as pc
 import pytest
 
+from xinzhi.assessments.runs import evaluate, record
 from xinzhi.documents.briefings.compose import build_briefing
 from xinzhi.metrics.periods import Period
-from xinzhi.rules.runs import evaluate, record
 
 from .helpers import demo_city
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from xinzhi.store.db import session_scope
 from xinzhi.store.models import Enterprise, ImportBatch, TechContract
 
-from ..rules.firms import ALL_LISTS, AS_OF, registry
+from ..assessments.firms import ALL_LISTS, AS_OF, registry
 
 YEARS = (2021, 2022, 2023)
 # RULES.md §2.5 T1, a tech SME that passes: 80 staff, 20 S&T, R&D 150 / sales 3,000 万元.

@@ -7,11 +7,11 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xinzhi.rules.allocation import ALLOCATED, Settings, allocate, settle
-from xinzhi.rules.backends import Store
+from xinzhi.policies.allocation import ALLOCATED, Settings, allocate, settle
+from xinzhi.rulelang.engines import DuckDBStore
 
 CON = ibis.duckdb.connect(threads=1)
-STORE = Store("duckdb", CON, owned=False)
+STORE = DuckDBStore(CON, owned=False)
 
 
 def allocated(rows: list[dict]) -> list[dict]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from xinzhi.rules.policy import load_policies
-from xinzhi.rules.policy_cases import CASES, load_cases, run_case
+from xinzhi.policies.cases import CASES, load_cases, run_case
+from xinzhi.policies.declarations import load_policies
 
 POLICIES = load_policies()
 ALL = load_cases(catalog=POLICIES)
@@ -38,7 +38,7 @@ def test_a_wrong_expectation_is_reported(tmp_path):
 
 
 def test_money_in_facts_needs_a_unit(tmp_path):
-    from xinzhi.rules.yamlfile import DeclarationError
+    from xinzhi.rulelang.yamlfile import DeclarationError
 
     (tmp_path / "bad.yaml").write_text(
         "policies: [shenyang_tech_contract_reward]\nyear: 2022\ncases:\n"

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from xinzhi.cli import app
-from xinzhi.commandline import console
+from xinzhi.cli.common import console
 
-from ..rules.firms import database
+from ..assessments.firms import database
 from .registry import build
 
 runner = CliRunner()
@@ -30,7 +30,8 @@ def codes(tmp_path_factory):
     patch.setenv("XINZHI_DATABASE_URL", f"sqlite:///{folder / 'xinzhi.db'}")
     patch.setenv("XINZHI_ACTOR", "测试员")
     patch.setenv("XINZHI_RUNS_DIR", str(folder / "runs"))
-    patch.setattr(console, "width", 200)  # tables unfolded, as on a wide terminal
+    # _width, not the width property: undoing a property set would pin the width it read
+    patch.setattr(console, "_width", 200)  # tables unfolded, as on a wide terminal
     yield names
     patch.undo()
 
@@ -128,7 +129,7 @@ def test_pdf_font_covers_every_character_of_the_notice():
 
     from fontTools.ttLib import TTFont
 
-    from xinzhi.rules.fonts import truetype_subset
+    from xinzhi.documents.fonts import truetype_subset
 
     text = "政策兑现告知书：沈阳市科学技术局（免申即享）200,000.00 元"
     font = TTFont(io.BytesIO(truetype_subset(frozenset(text))))
@@ -137,7 +138,7 @@ def test_pdf_font_covers_every_character_of_the_notice():
 
 
 def test_missing_font_is_a_clear_error(codes, run_id, tmp_path, monkeypatch):
-    from xinzhi.rules import fonts
+    from xinzhi.documents import fonts
 
     monkeypatch.setenv("XINZHI_CJK_FONT", str(tmp_path / "none.ttc"))
     fonts.truetype_subset.cache_clear()

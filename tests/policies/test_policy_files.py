@@ -7,10 +7,10 @@ import datetime as dt
 import ibis
 import pytest
 
-from xinzhi.rules.payouts import check_policy
-from xinzhi.rules.policy import load_policies, parse_override, read_policy
-from xinzhi.rules.policy_inputs import input_table_schema
-from xinzhi.rules.yamlfile import DeclarationError
+from xinzhi.policies.declarations import load_policies, parse_override, read_policy
+from xinzhi.policies.payouts import check_policy
+from xinzhi.rulelang.registry import input_table_schema
+from xinzhi.rulelang.yamlfile import DeclarationError
 
 GOOD = """\
 id: example_reward

@@ -9,21 +9,21 @@ import pyarrow.compute as pc
 import pytest
 from sqlalchemy import select
 
-from xinzhi.rules.objections import correct, corrections_of
-from xinzhi.rules.policy_explain import explain_enterprise
-from xinzhi.rules.policy_runs import (
+from xinzhi.assessments.runs import evaluate
+from xinzhi.policies.explanations import explain_enterprise
+from xinzhi.policies.objections import correct, corrections_of
+from xinzhi.policies.runs import (
     evaluate_policies,
     load_run,
     record_policy_run,
     stored_as_run,
 )
-from xinzhi.rules.runs import evaluate
-from xinzhi.rules.whatif import whatif
+from xinzhi.policies.whatif import whatif
 from xinzhi.store.db import session_scope
 from xinzhi.store.models import AuditEntry
 from xinzhi.store.models.runs import EvaluationRun
 
-from ..rules.firms import AS_OF, database
+from ..assessments.firms import AS_OF, database
 from .registry import build
 
 WAN = 1_000_000  # fen

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from xinzhi.rules.policy_runs import evaluate_policies, record_policy_run
+from xinzhi.policies.runs import evaluate_policies, record_policy_run
 
 from ..web.helpers import build_web_city, client_for
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from xinzhi.rules.runs import evaluate, record
+from xinzhi.assessments.runs import evaluate, record
 
 from .helpers import build_web_city
 

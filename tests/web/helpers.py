@@ -14,12 +14,12 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from xinzhi.accounts.users import use_hasher
 from xinzhi.demo.city import build_demo_city
 from xinzhi.demo.users import create_demo_users
 from xinzhi.store import models
 from xinzhi.web.app import create_app
 from xinzhi.web.config import WebSettings
-from xinzhi.web.users import use_hasher
 
 PASSWORD = "demo-password-1"
 USERNAMES = ("admin", "analyst", "district", "enterprise", "researcher")

@@ -8,7 +8,7 @@ import io
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from xinzhi.rules.cultivation import build_pipeline
+from xinzhi.assessments.cultivation import build_pipeline
 from xinzhi.store import models
 from xinzhi.store.models.runs import EvaluationRun
 

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from xinzhi.accounts.users import UserError, create_user, verify_password
 from xinzhi.store.models.auth import LoginAttempt, User, WebSession
 from xinzhi.web.routers.account import safe_next
-from xinzhi.web.users import UserError, create_user, verify_password
 
 from .helpers import PASSWORD, client_for, make_app, sign_in
 

@@ -7,7 +7,7 @@ import io
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from xinzhi.rules.results import enterprise_results
+from xinzhi.assessments.results import enterprise_results
 from xinzhi.store import models
 from xinzhi.store.models.search import name_initials
 from xinzhi.web.search import IndexState

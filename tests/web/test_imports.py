@@ -76,7 +76,7 @@ def test_an_upload_with_errors_writes_nothing_and_shows_them(web_city, tmp_path)
     assert reported_rows == {3, 4}
     # the report is its uploader's: another analyst gets a 404, an admin may fetch it
     assert client_for(web_city, "admin").get(report_url).status_code == 200
-    from xinzhi.web.users import create_user
+    from xinzhi.accounts.users import create_user
 
     create_user(web_city.engine, "analyst2", "demo-password-1", "analyst", actor="test")
     assert client_for(web_city, "analyst2").get(report_url).status_code == 404

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from xinzhi.accounts.users import create_user, use_hasher
 from xinzhi.ingest.pipeline import import_file
 from xinzhi.web.app import create_app
-from xinzhi.web.users import create_user, use_hasher
 
 from ..ingest.helpers import (
     DISTRICT_HEADER,

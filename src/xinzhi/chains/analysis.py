@@ -619,3 +619,34 @@ __all__ = [
     "problem_list",
     "technology_list",
 ]
+
+
+def record_analysis(
+    engine: Engine,
+    chain: ChainSpec,
+    result,
+    rule_set: AnalysisRules,
+    version: int | None,
+    output,
+    *,
+    actor: str,
+) -> None:
+    """Write the analysis to the audit log: which chain version, which rules, what was found."""
+    from ..store.audit import Action, audit
+    from ..store.db import session_scope
+
+    with session_scope(engine) as session:
+        audit(
+            session,
+            actor=actor,
+            action=Action.CHAIN_ANALYSE,
+            subject=f"chain:{chain.key}",
+            detail={
+                "version": version,
+                "rules": rule_set.source,
+                "rules_sha256": rule_set.sha256,
+                "problems": len(result.problems),
+                "technologies": len(result.technologies),
+                "output": str(output) if output else None,
+            },
+        )

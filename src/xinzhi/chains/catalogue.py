@@ -13,6 +13,8 @@ from importlib import resources
 
 from sqlalchemy import Engine
 
+from .problems import ChainNotFound
+from .repository import load_chain
 from .spec import ChainSpec
 from .yamlio import parse_yaml
 
@@ -27,15 +29,6 @@ SHIPPED = (
     "ic",
     "high_end_equipment",
 )
-
-
-class ChainNotFound(LookupError):
-    def __init__(self, key: str, version: int | None = None) -> None:
-        which = f" 版本 {version}" if version else ""
-        which_en = f" version {version}" if version else ""
-        self.zh = f"没有产业链“{key}”{which}；可用 `xinzhi chain list` 查看"
-        self.en = f"no chain '{key}'{which_en}; see `xinzhi chain list`"
-        super().__init__(f"{self.en} / {self.zh}")
 
 
 def _data():
@@ -62,8 +55,6 @@ def shipped_chains() -> list[ChainSpec]:
 def resolve_chain(engine: Engine | None, key: str, version: int | None = None) -> ChainSpec:
     """The chain ``key`` from the database (current or ``version``), else the shipped one."""
     if engine is not None:
-        from .repository import load_chain
-
         chain = load_chain(engine, key, version)
         if chain is not None:
             return chain

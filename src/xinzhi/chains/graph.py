@@ -11,13 +11,19 @@ import numpy as np
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
+from ..domain.errors import XinzhiError
 
-class CycleError(ValueError):
+
+class CycleError(XinzhiError, ValueError):
     """The chain has cycles; ``cycles`` lists each as a closed path of node indices."""
 
     def __init__(self, cycles: list[list[int]]) -> None:
-        super().__init__(f"{len(cycles)} cycle(s)")
         self.cycles = cycles
+        super().__init__(
+            f"产业链图谱有 {len(cycles)} 个环",
+            f"{len(cycles)} cycle(s)",
+            message=f"{len(cycles)} cycle(s)",
+        )
 
 
 def _adjacency(n: int, src: np.ndarray, dst: np.ndarray):

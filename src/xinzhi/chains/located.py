@@ -1,16 +1,12 @@
-"""YAML read with the line of every value, so that a bad chain or rule file names its line.
-
-PyYAML's composer gives nodes with their marks; this walks them once, building the plain
-data and a map from each value's path (keys and list indices) to its 1-based line. A key
-written twice in one mapping — which PyYAML would silently resolve to the last — is an error.
-"""
+"""A chain or chain-rule file's data with the line of every value, so that a bad file names its
+line: read by the rule language's one YAML reader (``rulelang.yamlfile``), then flattened to
+plain data and a map from each value's path (keys and list indices) to its 1-based line."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import yaml
-
+from ..rulelang.yamlfile import DeclarationError, Node, Seq, parse_yaml_text
 from .problems import ChainFileError, Origin, Problem
 
 Path = tuple
@@ -42,62 +38,28 @@ def _error(file: str, line: int, zh: str, en: str, code: str) -> ChainFileError:
 def load_located(text: str, file: str) -> Located:
     """Parse ``text``; a syntax error or a repeated key raises ``ChainFileError`` with the line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        raise _error(
-            file,
-            line,
-            f"YAML 格式错误：{error.problem}",
-            f"YAML syntax error: {error.problem}",
-            "yaml_syntax",
-        ) from None
-    except yaml.YAMLError as error:
-        raise _error(
-            file, 1, f"YAML 格式错误：{error}", f"YAML syntax error: {error}", "yaml_syntax"
-        ) from None
+        root = parse_yaml_text(text, file)
+    except DeclarationError as error:
+        raise _error(file, error.line or 1, error.zh, error.en, error.code) from None
     if root is None:
         raise _error(file, 1, "文件为空", "the file is empty", "empty")
-    located = Located(None, file)
-    constructor = yaml.SafeLoader("")
+    located = Located(None, file, {(): getattr(root, "line", 1)})
 
-    def walk(node: yaml.Node, path: Path) -> object:
-        located.lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            out: dict = {}
-            for key_node, value_node in node.value:
-                key = constructor.construct_object(key_node, deep=True)
-                if isinstance(key, list | dict):
-                    raise _error(
-                        file,
-                        key_node.start_mark.line + 1,
-                        "键必须是文字",
-                        "a key must be text",
-                        "yaml_key",
-                    )
-                if key in out:
-                    raise _error(
-                        file,
-                        key_node.start_mark.line + 1,
-                        f"键“{key}”重复",
-                        f"key '{key}' appears twice",
-                        "duplicate_key",
-                    )
-                out[key] = walk(value_node, (*path, key))
+    def walk(value: object, path: Path) -> object:
+        """Plain dicts and lists, recording the line of every value under its path."""
+        if isinstance(value, Node):
+            out = {}
+            for key, item in value.items():
+                located.lines[(*path, key)] = value.value_lines[key]
+                out[key] = walk(item, (*path, key))
             return out
-        if isinstance(node, yaml.SequenceNode):
-            return [walk(item, (*path, i)) for i, item in enumerate(node.value)]
-        try:
-            return constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as error:
-            raise _error(
-                file,
-                node.start_mark.line + 1,
-                f"无法读取的值：{error}",
-                f"unreadable value: {error}",
-                "yaml_value",
-            ) from None
+        if isinstance(value, Seq):
+            out_list = []
+            for i, item in enumerate(value):
+                located.lines[(*path, i)] = value.item_lines[i]
+                out_list.append(walk(item, (*path, i)))
+            return out_list
+        return value
 
     located.data = walk(root, ())
     return located

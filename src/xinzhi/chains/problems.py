@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..domain.errors import InvalidValue
+from ..domain.errors import InvalidValue, XinzhiError
 
 
 @dataclass(frozen=True)
@@ -101,14 +101,25 @@ def _place(item: Problem) -> tuple:
     return (o.file or "", o.sheet or "", o.row or o.line or 0)
 
 
-class ChainFileError(Exception):
+class ChainFileError(XinzhiError):
     """A chain (or rule) file that cannot be accepted, with every problem found in it."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         first = problems[0].describe() if problems else ""
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(first + more)
+        zh = problems[0].zh if problems else ""
+        en = problems[0].en if problems else ""
+        super().__init__(zh, en, message=first + more)
+
+
+class ChainNotFound(XinzhiError, LookupError):
+    def __init__(self, key: str, version: int | None = None) -> None:
+        which = f" 版本 {version}" if version else ""
+        which_en = f" version {version}" if version else ""
+        zh = f"没有产业链“{key}”{which}；可用 `xinzhi chain list` 查看"
+        en = f"no chain '{key}'{which_en}; see `xinzhi chain list`"
+        super().__init__(zh, en, message=f"{en} / {zh}")
 
 
 REPORT_COLUMNS = (
@@ -127,7 +138,7 @@ def write_problem_report(problems: list[Problem], path: Path) -> Path:
     """The error report of a rejected chain file: one row per problem, Chinese and English."""
     from openpyxl import Workbook
 
-    from ..excel import HEADER_FILL, HEADER_FONT, safe_value
+    from ..documents.excel import HEADER_FILL, HEADER_FONT, safe_value
 
     workbook = Workbook()
     sheet = workbook.active

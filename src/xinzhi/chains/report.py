@@ -59,7 +59,7 @@ NODE_COLUMNS = (
 
 
 def _cell(value):
-    from ..excel import safe_value
+    from ..documents.excel import safe_value
 
     if isinstance(value, list):
         return "；".join(str(v) for v in value) or None
@@ -76,7 +76,7 @@ def write_analysis(
 
     from openpyxl import Workbook
 
-    from ..excel import HEADER_FILL, HEADER_FONT, NOTE_FONT
+    from ..documents.excel import HEADER_FILL, HEADER_FONT, NOTE_FONT
 
     workbook = Workbook()
     workbook.remove(workbook.active)

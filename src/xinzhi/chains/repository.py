@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ..store import models
+from ..store.audit import Action, audit
 from ..store.db import session_scope
 from ..store.models.chains import (
     Chain,
@@ -185,24 +186,23 @@ def save_chain(
             )
         )
         _write_current(session, record, chain, old_nodes, dropped, ids_by_code, ids_by_name)
-        session.add(
-            models.AuditEntry(
-                actor=actor,
-                action=action,
-                subject=f"chain:{chain.key}",
-                detail={
-                    "version": record.version,
-                    "sha256": digest,
-                    "source": source,
-                    "nodes": len(chain.nodes),
-                    "edges": len(chain.edges),
-                    "batch_id": batch.id,
-                    "inserted": inserted,
-                    "updated": result.nodes_updated,
-                    "deleted": len(dropped),
-                    "note": note,
-                },
-            )
+        audit(
+            session,
+            actor=actor,
+            action=Action(action),
+            subject=f"chain:{chain.key}",
+            detail={
+                "version": record.version,
+                "sha256": digest,
+                "source": source,
+                "nodes": len(chain.nodes),
+                "edges": len(chain.edges),
+                "batch_id": batch.id,
+                "inserted": inserted,
+                "updated": result.nodes_updated,
+                "deleted": len(dropped),
+                "note": note,
+            },
         )
     return result
 
@@ -457,7 +457,7 @@ def edit_node(
     note: str | None = None,
 ) -> SaveResult:
     """Change fields of one node (raw values, parsed like a file's) as a new version."""
-    from .catalogue import ChainNotFound
+    from .problems import ChainNotFound
 
     chain = load_chain(engine, key)
     if chain is None:

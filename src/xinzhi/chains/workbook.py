@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from ..documents.excel import FORMULA_START as FORMULA_START
+from ..documents.excel import HEADER_FILL, HEADER_FONT, NOTE_FONT, safe_value
 from ..domain.values import is_blank
-from ..excel import _FORMULA_START as FORMULA_START
-from ..excel import HEADER_FILL, HEADER_FONT, NOTE_FONT, safe_value
 from ..ingest.columns import Column
 from ..ingest.headers import bind_header, is_header_row
 from ..ingest.readers import ImportFileError

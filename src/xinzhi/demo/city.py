@@ -20,6 +20,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ..store import models
+from ..store.audit import Action, audit
 from .archetypes import REGISTRY_AS_OF, YEARS, Archetypes, HnteGap, assign_archetypes
 from .awards import Awards, draw_awards
 from .calibration import REFERENCE_ENTERPRISES, CityCounts
@@ -269,10 +270,12 @@ def build_demo_city(
             assessment_inputs=city.inputs.counts(city.archetypes),
             seconds=time.perf_counter() - started,
         )
-        connection.execute(
-            sa.insert(models.AuditEntry).values(
-                actor=ACTOR, action="demo.build", subject=city.source, detail=summary.as_dict()
-            )
+        audit(
+            connection,
+            actor=ACTOR,
+            action=Action.DEMO_BUILD,
+            subject=city.source,
+            detail=summary.as_dict(),
         )
     return summary
 

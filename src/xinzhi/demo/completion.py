@@ -10,7 +10,7 @@ After ``build_demo_city`` has written the registry and the assessment inputs,
 4. the matching indexes, built now rather than on a visitor's first request;
 5. an assessment run over every firm, recorded (``rules.runs.evaluate`` and ``record``), so
    that the dashboard's tier cards, the tier filter and the profiles show results;
-6. one run of the policies for the registry's year, recorded (``rules.policy_runs``), so that
+6. one run of the policies for the registry's year, recorded (``policies.runs``), so that
    /policies and the briefings show payouts.
 
 Each step reports what it wrote and how long it took.
@@ -162,7 +162,7 @@ def _index(engine: Engine) -> str:
 
 
 def _assess(engine: Engine, actor: str, done: Completion) -> str:
-    from ..rules.runs import evaluate, record
+    from ..assessments.runs import evaluate, record
 
     result = evaluate(engine)
     done.run_id = record(engine, result, actor=actor)
@@ -177,7 +177,7 @@ def _assess(engine: Engine, actor: str, done: Completion) -> str:
 def _run_policies(engine: Engine, actor: str, done: Completion) -> str:
     import pyarrow.compute as pc
 
-    from ..rules.policy_runs import evaluate_policies, record_policy_run, run_year
+    from ..policies.runs import evaluate_policies, record_policy_run, run_year
 
     run = evaluate_policies(engine, as_of=run_year(REGISTRY_AS_OF.year))
     run_id = record_policy_run(engine, run, actor=actor)

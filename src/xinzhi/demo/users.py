@@ -29,7 +29,7 @@ def create_demo_users(engine: Engine, passwords: dict[str, str] | None = None) -
     """admin, analyst, a district analyst and an enterprise user of the largest district (a firm
     with a technical demand, HNTE ones first, when there are demands), and a researcher tied
     to the expert with the most research results (when the matching area has experts)."""
-    from ..web.users import create_user
+    from ..accounts.users import create_user
 
     passwords = passwords or {}
     with engine.connect() as conn:

@@ -6,22 +6,14 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..domain.money import HEADER_UNITS
 from ..domain.text import to_halfwidth
 from .columns import Column
 from .kinds import Kind
 from .readers import ImportFileError
 
 # A money column may state its unit in the header: 销售收入（万元）, revenue (10k yuan).
-_UNITS = {
-    "元": Decimal(1),
-    "yuan": Decimal(1),
-    "cny": Decimal(1),
-    "万元": Decimal(10_000),
-    "10kyuan": Decimal(10_000),
-    "wanyuan": Decimal(10_000),
-    "亿元": Decimal(100_000_000),
-    "100myuan": Decimal(100_000_000),
-}
+_UNITS = {name: Decimal(yuan) for name, yuan in HEADER_UNITS.items()}
 _UNIT_SUFFIX = re.compile(r"^(?P<name>.+?)\((?P<unit>[^()]+)\)$")
 
 

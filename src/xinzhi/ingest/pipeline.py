@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.errors import InvalidValue
 from ..store import models
+from ..store.audit import Action, audit
 from ..store.models import utcnow
 from ..store.models.search import refresh_enterprise_search
 from ..store.types import ScaledDecimal
@@ -591,18 +592,17 @@ def _merge(
         where=sa.or_(*[table.c[name].is_distinct_from(excluded[name]) for name in compared]),
     )
     conn.execute(insert)
-    conn.execute(
-        sa.insert(models.AuditEntry).values(
-            actor=actor,
-            action="import",
-            subject=f"{kind.name}:{result.source}",
-            detail={
-                "batch_id": batch_id,
-                "sha256": sha256,
-                "rows": result.rows,
-                "inserted": result.inserted,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-            },
-        )
+    audit(
+        conn,
+        actor=actor,
+        action=Action.IMPORT,
+        subject=f"{kind.name}:{result.source}",
+        detail={
+            "batch_id": batch_id,
+            "sha256": sha256,
+            "rows": result.rows,
+            "inserted": result.inserted,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
     )

@@ -11,14 +11,14 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from ..domain.errors import XinzhiError
 
-class ImportFileError(Exception):
+
+class ImportFileError(XinzhiError):
     """The file as a whole cannot be imported (format, encoding, headers, emptiness)."""
 
     def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{en} / {zh}")
-        self.zh = zh
-        self.en = en
+        super().__init__(zh, en, message=f"{en} / {zh}")
 
 
 @dataclass

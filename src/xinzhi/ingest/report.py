@@ -7,7 +7,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from ..excel import HEADER_FILL, HEADER_FONT, safe_value
+from ..documents.excel import HEADER_FILL, HEADER_FONT, safe_value
 from .pipeline import MAX_ERRORS, ImportResult
 
 COLUMNS = (

@@ -7,7 +7,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from ..excel import HEADER_FILL, HEADER_FONT, NOTE_FONT, safe_value
+from ..documents.excel import HEADER_FILL, HEADER_FONT, NOTE_FONT, safe_value
 from .kinds import KINDS
 
 

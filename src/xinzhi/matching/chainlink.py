@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
+from ..domain.errors import XinzhiError
+
 # A chain key is a lower-case slug (chains.fields.CHAIN_KEY), so the first separator ends it.
 _CHAIN_AND_NODE = re.compile(r"(?P<chain>[a-z][a-z0-9_-]*)\s*[/:：]\s*(?P<node>.+)")
 
 
-class ChainsUnavailable(RuntimeError):
+class ChainsUnavailable(XinzhiError, RuntimeError):
     def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{en} / {zh}")
-        self.zh, self.en = zh, en
+        super().__init__(zh, en, message=f"{en} / {zh}")
 
 
 @dataclass

@@ -29,7 +29,9 @@ from statistics import fmean
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..domain.errors import XinzhiError
 from ..domain.values import today
+from ..store.audit import Action, audit
 from ..store.models import AuditEntry
 from ..store.models.matching import Challenge, ChallengeApplication, ChallengeReview
 
@@ -69,22 +71,21 @@ ACTION_ZH = {
 _PATH = ["draft", "published", "closed", "under_review"]
 
 
-class ChallengeError(ValueError):
+class ChallengeError(XinzhiError, ValueError):
     """A step the board's rules do not allow, said in Chinese and English."""
 
     def __init__(self, code: str, zh: str, en: str) -> None:
-        super().__init__(f"{en} / {zh}")
-        self.code, self.zh, self.en = code, zh, en
+        self.code = code
+        super().__init__(zh, en, message=f"{en} / {zh}")
 
 
 def _audit(session: Session, actor: str, action: str, challenge: Challenge, **detail) -> None:
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action=f"challenge.{action}",
-            subject=f"challenge:{challenge.id}",
-            detail=detail,
-        )
+    audit(
+        session,
+        actor=actor,
+        action=Action(f"challenge.{action}"),
+        subject=f"challenge:{challenge.id}",
+        detail=detail,
     )
 
 

@@ -16,6 +16,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ..domain.errors import XinzhiError
+
 ENV = "XINZHI_EMBEDDER"
 
 
@@ -28,10 +30,9 @@ class Embedder(Protocol):
         ...
 
 
-class EmbedderError(RuntimeError):
+class EmbedderError(XinzhiError, RuntimeError):
     def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{en} / {zh}")
-        self.zh, self.en = zh, en
+        super().__init__(zh, en, message=f"{en} / {zh}")
 
 
 def configured_embedder() -> Embedder | None:

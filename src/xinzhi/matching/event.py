@@ -373,3 +373,12 @@ def read_exclusions(path: Path) -> tuple[set[tuple[str, str]], list[str]]:
                 continue
             pairs.add((expert, firm))
     return pairs, problems
+
+
+def record_event(engine, output, *, actor: str, **figures) -> None:
+    """Write a matchmaking event's schedule to the audit log (pairs, capacity, exclusions …)."""
+    from ..store.audit import Action, audit
+    from ..store.db import session_scope
+
+    with session_scope(engine) as session:
+        audit(session, actor=actor, action=Action.MATCH_EVENT, subject=str(output), detail=figures)

@@ -27,9 +27,9 @@ from ..ingest.headers import bind_header, is_header_row
 from ..ingest.kinds import Kind
 from ..ingest.pipeline import MAX_ERRORS, ImportResult, RowError, file_sha256
 from ..ingest.readers import ImportFileError, Table, open_table
+from ..store.audit import Action, audit
 from ..store.db import session_scope
 from ..store.models import (
-    AuditEntry,
     CreditCodeVerification,
     District,
     Enterprise,
@@ -181,19 +181,18 @@ def _import(
         result = context.result
         batch.rows_inserted, batch.rows_updated = result.inserted, result.updated
         batch.rows_unchanged, batch.finished_at = result.unchanged, utcnow()
-        session.add(
-            AuditEntry(
-                actor=actor,
-                action="import",
-                subject=f"{batch.kind}:{result.source}",
-                detail={
-                    "batch_id": batch.id,
-                    "rows": result.rows,
-                    "inserted": result.inserted,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                },
-            )
+        audit(
+            session,
+            actor=actor,
+            action=Action.IMPORT,
+            subject=f"{batch.kind}:{result.source}",
+            detail={
+                "batch_id": batch.id,
+                "rows": result.rows,
+                "inserted": result.inserted,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+            },
         )
     return context.result
 

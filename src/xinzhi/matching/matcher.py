@@ -19,9 +19,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
+from ..domain.errors import XinzhiError
 from ..domain.text import normalise_code
 from ..store.models import District, Enterprise
 from ..store.models.matching import ResearchResult, TechnicalDemand
+from ..store.queries import district_names
 from .chainlink import ChainInfo, chain_terms, load_chain_info
 from .embedding import Embedder, configured_embedder, normalise_rows
 from .fields import FIELD_INDEX
@@ -33,10 +35,9 @@ INDEX_ENV = "XINZHI_MATCH_INDEX"
 SIDES = ("results", "demands")
 
 
-class NotFound(LookupError):
+class NotFound(XinzhiError, LookupError):
     def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{en} / {zh}")
-        self.zh, self.en = zh, en
+        super().__init__(zh, en, message=f"{en} / {zh}")
 
 
 def default_index_dir(engine: Engine) -> Path:
@@ -191,7 +192,7 @@ class Matcher:
 
     def labels(self) -> Labels:
         with self.engine.connect() as conn:
-            districts = dict(conn.execute(sa.select(District.id, District.name)).all())
+            districts = district_names(conn)
         chains = self.chains
         return Labels(
             nodes={i: chains.label(i) or f"#{i}" for i in chains.node_names},

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..domain.errors import XinzhiError
 
-class PairingError(ValueError):
+
+class PairingError(XinzhiError, ValueError):
     def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{en} / {zh}")
-        self.zh, self.en = zh, en
+        super().__init__(zh, en, message=f"{en} / {zh}")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..excel import HEADER_FILL, HEADER_FONT, safe_value
+from ..documents.excel import HEADER_FILL, HEADER_FONT, safe_value
 
 
 def add_sheet(workbook, title: str, columns: Sequence[tuple[str, int]]):

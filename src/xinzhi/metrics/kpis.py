@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine
 
 from ..domain.industry import GB4754_SECTIONS
 from ..store import models
+from ..store.queries import district_names
 
 FEN_PER_YI = Decimal(10) ** 10  # 1 亿元 = 10^8 yuan = 10^10 fen
 CITY = None  # key of the whole city in the by-district maps
@@ -434,13 +435,11 @@ def compute_dashboard(engine: Engine, year: int | None = None) -> Dashboard:
         _measure_contracts(conn, year, measures, by_month)
         _measure_platforms(conn, year, measures)
         _measure_rd(conn, year, measures)
-        districts = conn.execute(
-            sa.select(models.District.id, models.District.name).order_by(models.District.code)
-        ).all()
+        districts = list(district_names(conn).items())
         dashboard = Dashboard(
             year=year,
             years=available_years(conn),
-            districts=[(d.id, d.name) for d in districts],
+            districts=districts,
             measures=measures,
             targets=load_targets(conn, year),
             treemap={k: dict(v) for k, v in treemap.items()},

@@ -10,11 +10,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from ..domain.errors import XinzhiError
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-class SchemaOutOfDate(RuntimeError):
-    pass
+class SchemaOutOfDate(XinzhiError, RuntimeError):
+    """The database is behind the code: `xinzhi db upgrade` migrates it."""
 
 
 def alembic_config(engine: Engine | None = None, connection=None) -> Config:
@@ -52,7 +54,9 @@ def ensure_current(engine: Engine, *, create: bool = True) -> None:
     if engine.dialect.name == "sqlite" and create:
         upgrade(engine)
         return
-    raise SchemaOutOfDate(
+    en = (
         f"database schema is at {current or 'empty'}, code expects {head_revision()}: "
-        "run `xinzhi db upgrade` / 数据库结构需要升级，请运行 `xinzhi db upgrade`"
+        "run `xinzhi db upgrade`"
     )
+    zh = "数据库结构需要升级，请运行 `xinzhi db upgrade`"
+    raise SchemaOutOfDate(zh, en, message=f"{en} / {zh}")

@@ -23,9 +23,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from ..accounts.sessions import SessionUser, load_session, new_token
+from ..domain.errors import XinzhiError
 from ..store.models.auth import ROLES
 from .config import WebSettings
-from .sessions import SessionUser, load_session, new_token
 
 ADMIN, ANALYST, DISTRICT_ANALYST, ENTERPRISE, RESEARCHER = ROLES
 STAFF_ROLES = (ADMIN, ANALYST, DISTRICT_ANALYST)
@@ -75,12 +76,11 @@ class LoginRequired(Exception):
     """No valid session: a page redirects to the login form, the API answers 401."""
 
 
-class Forbidden(Exception):
+class Forbidden(XinzhiError):
     """Signed in, but the role may not use this route (403)."""
 
     def __init__(self, zh: str = "无权访问此页面", en: str = "your role may not use this page"):
-        super().__init__(en)
-        self.zh, self.en = zh, en
+        super().__init__(zh, en, message=en)
 
 
 class CsrfFailed(Forbidden):
@@ -91,12 +91,11 @@ class CsrfFailed(Forbidden):
         )
 
 
-class NotFound(Exception):
+class NotFound(XinzhiError):
     """Absent, or outside the principal's scope: both look the same (404)."""
 
     def __init__(self, zh: str = "未找到", en: str = "not found") -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
+        super().__init__(zh, en, message=en)
 
 
 # --- the request's engine, settings and principal ---------------------------------------------

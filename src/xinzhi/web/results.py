@@ -1,4 +1,4 @@
-"""Assessment results for the dashboard and the profile, from ``xinzhi.rules.results``.
+"""Assessment results for the dashboard and the profile, from ``xinzhi.assessments.results``.
 
 Before any run the pages show "尚未评价 / not yet assessed" — never zeros. Tiers are the
 declarations' families, so a city that swaps Liaoning's gazelle rules for its own variant
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from ..rules import results as rule_results
-from ..rules.explain import STATUS_TEXT, ClauseResult
+from ..assessments import results as rule_results
+from ..assessments.explanations import STATUS_TEXT, ClauseResult
 
 # The tiers the dashboard shows, in order: (family, family, 中文, English); the second field
 # is kept so templates can unpack the rows the same way.

@@ -1,5 +1,5 @@
 """Charts of the briefings as PNG images, drawn by matplotlib (Agg, no display) in the
-Simplified Chinese face of Noto Sans CJK — the font the notices embed (``rules.fonts``), so
+Simplified Chinese face of Noto Sans CJK — the font the notices embed (``documents.fonts``), so
 a chart reads the same on any machine and no font is fetched at run time."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
-from ...rules.fonts import FAMILY, find_cjk_font
+from ..fonts import FAMILY, find_cjk_font
 
 DPI = 150
 BLUE, GREY, RED = "#1f5fa8", "#9aa5b1", "#c0392b"

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
+from ...domain.money import FEN_PER_YUAN
 from ...metrics.figures import (
     ContractMonths,
     FirmCounts,
@@ -705,7 +706,7 @@ def policies_section(ctx: Context) -> Section | None:
         return section
     import pyarrow.parquet as pq
 
-    from ...rules.policy import load_policies
+    from ...policies.declarations import load_policies
 
     payouts = pq.read_table(
         record.results_path, columns=["enterprise_id", "district_id", "policy", "amount_paid"]
@@ -757,8 +758,8 @@ def policies_section(ctx: Context) -> Section | None:
 
 
 def _wan(fen) -> str:
-    """Fen as 万元 with two decimals."""
-    return w.number(Decimal(int(fen or 0)) / Decimal(1_000_000), 2)
+    """Fen as 万元 with two decimals, without separators (a table cell under "（万元）")."""
+    return w.number(Decimal(int(fen or 0)) / (10_000 * FEN_PER_YUAN), 2)
 
 
 for _key, _builder in (

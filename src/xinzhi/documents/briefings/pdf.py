@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
-from ...rules.fonts import register_reportlab_font
+from ..fonts import register_reportlab_font
 from .content import Briefing
 
 

@@ -10,7 +10,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
+from ...accounts.login import attempt_login
+from ...accounts.sessions import end_session, start_session
+from ...accounts.users import UserError, set_password, verify_password
 from ...store import models
+from ...store.audit import Action, audit
 from ..auth import (
     ANON_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -21,7 +25,6 @@ from ..auth import (
     SettingsDep,
     expected_csrf_token,
 )
-from ..sessions import attempt_login, end_session, start_session
 from ..templating import (
     LANG_COOKIE,
     LANGUAGES,
@@ -30,7 +33,6 @@ from ..templating import (
     render,
     set_anon_csrf_cookie,
 )
-from ..users import UserError, set_password, verify_password
 
 router = APIRouter()
 
@@ -103,13 +105,12 @@ def _login(request: Request, engine, settings, username: str, password: str):
         user_agent=request.headers.get("user-agent"),
     )
     with engine.begin() as conn:
-        conn.execute(
-            sa.insert(models.AuditEntry).values(
-                actor=f"web:{username.strip().lower()}",
-                action="user.login",
-                subject=f"user:{username.strip().lower()}",
-                detail={"ip": client_ip(request)},
-            )
+        audit(
+            conn,
+            actor=f"web:{username.strip().lower()}",
+            action=Action.USER_LOGIN,
+            subject=f"user:{username.strip().lower()}",
+            detail={"ip": client_ip(request)},
         )
     return token, None
 
@@ -219,7 +220,7 @@ def api_login(
         status, zh, en, retry_after = failure
         headers = {"Retry-After": str(retry_after)} if retry_after else None
         return JSONResponse({"detail": {"zh": zh, "en": en}}, status_code=status, headers=headers)
-    from ..sessions import load_session
+    from ...accounts.sessions import load_session
 
     user = load_session(engine, token)
     response = JSONResponse(

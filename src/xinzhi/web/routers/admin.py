@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -11,11 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from ...store import models
-from ...store.models.auth import ROLES
-from ..auth import AdminOnly, EngineDep
-from ..templating import render
-from ..users import (
+from ...accounts.users import (
     ROLE_LABELS,
     UserError,
     create_user,
@@ -24,88 +18,15 @@ from ..users import (
     set_password,
     set_role,
 )
+from ...metrics.targets import TargetError, set_target
+from ...store import models
+from ...store.models.auth import ROLES
+from ...store.queries import district_names
+from ..auth import AdminOnly, EngineDep
+from ..templating import render
 
 router = APIRouter()
 T = models.Target
-
-
-class TargetError(ValueError):
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
-
-def _decimal(text: str | None, field: str) -> Decimal | None:
-    if text is None or str(text).strip() == "":
-        return None
-    try:
-        value = Decimal(str(text).strip().replace(",", ""))
-    except InvalidOperation:
-        raise TargetError(
-            f"{field}不是数字：“{text}”", f"{field} is not a number: '{text}'"
-        ) from None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.0001")):
-        raise TargetError(
-            f"{field}须为非负数，最多 4 位小数", f"{field} must be ≥ 0 with ≤ 4 decimals"
-        )
-    return value
-
-
-def set_target(
-    engine,
-    *,
-    indicator: str,
-    region: str,
-    year: int,
-    value: str,
-    value_max: str | None,
-    unit: str,
-    actor: str,
-) -> None:
-    """Insert or update one target (indicator, region, year); audited."""
-    indicator, region, unit = indicator.strip(), region.strip(), unit.strip()
-    if not indicator or not region or not unit:
-        raise TargetError("指标、地区、单位都必须填写", "indicator, region and unit are required")
-    if not 1990 <= year <= 2100:
-        raise TargetError("年度超出范围", "year out of range")
-    low, high = _decimal(value, "目标值 value"), _decimal(value_max, "上限 value_max")
-    if low is None:
-        raise TargetError("目标值必须填写", "a target value is required")
-    if high is not None and high < low:
-        raise TargetError("上限小于目标值", "value_max is below value")
-    today = dt.date.today()
-    with engine.begin() as conn:
-        existing = conn.scalar(
-            sa.select(T.id).where(T.indicator == indicator, T.region == region, T.year == year)
-        )
-        values = {
-            "value": low,
-            "value_max": high,
-            "unit": unit,
-            "source": actor,
-            "as_of": today,
-            "imported_at": models.utcnow(),
-            "source_row": None,
-            "import_batch_id": None,
-        }
-        if existing is None:
-            conn.execute(
-                sa.insert(T).values(indicator=indicator, region=region, year=year, **values)
-            )
-        else:
-            conn.execute(sa.update(T).where(T.id == existing).values(**values))
-        conn.execute(
-            sa.insert(models.AuditEntry).values(
-                actor=actor,
-                action="target.set",
-                subject=f"target:{indicator}:{region}:{year}",
-                detail={
-                    "value": str(low),
-                    "value_max": str(high) if high is not None else None,
-                    "unit": unit,
-                },
-            )
-        )
 
 
 def _targets(engine, year: int | None) -> tuple[list, list[int], int | None]:
@@ -119,8 +40,7 @@ def _targets(engine, year: int | None) -> tuple[list, list[int], int | None]:
 
 
 def _districts(engine) -> list[str]:
-    with engine.connect() as conn:
-        return conn.scalars(sa.select(models.District.name).order_by(models.District.code)).all()
+    return list(district_names(engine).values())
 
 
 def _page(request: Request, engine, message=None, status: int = 200, year: int | None = None):

@@ -12,14 +12,14 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from starlette.background import BackgroundTask
 
-from ...rules.cultivation import (
+from ...assessments.cultivation import (
     Distance,
     Pipeline,
     PipelineError,
     build_pipeline,
     write_pipeline,
 )
-from ...rules.runs import evaluate, record
+from ...assessments.runs import evaluate, record
 from ...store.models.runs import EvaluationRun
 from ..auth import CityStaff, EngineDep, Principal, Staff
 from ..templating import render

@@ -20,12 +20,12 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response, StreamingResponse
 
 from ...chains.analysis import ChainAnalysis, analyse_chain
-from ...chains.catalogue import SHIPPED, ChainNotFound, load_shipped, resolve_chain
+from ...chains.catalogue import SHIPPED, load_shipped, resolve_chain
 from ...chains.fields import CHAIN_KEY
 from ...chains.innovation import innovation_chain
 from ...chains.layout import layered_layout
 from ...chains.linking import BASIS_ZH
-from ...chains.problems import ChainFileError
+from ...chains.problems import ChainFileError, ChainNotFound
 from ...chains.repository import edit_node, list_chains
 from ...chains.spec import ChainSpec
 from ...chains.vocab import Capability, Segment

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
+from ...assessments.results import passed_enterprise_ids
+from ...documents.excel import HEADER_FILL, HEADER_FONT, safe_value
 from ...domain.industry import GB4754_SECTIONS
-from ...excel import HEADER_FILL, HEADER_FONT, safe_value
 from ...metrics.cache import VersionedCache
-from ...rules.results import passed_enterprise_ids
 from ...store import models
 from ..auth import (
     ADMIN,

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
+from ...domain.errors import XinzhiError
 from ...ingest.kinds import KINDS
 from ...store import models
 from ..auth import CityStaff, EngineDep, NotFound, Principal, SettingsDep
@@ -30,10 +31,10 @@ SHOWN_ERRORS = 100
 REPORT_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-class UploadRejected(Exception):
+class UploadRejected(XinzhiError):
     def __init__(self, status: int, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.status, self.zh, self.en = status, zh, en
+        self.status = status
+        super().__init__(zh, en, message=en)
 
 
 def _check_kind(kind: str) -> None:

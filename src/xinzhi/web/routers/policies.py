@@ -12,15 +12,16 @@ from typing import Annotated
 import pyarrow.compute as pc
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from ...rules.policy import FORMS, PROVENANCE, load_policies
-from ...rules.policy_explain import OUTCOME_TEXT, explain_enterprise, yuan
-from ...rules.policy_runs import (
+from ...domain.money import format_yuan
+from ...policies.declarations import FORMS, PROVENANCE, load_policies
+from ...policies.explanations import OUTCOME_TEXT, explain_enterprise
+from ...policies.runs import (
     PolicyRun,
-    district_names,
     load_run,
     stored_as_run,
     value_counts,
 )
+from ...store.queries import district_names
 from ..auth import AnyUser, CityStaff, EngineDep, NotFound, Principal, Staff
 from ..scoping import visible_enterprise_or_404
 from ..templating import register_profile_panel, render
@@ -70,8 +71,8 @@ def _totals(run: PolicyRun, results) -> list[dict]:
                 "eligible": int(pc.sum(pc.equal(mine["status"], "eligible")).as_py() or 0),
                 "undetermined": outcomes.get("undetermined", 0),
                 "paid_count": outcomes.get("paid", 0) + outcomes.get("reduced", 0),
-                "paid": yuan(int(pc.sum(mine["amount_paid"]).as_py() or 0)),
-                "budget": yuan(run.compiled[p.id].budget)
+                "paid": format_yuan(int(pc.sum(mine["amount_paid"]).as_py() or 0)),
+                "budget": format_yuan(run.compiled[p.id].budget)
                 if run.compiled[p.id].budget is not None
                 else None,
             }
@@ -117,7 +118,7 @@ def policy_page(request: Request, principal: Staff, engine: EngineDep, policy_id
                 **r,
                 "district": names.get(r["district_id"], ""),
                 "outcome_text": OUTCOME_TEXT[r["outcome"]],
-                "paid": yuan(r["amount_paid"]) if r["amount_paid"] is not None else "—",
+                "paid": format_yuan(r["amount_paid"]) if r["amount_paid"] is not None else "—",
             }
             for r in mine.to_pylist()
         ]
@@ -195,7 +196,7 @@ Assignment = Annotated[
 
 
 def _whatif(engine, policy_id: str, assignments: list[str]):
-    from ...rules.whatif import whatif
+    from ...policies.whatif import whatif
 
     try:
         load_policies().get(policy_id)
@@ -231,7 +232,7 @@ def whatif_page(
             "error": error,
             "assignments": assignments,
             "changed": changed,
-            "yuan": yuan,
+            "yuan": format_yuan,
             "top": TOP,
         },
     )

@@ -1,1 +1,0 @@
-"""The rule language: declarations compiled to Ibis expressions, with explanations."""

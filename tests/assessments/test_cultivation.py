@@ -1,0 +1,186 @@
+"""The cultivation pipeline (issue #3, "苗企 lists … within a configurable distance of each tier,
+by district, with counts against the targets"): the distance rule on hand-made results of a
+recorded run, then the pipeline of a real run checked against that run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from xinzhi.assessments.catalogue import load_catalog
+from xinzhi.assessments.cultivation import Distance, PipelineError, build_pipeline, pass_mark
+from xinzhi.assessments.runs import RunResult, _long_schema, evaluate, record, summarise
+from xinzhi.cli import app
+from xinzhi.store.db import session_scope
+from xinzhi.store.models import Target
+
+from .firms import AS_OF, registry
+
+HNTE = load_catalog().get("hnte", AS_OF)
+
+
+def _row(enterprise_id, status, failed=None, score=(80, 80), gap=None):
+    return {
+        "enterprise_id": enterprise_id,
+        "credit_code": f"C{enterprise_id}",
+        "name": f"企业{enterprise_id}",
+        "district_id": None,
+        "assessment": "hnte",
+        "status": status,
+        "score_low": score[0],
+        "score_high": score[1],
+        "failed": failed,
+        "unknown": None,
+        "missing": None,
+        "gap_zh": gap,
+        "gap_en": gap,
+    }
+
+
+@pytest.fixture
+def recorded(sqlite_engine):
+    """Seven firms in 和平区 with hand-made HNTE results, recorded as a run; a target of 5."""
+    ids = list(registry(sqlite_engine, [{} for _ in range(7)]).values())
+    rows = [
+        _row(ids[0], "pass"),
+        _row(ids[1], "pass"),
+        _row(ids[2], "fail", "tech_staff", gap="科技人员需增加 2 人"),  # one clause short
+        _row(ids[3], "fail", "tech_staff,rd_intensity"),  # two clauses short
+        _row(ids[4], "fail", "score", score=(60, 66)),  # 71 needed: 5 points short
+        _row(ids[5], "fail", "score", score=(40, 50)),  # 21 points short
+        _row(ids[6], "undetermined", score=(50, 90)),
+    ]
+    with session_scope(sqlite_engine) as session:
+        session.add(
+            Target(
+                indicator="国家高新技术企业数量",
+                region="和平区",
+                year=2023,
+                value=Decimal(5),
+                unit="家",
+                source="test",
+                as_of=AS_OF,
+            )
+        )
+    district = _district_id(sqlite_engine)
+    table = pa.Table.from_pylist([{**r, "district_id": district} for r in rows], _long_schema())
+    result = RunResult(AS_OF, [HNTE], table, {}, summary=summarise(table, [HNTE]))
+    record(sqlite_engine, result, actor="test")
+    return sqlite_engine, ids, district
+
+
+def _district_id(engine):
+    from sqlalchemy import select
+
+    from xinzhi.store.models import District
+
+    with session_scope(engine) as session:
+        return session.scalar(select(District.id))
+
+
+def test_pass_mark_is_read_from_the_declaration():
+    """国科发火〔2016〕195号 工作指引: innovation score must exceed 70 (≥ 71 in whole points)."""
+    assert pass_mark(HNTE, AS_OF) == 71
+
+
+def test_a_seedling_fails_at_most_max_failed_clauses_and_is_near_the_pass_mark(recorded):
+    engine, ids, _ = recorded
+    pipeline = build_pipeline(engine)
+    found = {s.enterprise_id: s for s in pipeline.seedlings}
+    assert set(found) == {ids[2], ids[4]}  # one clause short; 5 points short of 71
+    assert found[ids[2]].failed == ["tech_staff"] and found[ids[2]].score_short is None
+    assert found[ids[2]].gap.zh == "科技人员需增加 2 人"
+    assert found[ids[2]].failed_text[0].zh == "科技人员占当年职工总数的比例不低于10%"
+    assert found[ids[4]].score_short == 5
+    wider = build_pipeline(engine, distance=Distance(max_failed=2, score_margin=25))
+    assert {s.enterprise_id for s in wider.seedlings} == {ids[2], ids[3], ids[4], ids[5]}
+    tight = build_pipeline(engine, distance=Distance(max_failed=1, score_margin=4))
+    assert {s.enterprise_id for s in tight.seedlings} == {ids[2]}
+
+
+def test_counts_by_district_and_city_against_the_target(recorded):
+    engine, _, district = recorded
+    rows = {row.district_id: row for row in build_pipeline(engine).rows}
+    mine = rows[district]
+    assert (mine.passed, mine.seedlings, mine.undetermined) == (2, 2, 1)
+    assert mine.target == 5 and mine.target_year == 2023
+    assert mine.shortfall == 3 and mine.covered is False  # 2 seedlings cannot close a gap of 3
+    city = rows[None]
+    assert (city.passed, city.seedlings, city.undetermined) == (2, 2, 1)
+    assert city.target is None and city.shortfall is None and city.covered is None  # no city target
+    assert build_pipeline(engine, target_year=2024).rows[0].target is None
+
+
+def test_district_and_tier_filters(recorded):
+    engine, _, district = recorded
+    only = build_pipeline(engine, district_id=district)
+    assert [row.district_id for row in only.rows] == [district]
+    assert build_pipeline(engine, families={"sme"}).rows == []
+
+
+def test_bad_distance_and_no_run_are_clear_errors(sqlite_engine):
+    with pytest.raises(PipelineError, match="max_failed"):
+        Distance(max_failed=0)
+    with pytest.raises(PipelineError, match="xinzhi assess"):
+        build_pipeline(sqlite_engine)
+    with pytest.raises(PipelineError, match="no assessment run 99"):
+        build_pipeline(sqlite_engine, run_id=99)
+
+
+def test_pipeline_of_a_real_run_agrees_with_the_run(sqlite_engine, tmp_path, monkeypatch):
+    from xinzhi.demo.city import build_demo_city
+
+    build_demo_city(sqlite_engine, seed=11, enterprises=300)
+    result = evaluate(sqlite_engine, as_of=dt.date(2023, 12, 31))
+    record(sqlite_engine, result, actor="test")
+    pipeline = build_pipeline(sqlite_engine, distance=Distance(max_failed=2, score_margin=15))
+    rows = result.results.to_pylist()
+    for assessment, counts in result.summary["counts"].items():
+        city = next(
+            r for r in pipeline.rows if r.assessment == assessment and r.district_id is None
+        )
+        assert (city.passed, city.undetermined) == (counts["pass"], counts["undetermined"])
+        districts = [r for r in pipeline.rows if r.assessment == assessment and r.district_id]
+        assert sum(r.seedlings for r in districts) == city.seedlings
+    status = {(r["enterprise_id"], r["assessment"]): r for r in rows}
+    assert pipeline.seedlings
+    for seedling in pipeline.seedlings:
+        row = status[(seedling.enterprise_id, seedling.assessment)]
+        assert row["status"] == "fail" and 1 <= len(seedling.failed) <= 2
+        assert seedling.score_short is None or seedling.score_short <= 15
+    hnte = next(
+        r
+        for r in pipeline.rows
+        if r.assessment == "hnte" and r.district_id is not None and r.target is not None
+    )  # the demo city has district HNTE targets
+    assert hnte.shortfall == max(0, int(-(-hnte.target // 1)) - hnte.passed)
+
+    monkeypatch.setenv("XINZHI_DATABASE_URL", str(sqlite_engine.url))
+    out = tmp_path / "苗企.xlsx"
+    cli = CliRunner().invoke(
+        app,
+        [
+            "cultivate",
+            "--max-failed",
+            "2",
+            "--score-margin",
+            "15",
+            "--tier",
+            "hnte",
+            "-o",
+            str(out),
+        ],
+    )
+    assert cli.exit_code == 0, cli.output
+    assert "梯度培育" in cli.output and out.exists()
+    from openpyxl import load_workbook
+
+    book = load_workbook(out, read_only=True)
+    listed = list(book["苗企名单 seedlings"].iter_rows(min_row=2, values_only=True))
+    assert len(listed) == sum(1 for s in pipeline.seedlings if s.assessment == "hnte")
+    bad = CliRunner().invoke(app, ["cultivate", "--district", "不存在区"])
+    assert bad.exit_code == 1 and "unknown district" in bad.output
