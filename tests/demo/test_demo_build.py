@@ -66,14 +66,14 @@ def test_rows_and_archetypes_scale_with_the_city(demo):
     rows = demo.summary.rows
     assert rows["districts"] == 13 and rows["parks"] == 5
     assert rows["enterprises"] == SMALL
-    assert rows["tech_contracts"] == expected.contracts == 652
+    assert rows["tech_contracts"] == expected.contracts == 654  # 6,521 × 2,000 / 19,938
     assert rows["platforms"] == expected.platforms == 148
     assert rows["enterprise_years"] > 3 * SMALL and rows["ip_rights"] > 2 * SMALL
     assert demo.summary.archetypes == {
-        "hnte": 500,
-        "tech_sme": 1402,
+        "hnte": 502,
+        "tech_sme": 1407,
         "hnte_and_tech_sme": demo.summary.archetypes["hnte_and_tech_sme"],
-        "eaglet": 145,
+        "eaglet": 146,
         "gazelle": 25,
         "unicorn": 1,
         "ordinary": demo.summary.archetypes["ordinary"],
