@@ -187,6 +187,16 @@ def test_an_assessment_run_is_recorded_with_current_statuses(city):
     assert city.done.counts["pass_hnte"] == next(t.passed for t in tiers if t.key == "hnte") > 0
 
 
+def test_the_policies_are_run_once_so_that_payouts_show(city):
+    from xinzhi.policies.runs import load_run
+
+    run = load_run(city.engine)
+    assert run is not None and run.record.actor == "xinzhi demo"
+    assert run.record.as_of.isoformat() == "2023-12-31"
+    assert city.done.counts["policy_paid_fen"] == run.record.summary["paid"] > 0
+    assert city.done.counts["policy_firms"] > 0
+
+
 def test_the_researcher_login_is_tied_to_the_busiest_expert(city):
     from xinzhi.demo.users import create_demo_users
 
@@ -227,7 +237,7 @@ def test_same_seed_same_lists_and_board(city, tmp_path_factory):
             sql = f"select {columns} from {table} order by 1, 2"
             assert again.rows(sql) == city.rows(sql), table
         assert again.done.run_id is None
-        assert [s.en for s in again.done.steps] == [s.en for s in city.done.steps][:-1]
+        assert [s.en for s in again.done.steps] == [s.en for s in city.done.steps][:-2]
     finally:
         again.engine.dispose()
 

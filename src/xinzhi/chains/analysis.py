@@ -574,11 +574,15 @@ _LABELS = {
 
 
 def analyse_chain(
-    engine: Engine | None, chain: ChainSpec, rules: AnalysisRules | None = None
+    engine: Engine | None,
+    chain: ChainSpec,
+    rules: AnalysisRules | None = None,
+    registry: list | None = None,
 ) -> ChainAnalysis:
-    """Analyse ``chain`` with the registry's enterprises linked (none when ``engine`` is None)."""
+    """Analyse ``chain`` with the registry's enterprises linked (none when ``engine`` is None;
+    ``registry``: ``linking.registry_rows`` read once for several chains)."""
     rules = rules or load_rules()
-    links = resolve_links(engine, chain, rules)
+    links = resolve_links(engine, chain, rules, registry)
     return analyse(arrays_from_spec(chain, links, rules), rules)
 
 

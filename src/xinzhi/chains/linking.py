@@ -81,12 +81,14 @@ def match_terms(
     terms: list[list[str]],
     code: sa.ColumnElement | None = None,
     prefixes: list[list[str]] | None = None,
+    rows: list | None = None,
 ):
     """Rows whose ``text`` contains one of node i's ``terms[i]`` (or whose ``code`` starts with
     one of ``prefixes[i]``), as (rows, node index array, row index array, length of the longest
     term matched — 0 when only the code matched).
 
-    Case is ignored for Latin letters.
+    Case is ignored for Latin letters. ``rows``: the same select fetched once already (several
+    chains matched against one registry read).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -97,7 +99,8 @@ def match_terms(
         return empty
     # All rows, filtered here: a WHERE of a hundred LIKEs costs SQLite far more than the fetch.
     selected = [*columns, text] + ([code] if code is not None else [])
-    rows = conn.execute(sa.select(*selected)).all()
+    if rows is None:
+        rows = conn.execute(sa.select(*selected)).all()
     if not rows:
         return empty
     texts = pa.array([row[len(columns)] or "" for row in rows], pa.string())
@@ -127,8 +130,22 @@ def most_specific(rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return (lengths == 0) | (lengths == best[rows])
 
 
-def resolve_links(engine: Engine | None, chain: ChainSpec, rules: AnalysisRules) -> LinkTable:
-    """Explicit links plus the registry's enterprises linked by keyword or industry code."""
+_E = models.Enterprise.__table__.c
+# What keyword and code linking reads of each enterprise, in ``match_terms``' order.
+REGISTRY_COLUMNS = (_E.id, _E.credit_code, _E.hnte_certificate_no.is_not(None))
+
+
+def registry_rows(engine: Engine) -> list:
+    """The registry as keyword linking reads it: fetch once to link several chains."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(*REGISTRY_COLUMNS, _E.name, _E.industry_code)).all()
+
+
+def resolve_links(
+    engine: Engine | None, chain: ChainSpec, rules: AnalysisRules, registry: list | None = None
+) -> LinkTable:
+    """Explicit links plus the registry's enterprises linked by keyword or industry code
+    (``registry``: ``registry_rows`` fetched once for several chains)."""
     if engine is None:
         return explicit_links(chain)
     enterprises = models.Enterprise.__table__.c
@@ -163,11 +180,12 @@ def resolve_links(engine: Engine | None, chain: ChainSpec, rules: AnalysisRules)
         table = explicit_links(chain, ids_by_code, ids_by_name)
         rows, node, row, length = match_terms(
             conn,
-            [enterprises.id, enterprises.credit_code, enterprises.hnte_certificate_no.is_not(None)],
+            list(REGISTRY_COLUMNS),
             enterprises.name,
             [n.keywords for n in chain.nodes],
             enterprises.industry_code,
             [n.industry_codes for n in chain.nodes],
+            rows=registry,
         )
     keep = most_specific(row, length)
     node, row, length = node[keep], row[keep], length[keep]

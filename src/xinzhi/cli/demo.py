@@ -16,7 +16,7 @@ from .common import RulesOption, console, err, open_engine, use_rules
 
 def demo(
     seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2023,
-    enterprises: Annotated[int, typer.Option(help="企业数 / number of enterprises")] = 20_000,
+    enterprises: Annotated[int, typer.Option(help="企业数 / number of enterprises")] = 19_938,
     replace: Annotated[
         bool,
         typer.Option(

@@ -14,6 +14,7 @@ from . import (
     imports,
     match,
     policy,
+    report,
     rules,
     serve,
     track,
@@ -34,6 +35,7 @@ app.add_typer(compute.app, name="compute")
 app.add_typer(user.app, name="user")
 app.add_typer(track.app, name="track")
 app.add_typer(track.scenario_app, name="scenario")
+app.add_typer(report.app, name="report")
 app.command("kinds")(imports.kinds)
 app.command("template")(imports.template)
 app.command("import")(imports.import_)

@@ -1,6 +1,6 @@
 """A deterministic synthetic Shenyang, calibrated to the published 2023 figures.
 
-``build_demo_city(engine, seed=2023, enterprises=20_000)`` fills an empty, migrated database:
+``build_demo_city(engine, seed=2023, enterprises=19_938)`` fills an empty, migrated database:
 districts and parks, enterprises with four years of accounts, IP rights, technology
 contracts, innovation platforms and the city's targets. See ``city`` for the build,
 ``calibration`` for the figures it reproduces and ``archetypes`` for the rules the data are

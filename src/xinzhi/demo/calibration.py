@@ -2,12 +2,10 @@
 
 Every figure comes from ``data/published_figures.csv`` (a copy of the shared file), looked up
 by (region, period, indicator); the row is named next to each use below. The default city
-has ``REFERENCE_ENTERPRISES`` = 20,000 enterprises, the city's 2023 target, so that at the
-default size the counts equal the published ones exactly; a city of N enterprises scales
-every count by N / 20,000 (rounded half up, never below the floor noted).
-
-The published total of 科技型企业 (19,938 in 2023-08) is 0.3 % short of the target: the
-default city treats every enterprise as a 科技型企业 and uses the round target instead.
+has ``REFERENCE_ENTERPRISES`` = 19,938 enterprises, the published total of 科技型企业, so
+that at the default size the counts equal the published ones exactly — and the city stands
+at 99.69 % of its 2023 target of 20,000, as published; a city of N enterprises scales every
+count by N / 19,938 (rounded half up, never below the floor noted).
 """
 
 from __future__ import annotations
@@ -59,8 +57,9 @@ def _count(indicator: str, period: str) -> int:
 
 # --- the figures, each with its row ----------------------------------------------------------
 
-# 沈阳市,2023,目标:科技型企业数量,20000,家 — the size of the default city.
-REFERENCE_ENTERPRISES = _count("目标:科技型企业数量", "2023")
+# 沈阳市,2023-08,科技型企业总数,19938,家 — the size of the default city (99.69 % of the
+# 2023 target, 沈阳市,2023,目标:科技型企业数量,20000,家).
+REFERENCE_ENTERPRISES = _count("科技型企业总数", "2023-08")
 # 沈阳市,2023,目标:国家高新技术企业数量,5000,家 — no 2023 count of HNTE is published, so the
 # demo city holds as many HNTE-qualifying (and certified) firms as the target.
 HNTE = _count("目标:国家高新技术企业数量", "2023")
@@ -120,7 +119,7 @@ def city_targets() -> tuple[PublishedFigure, ...]:
 
 
 def scaled(count: int, enterprises: int, *, floor: int = 0) -> int:
-    """``count`` × enterprises / 20,000, rounded half up, at least ``floor``."""
+    """``count`` × enterprises / 19,938, rounded half up, at least ``floor``."""
     numerator = 2 * count * enterprises + REFERENCE_ENTERPRISES
     return max(floor, numerator // (2 * REFERENCE_ENTERPRISES))
 
@@ -175,5 +174,5 @@ class CityCounts:
 
 
 def contract_turnover_fen(enterprises: int) -> int:
-    """技术合同成交额 of a city of ``enterprises`` firms, in fen: exactly 249.3亿元 at 20,000."""
+    """技术合同成交额 of a city of ``enterprises`` firms, in fen: exactly 249.3亿元 at 19,938."""
     return scaled(CONTRACT_TURNOVER_FEN, enterprises, floor=1)

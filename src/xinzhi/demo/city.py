@@ -23,7 +23,7 @@ from ..store import models
 from ..store.audit import Action, audit
 from .archetypes import REGISTRY_AS_OF, YEARS, Archetypes, HnteGap, assign_archetypes
 from .awards import Awards, draw_awards
-from .calibration import CityCounts
+from .calibration import REFERENCE_ENTERPRISES, CityCounts
 from .codes import CreditCodes, IPNumbers
 from .contracts import contract_parties, contract_rows
 from .enterprises import Firms, make_firms
@@ -100,7 +100,7 @@ def random_streams(seed: int) -> dict[str, np.random.Generator]:
     }
 
 
-def generate_city(seed: int = 2023, enterprises: int = 20_000) -> SyntheticCity:
+def generate_city(seed: int = 2023, enterprises: int = REFERENCE_ENTERPRISES) -> SyntheticCity:
     if enterprises < MIN_ENTERPRISES:
         raise ValueError(f"the demo city needs at least {MIN_ENTERPRISES} enterprises")
     streams = random_streams(seed)
@@ -243,7 +243,7 @@ def build_demo_city(
     engine: sa.Engine,
     *,
     seed: int = 2023,
-    enterprises: int = 20_000,
+    enterprises: int = REFERENCE_ENTERPRISES,
     progress: Progress | None = None,
 ) -> DemoSummary:
     """Generate the demo city and write it to an empty, migrated database in one transaction."""

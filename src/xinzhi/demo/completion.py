@@ -12,7 +12,9 @@ After ``build_demo_city`` has written the registry and the assessment inputs,
 6. the future-industry tracks: scopes and products, a classification run, labels and
    scenarios (``demo.tracks``);
 7. an assessment run over every firm, recorded (``rules.runs.evaluate`` and ``record``), so
-   that the dashboard's tier cards, the tier filter and the profiles show results.
+   that the dashboard's tier cards, the tier filter and the profiles show results;
+8. one run of the policies for the registry's year, recorded (``policies.runs``), so that
+   /policies and the briefings show payouts.
 
 Each step reports what it wrote and how long it took.
 """
@@ -107,6 +109,7 @@ def complete_demo_city(
     step("未来产业赛道", "future-industry tracks", lambda: _tracks(engine, seed, actor))
     if assess:
         step("评价并记录", "assessment run", lambda: _assess(engine, actor, done))
+        step("政策兑现运行", "policy run", lambda: _run_policies(engine, actor, done))
     return done
 
 
@@ -197,3 +200,17 @@ def _compute(engine: Engine, seed: int, actor: str, counts: dict[str, int]) -> s
         f"用户 {staged.tenants} tenants, 作业 {staged.jobs:,} jobs, 算力券 {staged.vouchers} vouchers "
         f"{staged.issued:,.0f} 元, 抵扣 redeemed {staged.redeemed:,.0f} 元"
     )
+
+
+def _run_policies(engine: Engine, actor: str, done: Completion) -> str:
+    import pyarrow.compute as pc
+
+    from ..policies.runs import evaluate_policies, record_policy_run, run_year
+
+    run = evaluate_policies(engine, as_of=run_year(REGISTRY_AS_OF.year))
+    run_id = record_policy_run(engine, run, actor=actor)
+    paid = run.summary["paid"]
+    paid_rows = run.results.filter(pc.greater(pc.fill_null(run.results["amount_paid"], 0), 0))
+    firms = len(pc.unique(paid_rows["enterprise_id"]))
+    done.counts.update({"policy_firms": firms, "policy_paid_fen": paid})
+    return f"run {run_id} (as of {run.as_of}): {firms:,} 家企业 firms, {paid / 1_000_000:,.2f} 万元 paid"

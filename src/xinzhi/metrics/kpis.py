@@ -58,8 +58,8 @@ INDICATORS = (
     ),
     Indicator(
         "hnte",
-        "高新技术企业",
-        "HNTE (certified)",
+        "高新技术企业（有效证书）",
+        "HNTE (valid certificates)",
         "家",
         "firms",
         ("国家高新技术企业数量", "高新技术企业数量", "高新技术企业"),

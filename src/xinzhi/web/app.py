@@ -36,6 +36,7 @@ from .routers import (
     imports,
     matching,
     policies,
+    reports,
     tracks,
 )
 from .search import IndexState
@@ -57,6 +58,7 @@ ROUTERS = (
     matching,
     compute,
     tracks,
+    reports,
 )
 
 

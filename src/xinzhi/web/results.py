@@ -18,7 +18,7 @@ from ..assessments.explanations import STATUS_TEXT, ClauseResult
 # The tiers the dashboard shows, in order: (family, family, 中文, English); the second field
 # is kept so templates can unpack the rows the same way.
 TIERS = (
-    ("hnte", "hnte", "高新技术企业", "HNTE"),
+    ("hnte", "hnte", "高新技术企业（预评价通过）", "HNTE (pre-screen passes)"),
     ("sme", "sme", "科技型中小企业", "tech SME"),
     ("eaglet", "eaglet", "雏鹰企业", "eaglet"),
     ("gazelle", "gazelle", "瞪羚企业", "gazelle"),

@@ -58,6 +58,7 @@ NAV: list[NavItem] = [
     NavItem("/matching", "供需对接", "Matching"),
     NavItem("/compute", "公共算力", "Compute"),
     NavItem("/tracks", "未来产业", "Future industries"),
+    NavItem("/reports", "简报", "Briefings"),
     NavItem("/imports", "数据导入", "Imports"),
     NavItem("/audit", "审计日志", "Audit log"),
     NavItem("/admin", "系统管理", "Admin"),

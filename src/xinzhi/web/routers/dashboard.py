@@ -158,7 +158,11 @@ def charts(dashboard: Dashboard, district_id: int | None, lang: str) -> dict:
                 "type": "bar",
                 "data": series("enterprises", True),
             },
-            {"name": t("高新技术企业", "HNTE"), "type": "bar", "data": series("hnte")},
+            {
+                "name": t("高新技术企业（有效证书）", "HNTE (valid certificates)"),
+                "type": "bar",
+                "data": series("hnte"),
+            },
             {"name": t("高企目标", "HNTE target"), "type": "bar", "data": series("hnte", True)},
         ],
     }
