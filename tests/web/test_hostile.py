@@ -10,15 +10,11 @@ import json
 import os
 import re
 import socket
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
@@ -37,27 +33,10 @@ ATTACKER = ("198.51.100.66", 40000)
 REAL_USER = ("192.0.2.7", 40001)
 
 
-@contextmanager
-def live_server(app):
-    """The app under uvicorn on a free loopback port, as `xinzhi serve` runs it."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    options = uvicorn_options("127.0.0.1", port) | {"log_level": "warning"}
-    server = uvicorn.Server(uvicorn.Config(app, **options))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(200):  # at most 10 s
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+def serve(live_server, app) -> str:
+    """The app under uvicorn on a free loopback port, with `xinzhi serve`'s options."""
+    options = uvicorn_options("127.0.0.1", 0)
+    return live_server(app, **{k: v for k, v in options.items() if k not in ("host", "port")})
 
 
 def _csrf(client) -> str:
@@ -100,12 +79,13 @@ def _age_attempts(city, seconds: int) -> None:
 # --- finding 4: parallel wrong logins are all counted ------------------------------------------
 
 
-def test_parallel_wrong_logins_are_all_counted(web_city):
+def test_parallel_wrong_logins_are_all_counted(any_web_city, live_server):
+    web_city = any_web_city  # on SQLite, then on PostgreSQL
     # a hash that takes a few ms, so the parallel attempts really overlap
     slower = PasswordHasher(time_cost=2, memory_cost=8192, parallelism=1).hash(PASSWORD)
     with web_city.engine.begin() as conn:
         conn.execute(sa.update(User).where(User.username == "analyst").values(password_hash=slower))
-    with live_server(make_app(web_city)) as url, httpx.Client(base_url=url) as client:
+    with httpx.Client(base_url=serve(live_server, make_app(web_city))) as client:
         token = _csrf(client)
 
         def guess(i: int) -> int:
@@ -166,15 +146,15 @@ def test_one_source_is_limited_across_user_names(web_city):
 # --- finding 6: X-Forwarded-For only from configured proxies ----------------------------------
 
 
-def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(web_city):
-    with live_server(make_app(web_city)) as url, httpx.Client(base_url=url) as client:
+def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(web_city, live_server):
+    with httpx.Client(base_url=serve(live_server, make_app(web_city))) as client:
         for i in range(6):  # a new made-up address each time: no way around the limit
             response = _api_login(client, "analyst", "guess", **{"X-Forwarded-For": f"10.9.9.{i}"})
         assert response.status_code == 429
     assert {r.ip for r in _attempts(web_city)} == {"127.0.0.1"}
 
     trusting = make_app(web_city, trusted_proxies=("127.0.0.1",))
-    with live_server(trusting) as url, httpx.Client(base_url=url) as client:
+    with httpx.Client(base_url=serve(live_server, trusting)) as client:
         response = _api_login(client, "admin", "guess", **{"X-Forwarded-For": "203.0.113.9"})
         assert response.status_code == 401
     assert _attempts(web_city)[-1].ip == "203.0.113.9"
@@ -190,48 +170,46 @@ def test_trusted_proxies_come_from_the_environment(monkeypatch):
 # --- finding 3: small bodies before sign-in, bounded credentials ------------------------------
 
 
-def test_an_anonymous_50_mb_body_is_refused_before_it_is_read(web_city):
+def test_an_anonymous_50_mb_body_is_refused_before_it_is_read(web_city, live_server):
     """The server answers 413 after 64 KB of a declared 50 MB body: it never waits for the rest."""
-    with live_server(make_app(web_city)) as url:
-        port = int(url.rsplit(":", 1)[1])
-        for path in ("/api/login", "/login", "/api/imports"):
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-                conn.sendall(
-                    f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {50 * 2**20}\r\n\r\n".encode()
-                    + b"{" * (64 * 1024)
-                )
-                answer = conn.recv(4096)
-            assert answer.startswith(b"HTTP/1.1 413"), (path, answer[:100])
-
-
-def test_a_chunked_body_is_cut_at_the_limit(web_city):
-    """Without a Content-Length the body is counted as it streams: cut after 64 KB."""
-    with live_server(make_app(web_city)) as url:
-        port = int(url.rsplit(":", 1)[1])
+    port = int(serve(live_server, make_app(web_city)).rsplit(":", 1)[1])
+    for path in ("/api/login", "/login", "/api/imports"):
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
             conn.sendall(
-                b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                b"Transfer-Encoding: chunked\r\n\r\n"
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {50 * 2**20}\r\n\r\n".encode()
+                + b"{" * (64 * 1024)
             )
-            chunk = b"%x\r\n%s\r\n" % (2**16, b"[" * 2**16)
-            answer = b""
-            for _ in range(50 * 16):  # 50 MB if the server kept reading
-                try:
-                    conn.sendall(chunk)
-                except OSError:  # the server has answered and closed
-                    break
-                conn.setblocking(False)
-                try:
-                    answer += conn.recv(4096)
-                except BlockingIOError:
-                    pass
-                conn.setblocking(True)
-                if answer:
-                    break
-            conn.settimeout(10)
-            while b"\r\n" not in answer and (more := conn.recv(4096)):
-                answer += more
+            answer = conn.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 413"), (path, answer[:100])
+
+
+def test_a_chunked_body_is_cut_at_the_limit(web_city, live_server):
+    """Without a Content-Length the body is counted as it streams: cut after 64 KB."""
+    port = int(serve(live_server, make_app(web_city)).rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(
+            b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = b"%x\r\n%s\r\n" % (2**16, b"[" * 2**16)
+        answer = b""
+        for _ in range(50 * 16):  # 50 MB if the server kept reading
+            try:
+                conn.sendall(chunk)
+            except OSError:  # the server has answered and closed
+                break
+            conn.setblocking(False)
+            try:
+                answer += conn.recv(4096)
+            except BlockingIOError:
+                pass
+            conn.setblocking(True)
+            if answer:
+                break
+        conn.settimeout(10)
+        while b"\r\n" not in answer and (more := conn.recv(4096)):
+            answer += more
     assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
 
 
