@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -162,8 +163,10 @@ CURSOR_MAX_CHARS = 2000
 
 def _cursor_value(value) -> bool:
     """A value a cursor may carry: what ``encode_cursor`` writes, within the database's range."""
-    if value is None or isinstance(value, bool | float):
+    if value is None or isinstance(value, bool):
         return True
+    if isinstance(value, float):
+        return math.isfinite(value)  # json.loads accepts NaN and Infinity
     if isinstance(value, int):
         return -INT64 <= value <= INT64
     return isinstance(value, str) and len(value) <= 500
