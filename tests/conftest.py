@@ -141,7 +141,7 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator:
 class _ThreadedServer:
     """A uvicorn.Server on an already-bound loopback socket, in a background thread."""
 
-    def __init__(self, app, *, startup_timeout: float = 20.0) -> None:
+    def __init__(self, app, *, startup_timeout: float = 20.0, **options) -> None:
         import uvicorn
 
         class Server(uvicorn.Server):
@@ -153,7 +153,9 @@ class _ThreadedServer:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="auto", access_log=False)
+        config = uvicorn.Config(
+            app, **({"log_level": "warning", "lifespan": "auto", "access_log": False} | options)
+        )
         self.server = Server(config)
         self.error: BaseException | None = None
         self.thread = threading.Thread(
@@ -202,14 +204,15 @@ class _ThreadedServer:
 
 @pytest.fixture
 def live_server() -> Iterator[Callable[..., str]]:
-    """Factory: `base_url = live_server(app)` serves an ASGI app on 127.0.0.1:<free port>.
+    """Factory: `base_url = live_server(app)` serves an ASGI app on 127.0.0.1:<free port>;
+    keyword arguments go to ``uvicorn.Config``.
 
     Every server started through it is shut down when the test ends.
     """
     servers: list[_ThreadedServer] = []
 
-    def start(app, *, startup_timeout: float = 20.0) -> str:
-        server = _ThreadedServer(app, startup_timeout=startup_timeout)
+    def start(app, *, startup_timeout: float = 20.0, **options) -> str:
+        server = _ThreadedServer(app, startup_timeout=startup_timeout, **options)
         servers.append(server)
         return server.start()
 

@@ -37,4 +37,11 @@ def serve(
 
     open_engine()  # fail early, before the server starts, if the schema is behind
     console.print(f"新质 Xinzhi → http://{host}:{port}  ({database_url()})")
-    uvicorn.run("xinzhi.web.app:create_app", factory=True, host=host, port=port)
+    uvicorn.run("xinzhi.web.app:create_app", factory=True, **uvicorn_options(host, port))
+
+
+def uvicorn_options(host: str, port: int) -> dict:
+    """uvicorn's own proxy-header handling is off: by default it believes X-Forwarded-For
+    from 127.0.0.1, which would let anyone behind a same-host proxy pick their address. The
+    app believes proxies only when XINZHI_TRUSTED_PROXIES names them (docs/web.md)."""
+    return {"host": host, "port": port, "proxy_headers": False, "server_header": False}

@@ -90,7 +90,8 @@ def _create(session: Session, rng: np.random.Generator, plan: Plan, actor: str):
             bounty=bounty,
             deadline=deadline,
             actor=actor,
-            requirements=f"{demand.title}：关键指标达到进口产品水平，并在{demand.enterprise.name}完成验证。",
+            # the text never names the firm: who may see it is decided when the board is read
+            requirements=f"{demand.title}：关键指标达到进口产品水平，并在需求企业现场完成验证。",
         )
     items = technology_items(session.get_bind(), plan.chain)
     item = next((i for i in items if i.mode == "揭榜挂帅"), items[0] if items else None)

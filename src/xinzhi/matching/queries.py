@@ -102,7 +102,11 @@ def list_results(engine, principal: Principal, q: str | None = None) -> tuple[li
     stmt = scope_results(sa.select(R), principal)
     if q:
         stmt = stmt.where(
-            sa.or_(R.title.contains(q), R.code.contains(q.upper()), R.institution.contains(q))
+            sa.or_(
+                R.title.contains(q, autoescape=True),  # % and _ in q are literal
+                R.code.contains(q.upper(), autoescape=True),
+                R.institution.contains(q, autoescape=True),
+            )
         )
     with Session(engine) as session:
         total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
@@ -139,7 +143,9 @@ def list_demands(engine, principal: Principal, q: str | None = None) -> tuple[li
     if q:
         stmt = stmt.where(
             sa.or_(
-                T.title.contains(q), T.code.contains(q.upper()), models.Enterprise.name.contains(q)
+                T.title.contains(q, autoescape=True),  # % and _ in q are literal
+                T.code.contains(q.upper(), autoescape=True),
+                models.Enterprise.name.contains(q, autoescape=True),
             )
         )
     with Session(engine) as session:

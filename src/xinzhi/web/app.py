@@ -12,18 +12,28 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
+from ..accounts.sessions import load_session
 from ..store.db import make_engine
 from ..store.schema import ensure_current
-from .auth import Forbidden, LoginRequired, NotFound, Public
+from .auth import (
+    CITY_ROLES,
+    SESSION_COOKIE,
+    BadRequest,
+    Forbidden,
+    LoginRequired,
+    NotFound,
+    Public,
+)
 from .config import WebSettings
-from .limits import BodySizeLimit, SecurityHeaders
+from .limits import BodySizeLimit, SecurityHeaders, private_directory
 from .routers import (
     account,
     admin,
@@ -104,6 +114,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, exc: NotFound):
         return _problem(request, 404, exc.zh, exc.en)
 
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest):
+        return _problem(request, 400, exc.zh, exc.en)
+
+    # An id past the database's integer range (a 23-digit path id) fails in the driver:
+    # SQLite raises OverflowError, PostgreSQL a DataError. Both are the caller's input.
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception):
+        log.info("refused out-of-range input on %s: %s", request.url.path, exc)
+        return _problem(request, 400, "数值超出范围", "a number is out of range")
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
@@ -131,6 +153,18 @@ def _warm_up(app: FastAPI) -> None:
         log.exception("warm-up failed")
 
 
+UPLOAD_PATHS = frozenset({"/imports", "/api/imports"})
+
+
+def _may_upload(engine: Engine, scope) -> bool:
+    """May this request send an import-sized body: a POST to an import route with the
+    session of a user whose role may import (the route itself checks again, and CSRF)."""
+    if scope["method"] != "POST" or scope["path"] not in UPLOAD_PATHS:
+        return False
+    user = load_session(engine, Request(scope).cookies.get(SESSION_COOKIE))
+    return user is not None and user.role in CITY_ROLES
+
+
 def create_app(engine: Engine | None = None, settings: WebSettings | None = None) -> FastAPI:
     engine = engine or make_engine()
     ensure_current(engine)
@@ -154,20 +188,22 @@ def create_app(engine: Engine | None = None, settings: WebSettings | None = None
     app.state.engine = engine
     app.state.settings = settings
     app.state.search_index = IndexState()
+    private_directory(settings.reports_dir)  # refuse to start on a folder others can open
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.upload_max_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.body_max_bytes,
+        large_bytes=settings.upload_max_bytes,
+        allows_large=lambda scope: _may_upload(engine, scope),
+    )
+    if settings.trusted_proxies:  # outermost: every layer sees the client's own address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
-    def api_docs(principal: Public):
-        # Swagger UI from the vendored copy: no CDN at run time
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url,
-            title="新质 Xinzhi API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+    def api_docs(request: Request, principal: Public):
+        # the vendored Swagger UI, started by a static script: no CDN, and the usual CSP
+        return render(request, "api_docs.html", {"openapi_url": app.openapi_url})
 
     for module in ROUTERS:
         app.include_router(module.router)

@@ -98,6 +98,13 @@ class NotFound(XinzhiError):
         super().__init__(zh, en, message=en)
 
 
+class BadRequest(XinzhiError):
+    """A parameter that cannot be right (a forged page cursor, a number out of range): 400."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(zh, en, message=en)
+
+
 # --- the request's engine, settings and principal ---------------------------------------------
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from ..store.models.search import (
     normalise_name,
     refresh_enterprise_search,
 )
-from .auth import Principal
+from .auth import BadRequest, Principal
 from .scoping import scope_enterprises
 
 log = logging.getLogger(__name__)
@@ -156,14 +157,36 @@ def encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode()
 
 
+INT64 = 2**63 - 1
+CURSOR_MAX_CHARS = 2000
+
+
+def _cursor_value(value) -> bool:
+    """A value a cursor may carry: what ``encode_cursor`` writes, within the database's range."""
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)  # json.loads accepts NaN and Infinity
+    if isinstance(value, int):
+        return -INT64 <= value <= INT64
+    return isinstance(value, str) and len(value) <= 500
+
+
 def decode_cursor(cursor: str | None) -> list | None:
+    """The sort values of a keyset cursor; a cursor that is not one of ours is a 400."""
     if not cursor:
         return None
     try:
+        if len(cursor) > CURSOR_MAX_CHARS:
+            raise ValueError
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return values if isinstance(values, list) else None
+    except (ValueError, UnicodeError):
+        values = None
+    if not isinstance(values, list) or not all(_cursor_value(v) for v in values):
+        raise BadRequest(
+            "翻页参数无效，请从第一页重新开始", "invalid page cursor; start again from page 1"
+        )
+    return values
 
 
 def _after(columns, values: list, descending: bool) -> ColumnElement[bool]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -87,7 +88,13 @@ class LoginAttempt(Base):
     succeeded: Mapped[bool] = mapped_column(Boolean)
     # kept small: one row per attempt, no password, no user agent
     user_id: Mapped[int | None] = mapped_column(Integer)
+    # refused by the limits before the password was checked: kept for the audit trail, not
+    # counted as a failure (so waiting out the delay is enough)
+    throttled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # "login", or "password_check" (the current password on the change-password form)
+    purpose: Mapped[str] = mapped_column(String(16), default="login", server_default="login")
 
 
 Index("ix_login_attempts_username_at", LoginAttempt.username, LoginAttempt.at)
 Index("ix_login_attempts_ip_at", LoginAttempt.ip, LoginAttempt.at)
+Index("ix_login_attempts_ip_username_at", LoginAttempt.ip, LoginAttempt.username, LoginAttempt.at)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from ...accounts.login import attempt_login
+from ...accounts.login import PASSWORD_MAX, USERNAME_MAX, attempt_login, check_password
 from ...accounts.sessions import end_session, start_session
-from ...accounts.users import UserError, set_password, verify_password
-from ...store import models
+from ...accounts.users import UserError, set_password
 from ...store.audit import Action, audit
 from ..auth import (
     ANON_CSRF_COOKIE,
@@ -55,7 +53,17 @@ def home_path(request: Request, principal: Principal) -> str:
 
 
 def client_ip(request: Request) -> str:
+    """The connection's address; a proxy's X-Forwarded-For is believed only from the proxies
+    named in XINZHI_TRUSTED_PROXIES (uvicorn's ProxyHeadersMiddleware, see app.py)."""
     return request.client.host if request.client else "unknown"
+
+
+def _too_many(retry_after: int, what_zh: str = "登录", what_en: str = "logins") -> tuple[str, str]:
+    minutes = max(1, round(retry_after / 60))
+    return (
+        f"{what_zh}失败次数过多，请 {minutes} 分钟后再试",
+        f"too many failed {what_en}; try again in {minutes} min",
+    )
 
 
 @router.get("/", include_in_schema=False)
@@ -87,13 +95,7 @@ def _login(request: Request, engine, settings, username: str, password: str):
     """(session token, None) or (None, (status, zh, en, retry_after))."""
     outcome = attempt_login(engine, username, password, client_ip(request), settings)
     if outcome.retry_after:
-        minutes = max(1, round(outcome.retry_after / 60))
-        return None, (
-            429,
-            f"登录失败次数过多，请 {minutes} 分钟后再试",
-            f"too many failed logins; try again in {minutes} min",
-            outcome.retry_after,
-        )
+        return None, (429, *_too_many(outcome.retry_after), outcome.retry_after)
     if not outcome.ok:
         return None, (401, "用户名或密码错误", "wrong user name or password", None)
     end_session(engine, request.cookies.get(SESSION_COOKIE))  # no session fixation
@@ -121,8 +123,8 @@ def login(
     principal: Public,
     engine: EngineDep,
     settings: SettingsDep,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=1024)],
+    username: Annotated[str, Form(max_length=USERNAME_MAX)],
+    password: Annotated[str, Form(max_length=PASSWORD_MAX)],
     next: Annotated[str, Form()] = "",
 ):
     token, failure = _login(request, engine, settings, username, password)
@@ -167,16 +169,30 @@ def change_own_password(
     request: Request,
     principal: AnyUser,
     engine: EngineDep,
-    current: Annotated[str, Form(max_length=1024)],
-    new: Annotated[str, Form(max_length=1024)],
+    settings: SettingsDep,
+    current: Annotated[str, Form(max_length=PASSWORD_MAX)],
+    new: Annotated[str, Form(max_length=PASSWORD_MAX)],
 ):
-    with engine.connect() as conn:
-        stored = conn.scalar(
-            sa.select(models.auth.User.password_hash).where(
-                models.auth.User.id == principal.user_id
-            )
+    # the current password is checked under the login limits: a stolen session cannot be
+    # used to guess it any faster than the login form
+    outcome = check_password(
+        engine,
+        principal.username,
+        current,
+        client_ip(request),
+        settings,
+        purpose="password_check",
+    )
+    if outcome.retry_after:
+        message = ("error", *_too_many(outcome.retry_after, "密码核对", "password checks"))
+        return render(
+            request,
+            "account.html",
+            {"message": message},
+            status_code=429,
+            headers={"Retry-After": str(outcome.retry_after)},
         )
-    if not verify_password(stored, current):
+    if outcome.user_id != principal.user_id:
         message = ("error", "当前密码不正确", "the current password is wrong")
         return render(request, "account.html", {"message": message}, status_code=400)
     try:
@@ -194,8 +210,8 @@ def change_own_password(
 
 
 class Credentials(BaseModel):
-    username: str
-    password: str
+    username: str = Field(max_length=USERNAME_MAX)
+    password: str = Field(max_length=PASSWORD_MAX)
 
 
 @router.get("/api/csrf", tags=["account"])

@@ -20,8 +20,10 @@ from ...assessments.cultivation import (
     write_pipeline,
 )
 from ...assessments.runs import evaluate, record
-from ...store.models.runs import EvaluationRun
+from ...store.models import Enterprise
+from ...store.models.runs import CurrentStatus, EvaluationRun
 from ..auth import CityStaff, EngineDep, Principal, Staff
+from ..scoping import scope_enterprises
 from ..templating import render
 
 router = APIRouter()
@@ -65,15 +67,43 @@ def _matrix(pipeline: Pipeline | None) -> tuple[list, list]:
     return columns, rows
 
 
-def _runs(engine, limit: int = 10) -> list:
+def _runs(engine, principal: Principal, limit: int = 10) -> list[dict]:
+    """The latest runs, each with its passes per assessment in the principal's scope.
+
+    A run's summary counts the whole city; a district analyst gets its district's passes,
+    known for the latest run only (``current_statuses``); older runs show none, not the
+    city's figure."""
     R = EvaluationRun
     with engine.connect() as conn:
-        return conn.execute(
+        runs = conn.execute(
             sa.select(R.id, R.as_of, R.actor, R.finished_at, R.summary, R.backend)
             .where(R.kind == "assessment")
             .order_by(R.id.desc())
             .limit(limit)
         ).all()
+        scoped: dict[int, dict[str, int]] = {}
+        if not principal.sees_whole_city:
+            S = CurrentStatus
+            passes = scope_enterprises(
+                sa.select(S.run_id, S.assessment, sa.func.count())
+                .join(Enterprise, Enterprise.id == S.enterprise_id)
+                .where(S.status == "pass")
+                .group_by(S.run_id, S.assessment),
+                principal,
+            )
+            for run_id, assessment, count in conn.execute(passes):
+                scoped.setdefault(run_id, {})[assessment] = count
+    rows = []
+    for run in runs:
+        if principal.sees_whole_city:
+            passes = {a: c.get("pass", 0) for a, c in (run.summary or {}).get("counts", {}).items()}
+        elif run.id == runs[0].id:  # the latest run: every assessment, zero where none passed
+            counts = (run.summary or {}).get("counts", {})
+            passes = {a: scoped.get(run.id, {}).get(a, 0) for a in counts}
+        else:
+            passes = None
+        rows.append({**run._asdict(), "passes": passes})
+    return rows
 
 
 @router.get("/assessments", include_in_schema=False)
@@ -94,7 +124,7 @@ def assessments_page(
             "pipeline": pipeline,
             "columns": columns,
             "rows": rows,
-            "runs": _runs(engine),
+            "runs": _runs(engine, principal),
             "max_failed": max_failed,
             "score_margin": score_margin,
             "tier": tier,

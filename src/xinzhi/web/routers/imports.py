@@ -21,6 +21,7 @@ from ...ingest.kinds import KINDS
 from ...store import models
 from ..auth import CityStaff, EngineDep, NotFound, Principal, SettingsDep
 from ..config import WebSettings
+from ..limits import private_directory
 from ..templating import render
 
 router = APIRouter()
@@ -85,8 +86,7 @@ def _store_report(settings: WebSettings, principal: Principal, result) -> str:
     """Write the error report where only its uploader (or an admin) can fetch it; return its token."""
     from ...ingest.report import write_error_report
 
-    directory = settings.reports_dir
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory = private_directory(settings.reports_dir)
     _sweep_reports(directory, settings.report_hours)
     token = secrets.token_urlsafe(24)
     write_error_report(result, directory / f"{token}.xlsx")
