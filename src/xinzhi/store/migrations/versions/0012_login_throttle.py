@@ -1,14 +1,14 @@
 """login_attempts: throttled attempts kept for the audit trail, and the purpose of a check
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
