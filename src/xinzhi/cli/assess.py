@@ -64,6 +64,9 @@ def assess(
             backend=backend,
             catalog=assessment_catalog(),
             all_regions=all_regions,
+            # Decisions first: the texts are produced when someone looks (explain, the profile,
+            # the pipeline); an export asks for them now.
+            words=output is not None,
         )
     except BackendError as exc:  # a backend that does not fit the store, or no Java for Spark
         err.print(f"[red]✗[/] {exc}")
