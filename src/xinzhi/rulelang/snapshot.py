@@ -139,13 +139,30 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path) -> None:
             lambda: build_population(store, key.as_of, covered),
         )
         target = str(partial).replace("'", "''")
+        columns = ", ".join(_narrowed(store, sql))
         store.con.con.execute(
-            f"COPY (SELECT * FROM ({sql}) AS p ORDER BY enterprise_id) TO '{target}' "
+            f"COPY (SELECT {columns} FROM ({sql}) AS p ORDER BY enterprise_id) TO '{target}' "
             f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP})"
         )
     finally:
         store.close()
     os.replace(partial, path)
+
+
+def _narrowed(store: DuckDBStore, sql: str) -> list[str]:
+    """The population's columns, its counts and sums as 64-bit integers: DuckDB sums BIGINTs
+    into a 128-bit HUGEINT, which Parquet stores as a double, and every rule would then
+    compute in floating point (or in 128 bits). A count or a sum of fen that does not fit in
+    64 bits fails the cast instead of being cut."""
+    described = store.con.con.sql(f"DESCRIBE SELECT * FROM ({sql}) AS p").fetchall()
+    columns = []
+    for name, kind, *_ in described:
+        quoted = '"' + name.replace('"', '""') + '"'
+        if kind == "HUGEINT" or (kind.startswith("DECIMAL") and kind.endswith(",0)")):
+            columns.append(f"CAST({quoted} AS BIGINT) AS {quoted}")
+        else:
+            columns.append(quoted)
+    return columns
 
 
 def _prune(folder: Path, keep: Path) -> None:
