@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import inspect
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,8 +71,11 @@ def covered_kinds(engine: Engine) -> frozenset[str]:
         )
 
 
+# The code that builds a snapshot: a change to it is a new snapshot.
 _CODE = hashlib.sha256(
-    (inspect.getsource(population_module) + inspect.getsource(registry_module)).encode()
+    "".join(
+        inspect.getsource(m) for m in (population_module, registry_module, sys.modules[__name__])
+    ).encode()
 ).hexdigest()[:12]
 
 
