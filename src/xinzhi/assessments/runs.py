@@ -63,13 +63,21 @@ def rule_set_hash(declarations: list[Declaration]) -> str:
     return digest.hexdigest()
 
 
-def materialise_population(store, as_of: dt.date, enterprise_id: int | None = None):
+def materialise_population(
+    store, as_of: dt.date, enterprise_id: int | None = None, snapshot: Path | None = None
+):
     """The population for ``as_of`` (one enterprise only, with ``enterprise_id``) as the
-    temporary table ``population`` — the same SQL for assessments and policies."""
-    covered = imported_kinds(store)
-    sql = store.compiled(
-        ("population", as_of, frozenset(covered)), lambda: build_population(store, as_of, covered)
-    )
+    temporary table ``population`` — the same for assessments and policies: read from the
+    analytic ``snapshot`` when one is given (DuckDB), else built from the store."""
+    if snapshot is not None:
+        source = str(snapshot).replace("'", "''")
+        sql = f"SELECT * FROM read_parquet('{source}')"
+    else:
+        covered = imported_kinds(store)
+        sql = store.compiled(
+            ("population", as_of, frozenset(covered)),
+            lambda: build_population(store, as_of, covered),
+        )
     if enterprise_id is not None:
         sql = f"SELECT * FROM ({sql}) AS p WHERE enterprise_id = {int(enterprise_id)}"
     return store.materialise(sql, "population")
