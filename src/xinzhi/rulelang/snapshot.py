@@ -84,10 +84,11 @@ class SnapshotKey:
     as_of: dt.date
     version: tuple[int, int]
     covered: frozenset[str]
+    store: str = ""  # the store's URL: two stores may share a snapshot folder (var/snapshots)
 
     @property
     def digest(self) -> str:
-        text = f"{self.as_of}|{self.version}|{sorted(self.covered)}|{_CODE}"
+        text = f"{self.store}|{self.as_of}|{self.version}|{sorted(self.covered)}|{_CODE}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
@@ -96,7 +97,8 @@ class SnapshotKey:
 
 
 def current_key(engine: Engine, as_of: dt.date) -> SnapshotKey:
-    return SnapshotKey(as_of, data_version(engine), covered_kinds(engine))
+    store = engine.url.render_as_string(hide_password=True)
+    return SnapshotKey(as_of, data_version(engine), covered_kinds(engine), store)
 
 
 def snapshot_directory(engine: Engine) -> Path:
