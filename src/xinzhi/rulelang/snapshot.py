@@ -144,6 +144,7 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path) -> None:
             ("population", key.as_of, key.covered),
             lambda: build_population(store, key.as_of, covered),
         )
+        store.con.con.execute("SET enable_progress_bar = false")  # no bar on the console
         target = str(partial).replace("'", "''")
         columns = ", ".join(_narrowed(store, sql))
         store.con.con.execute(
