@@ -106,10 +106,7 @@ def evaluate_policies(
     policies = select_policies(
         catalog, as_of, only, None if all_regions else district_codes(engine)
     )
-    # On DuckDB the population is the assessments' analytic snapshot (built when missing).
-    snapshot = (
-        ensure_snapshot(engine, current_key(engine, as_of))[0] if backend == "duckdb" else None
-    )
+    snapshot = population_snapshot(engine, as_of, backend)
     store = open_store(engine, backend)
     try:
         frame, count = build_frame(
@@ -130,6 +127,12 @@ def evaluate_policies(
     run.enterprise_id, run.corrections = enterprise_id, dict(corrections or {})
     run.seconds = time.perf_counter() - started
     return run
+
+
+def population_snapshot(engine: Engine, as_of: dt.date, backend: str) -> Path | None:
+    """On DuckDB the population is the assessments' analytic snapshot (built when missing);
+    PostgreSQL and Spark build it in their own stores."""
+    return ensure_snapshot(engine, current_key(engine, as_of))[0] if backend == "duckdb" else None
 
 
 def build_frame(

@@ -184,22 +184,24 @@ def is_fresh(engine: Engine, as_of: dt.date) -> bool:
     return snapshot_path(engine, current_key(engine, as_of)).exists()
 
 
-_OPEN: dict[str, DuckDBStore] = {}  # path → a DuckDB connection over it, per process
+_OPEN: dict[tuple[int, str], DuckDBStore] = {}  # (thread, path) → a connection over it
 _OPEN_LOCK = threading.Lock()
 
 
 def snapshot_store(path: Path, enterprise_id: int | None = None) -> DuckDBStore:
     """A DuckDB store whose ``population`` is the snapshot (one enterprise of it, with
-    ``enterprise_id``). Over everyone the connection is kept for the process: a second run
-    over the same snapshot plans nothing again and finds DuckDB's caches warm."""
+    ``enterprise_id``). Over everyone the connection is kept for the thread (a DuckDB
+    connection is not shared between threads): a second run over the same snapshot finds
+    DuckDB's caches warm."""
     if enterprise_id is None:
+        thread = threading.get_ident()
         with _OPEN_LOCK:
-            store = _OPEN.get(str(path))
+            store = _OPEN.get((thread, str(path)))
             if store is None:
-                for stale in list(_OPEN):  # one snapshot open at a time
+                for stale in [k for k in _OPEN if k[0] == thread]:  # one snapshot per thread
                     _OPEN.pop(stale).con.disconnect()
                 store = _open(path, None)
-                _OPEN[str(path)] = store
+                _OPEN[(thread, str(path))] = store
             return store
     return _open(path, enterprise_id)
 
