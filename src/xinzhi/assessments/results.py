@@ -29,7 +29,7 @@ def latest_tier_counts(engine: Engine, *, district_id: int | None = None) -> lis
     run = latest_run(engine)
     if run is None:
         return []
-    results = read_results(run)
+    results = read_results(run, words=False)  # counts need no texts
     if district_id is not None:
         results = results.filter(pc.equal(results["district_id"], district_id))
     counts = []

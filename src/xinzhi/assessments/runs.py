@@ -19,30 +19,17 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, delete, func, select
 
-from ..rulelang.compiler import compile_declaration
+from ..domain.errors import XinzhiError
+from ..rulelang.compiler import WORDS, compile_declaration
 from ..rulelang.declaration import Declaration
 from ..rulelang.engines import open_store
 from ..rulelang.population import build_population, imported_kinds
+from ..rulelang.snapshot import current_key, ensure_snapshot, snapshot_store
 from ..store.audit import Action, audit
 from ..store.db import session_scope
 from ..store.models import District, EnterpriseYear
 from ..store.models.runs import CurrentStatus, EvaluationRun
 from .catalogue import Catalog, load_catalog
-
-LONG_COLUMNS = [
-    "enterprise_id",
-    "credit_code",
-    "name",
-    "district_id",
-    "status",
-    "score_low",
-    "score_high",
-    "failed",
-    "unknown",
-    "missing",
-    "gap_zh",
-    "gap_en",
-]
 
 
 @dataclass
@@ -76,13 +63,21 @@ def rule_set_hash(declarations: list[Declaration]) -> str:
     return digest.hexdigest()
 
 
-def materialise_population(store, as_of: dt.date, enterprise_id: int | None = None):
+def materialise_population(
+    store, as_of: dt.date, enterprise_id: int | None = None, snapshot: Path | None = None
+):
     """The population for ``as_of`` (one enterprise only, with ``enterprise_id``) as the
-    temporary table ``population`` — the same SQL for assessments and policies."""
-    covered = imported_kinds(store)
-    sql = store.compiled(
-        ("population", as_of, frozenset(covered)), lambda: build_population(store, as_of, covered)
-    )
+    temporary table ``population`` — the same for assessments and policies: read from the
+    analytic ``snapshot`` when one is given (DuckDB), else built from the store."""
+    if snapshot is not None:
+        source = str(snapshot).replace("'", "''")
+        sql = f"SELECT * FROM read_parquet('{source}')"
+    else:
+        covered = imported_kinds(store)
+        sql = store.compiled(
+            ("population", as_of, frozenset(covered)),
+            lambda: build_population(store, as_of, covered),
+        )
     if enterprise_id is not None:
         sql = f"SELECT * FROM ({sql}) AS p WHERE enterprise_id = {int(enterprise_id)}"
     return store.materialise(sql, "population")
@@ -97,8 +92,16 @@ def evaluate(
     catalog: Catalog | None = None,
     enterprise_id: int | None = None,
     all_regions: bool = False,
+    words: bool = True,
+    snapshot: Path | None = None,
 ) -> RunResult:
-    """Evaluate every declaration in force on ``as_of`` (optionally for one enterprise)."""
+    """Evaluate every declaration in force on ``as_of`` (optionally for one enterprise).
+
+    On DuckDB the population is the analytic snapshot (``rulelang.snapshot``: built once per
+    data version and date, then read without touching the store; ``snapshot`` names an older
+    one, e.g. a recorded run's). ``words=False`` is the bulk run: the decisions alone, without
+    credit codes, names, missing inputs and gap texts — ``with_words`` adds them when asked.
+    """
     import time
 
     started = time.perf_counter()
@@ -108,33 +111,57 @@ def evaluate(
     if not all_regions:  # another region's variant is shown only when asked for
         codes = district_codes(engine)
         declarations = [d for d in declarations if d.applies_to(codes)]
-    store = open_store(engine, backend)
+    summary: dict = {}
+    if backend == "duckdb":
+        if snapshot is None:
+            snapshot, built = ensure_snapshot(engine, current_key(engine, as_of))
+            summary["snapshot_built"] = built
+        summary["snapshot"] = str(snapshot.resolve())
+        summary["words"] = words
+        store = snapshot_store(snapshot, enterprise_id)
+    else:
+        store = open_store(engine, backend)
     try:
-        population = materialise_population(store, as_of, enterprise_id)
-        long_parts, detail = [], {}
-        for declaration in declarations:
-            sql = store.compiled(
-                (declaration.sha256, as_of, tuple(population.schema().items())),
-                partial(lambda d: compile_declaration(d, population, as_of).table, declaration),
-            )
-            table = store.fetch(sql, order_by="enterprise_id")
-            detail[declaration.id] = table
-            part = table.select(LONG_COLUMNS)
-            part = part.add_column(
-                4, "assessment", pa.array([declaration.id] * part.num_rows, pa.string())
-            )
-            long_parts.append(part.cast(_long_schema()))
+        if backend == "duckdb":
+            population = store.table("population")
+        else:
+            population = materialise_population(store, as_of, enterprise_id)
+        results, detail = _run_declarations(store, population, declarations, as_of, words)
     finally:
         store.close()
-    results = pa.concat_tables(long_parts) if long_parts else _long_schema().empty_table()
     result = RunResult(as_of, declarations, results, detail, enterprise_id=enterprise_id)
-    result.summary = summarise(results, declarations)
+    result.summary = {**summarise(results, declarations), **summary}
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _long_schema() -> pa.Schema:
-    return pa.schema(
+def _run_declarations(store, population, declarations, as_of: dt.date, words: bool):
+    """The long results (one row per enterprise and declaration) and each declaration's
+    detail (every clause's value), over ``population`` in ``store``."""
+    long_parts, detail = [], {}
+    schema = _long_schema(words)
+    for declaration in declarations:
+        sql = store.compiled(
+            (declaration.sha256, as_of, tuple(population.schema().items()), words),
+            partial(
+                lambda d: compile_declaration(d, population, as_of, words=words).table,
+                declaration,
+            ),
+        )
+        table = store.fetch(sql, order_by="enterprise_id")
+        detail[declaration.id] = table
+        part = table.select([c for c in schema.names if c != "assessment"])
+        at = part.column_names.index("district_id") + 1
+        part = part.add_column(
+            at, "assessment", pa.array([declaration.id] * part.num_rows, pa.string())
+        )
+        long_parts.append(part.cast(schema))
+    results = pa.concat_tables(long_parts) if long_parts else schema.empty_table()
+    return results, detail
+
+
+def _long_schema(words: bool = True) -> pa.Schema:
+    schema = pa.schema(
         [
             ("enterprise_id", pa.int64()),
             ("credit_code", pa.string()),
@@ -151,6 +178,9 @@ def _long_schema() -> pa.Schema:
             ("gap_en", pa.string()),
         ]
     )
+    if not words:
+        schema = pa.schema([f for f in schema if f.name not in WORDS])
+    return schema
 
 
 def summarise(results: pa.Table, declarations: list[Declaration]) -> dict:
@@ -202,7 +232,10 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"run-{run.id}.parquet"
         pq.write_table(result.results, path)
+        decisions_first = not result.summary.get("words", True)
         for declaration in result.declarations:  # every clause's values, for explanations
+            if decisions_first:
+                break  # explanations are produced from the run's snapshot instead
             if declaration.id not in result.detail:
                 continue  # a result without its clauses (then explanations are computed live)
             pq.write_table(
@@ -233,13 +266,27 @@ def _replace_current_statuses(
     session, run_id: int, results: pa.Table, families: dict[str, str]
 ) -> None:
     kept = results.filter(pc.is_in(results["status"], pa.array(["pass", "undetermined"])))
-    rows = kept.select(["enterprise_id", "assessment", "status"]).to_pylist()
-    for row in rows:
-        row["run_id"], row["family"] = run_id, families[row["assessment"]]
+    assessments = kept["assessment"].to_pylist()
+    rows = list(
+        zip(
+            kept["enterprise_id"].to_pylist(),
+            assessments,
+            [families[a] for a in assessments],
+            kept["status"].to_pylist(),
+            [run_id] * kept.num_rows,
+        )
+    )
     session.execute(delete(CurrentStatus))
     if rows:
-        # Core executemany: the ORM bulk path took most of a minute for a million rows.
-        session.connection().execute(CurrentStatus.__table__.insert(), rows)
+        # The driver's executemany of tuples: SQLAlchemy Core's per-row parameter processing
+        # took 13 s for a million rows, the ORM bulk path most of a minute.
+        connection = session.connection()
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        connection.exec_driver_sql(
+            "INSERT INTO current_statuses (enterprise_id, assessment, family, status, run_id) "
+            f"VALUES ({', '.join([mark] * 5)})",
+            rows,
+        )
 
 
 DETAIL_ROW_GROUP = 16_384  # rows sorted by enterprise: reading one firm touches one group
@@ -251,21 +298,34 @@ def detail_path(results_path: Path | str, assessment: str) -> Path:
 
 
 def recorded_result(run: EvaluationRun, catalog: Catalog, enterprise_id: int) -> RunResult | None:
-    """One enterprise's results as the run recorded them, or None when the run cannot be
-    replayed exactly (a declaration file changed since, or its detail file is gone)."""
-    declarations, detail = [], {}
-    for entry in run.declarations:
+    """One enterprise's results as the run recorded them, with their words, or None when the
+    run cannot be replayed exactly (a declaration file changed since, or its detail file or
+    snapshot is gone)."""
+    declarations = _run_declarations_of(run, catalog)
+    if declarations is None:
+        return None
+    snapshot = _run_snapshot(run)
+    if snapshot is not None:  # a decisions-first run: its words, from its own snapshot
+        store = snapshot_store(snapshot, enterprise_id)
         try:
-            declaration = catalog.get(entry["id"], run.as_of)
-        except KeyError:
+            results, detail = _run_declarations(
+                store, store.table("population"), declarations, run.as_of, True
+            )
+        finally:
+            store.close()
+    else:
+        detail = {}
+        for declaration in declarations:
+            path = detail_path(run.results_path, declaration.id)
+            if not path.exists():
+                return None
+            detail[declaration.id] = pq.read_table(
+                path, filters=[("enterprise_id", "=", enterprise_id)]
+            )
+        results = read_results(run, words=False)
+        results = results.filter(pc.equal(results["enterprise_id"], enterprise_id))
+        if "gap_zh" not in results.column_names:
             return None
-        path = detail_path(run.results_path, entry["id"])
-        if declaration.sha256 != entry["sha256"] or not path.exists():
-            return None
-        declarations.append(declaration)
-        detail[entry["id"]] = pq.read_table(path, filters=[("enterprise_id", "=", enterprise_id)])
-    results = read_results(run)
-    results = results.filter(pc.equal(results["enterprise_id"], enterprise_id))
     return RunResult(
         run.as_of,
         declarations,
@@ -275,6 +335,32 @@ def recorded_result(run: EvaluationRun, catalog: Catalog, enterprise_id: int) ->
         enterprise_id=enterprise_id,
         summary=run.summary,
     )
+
+
+def _run_declarations_of(run: EvaluationRun, catalog: Catalog) -> list[Declaration] | None:
+    """The run's declarations, or None when one of them changed since the run."""
+    declarations = []
+    for entry in run.declarations:
+        try:
+            declaration = catalog.get(entry["id"], run.as_of)
+        except KeyError:
+            return None
+        if declaration.sha256 != entry["sha256"]:
+            return None
+        declarations.append(declaration)
+    return declarations
+
+
+def _run_snapshot(run: EvaluationRun) -> Path | None:
+    """The snapshot a decisions-first run read, if the run was one and the file is kept."""
+    if not run.summary or run.summary.get("words", True):
+        return None
+    path = Path(run.summary.get("snapshot") or "")
+    return path if path.is_file() else None
+
+
+class WordsUnavailable(XinzhiError, LookupError):
+    """A decisions-first run whose words can no longer be produced exactly."""
 
 
 def latest_run(engine: Engine, kind: str = "assessment") -> EvaluationRun | None:
@@ -290,8 +376,54 @@ def latest_run(engine: Engine, kind: str = "assessment") -> EvaluationRun | None
         return run
 
 
-def read_results(run: EvaluationRun) -> pa.Table:
-    return pq.read_table(run.results_path)
+def read_results(run: EvaluationRun, words: bool = True) -> pa.Table:
+    """The run's long results; with ``words``, with the credit codes, names, missing inputs and
+    gap texts — for a decisions-first run produced on first demand from the run's own
+    snapshot (the same population and declarations, so the same words as a run that
+    produced them at once) and kept beside the run."""
+    table = pq.read_table(run.results_path)
+    if not words or "gap_zh" in table.column_names:
+        return table
+    kept = words_path(run.results_path)
+    if kept.exists():
+        return pq.read_table(kept)
+    table = _with_words(run, table)
+    partial = kept.with_name(f".{kept.name}.{os.getpid()}")
+    pq.write_table(table, partial)
+    os.replace(partial, kept)
+    return table
+
+
+def words_path(results_path: Path | str) -> Path:
+    results_path = Path(results_path)
+    return results_path.with_name(f"{results_path.stem}.words.parquet")
+
+
+def _with_words(run: EvaluationRun, decisions: pa.Table) -> pa.Table:
+    declarations = _run_declarations_of(run, load_catalog())
+    snapshot = _run_snapshot(run)
+    if declarations is None or snapshot is None:
+        raise WordsUnavailable(
+            f"评价记录 {run.id} 的快照或规则已变更，无法生成其说明文字；请重新运行 xinzhi assess",
+            f"run {run.id}: its snapshot is gone or a declaration changed since, so its texts "
+            f"cannot be produced exactly; run `xinzhi assess` again",
+        )
+    store = snapshot_store(snapshot)
+    try:
+        worded, _ = _run_declarations(
+            store, store.table("population"), declarations, run.as_of, True
+        )
+    finally:
+        store.close()
+    # The same snapshot and declarations: the same rows in the same order, checked.
+    same = worded.num_rows == decisions.num_rows and all(
+        worded[c].equals(decisions[c]) for c in ("enterprise_id", "assessment", "status")
+    )
+    if not same:
+        raise WordsUnavailable(
+            f"评价记录 {run.id} 的结果与其快照不一致", f"run {run.id} differs from its snapshot"
+        )
+    return worded
 
 
 def by_district(results: pa.Table) -> pa.Table:

@@ -64,6 +64,10 @@ def assess(
             backend=backend,
             catalog=assessment_catalog(),
             all_regions=all_regions,
+            # Decisions first: the texts are produced from the run's snapshot when someone
+            # looks (explain, the profile, the pipeline); an export asks for them now, and
+            # PostgreSQL and Spark keep no snapshot to produce them from later.
+            words=output is not None or backend != "duckdb",
         )
     except BackendError as exc:  # a backend that does not fit the store, or no Java for Spark
         err.print(f"[red]✗[/] {exc}")

@@ -32,6 +32,7 @@ from ..rulelang.compiler import compile_declaration
 from ..rulelang.engines import Store, open_store
 from ..rulelang.population import imported_kinds, policy_columns
 from ..rulelang.registry import POPULATION_INPUTS
+from ..rulelang.snapshot import current_key, ensure_snapshot
 from ..store.audit import Action, audit
 from ..store.db import session_scope
 from ..store.models.runs import EvaluationRun
@@ -105,9 +106,12 @@ def evaluate_policies(
     policies = select_policies(
         catalog, as_of, only, None if all_regions else district_codes(engine)
     )
+    snapshot = population_snapshot(engine, as_of, backend)
     store = open_store(engine, backend)
     try:
-        frame, count = build_frame(store, as_of, policies, enterprise_id, corrections or {})
+        frame, count = build_frame(
+            store, as_of, policies, enterprise_id, corrections or {}, snapshot
+        )
         run = run_on_frame(
             store,
             frame,
@@ -125,16 +129,24 @@ def evaluate_policies(
     return run
 
 
+def population_snapshot(engine: Engine, as_of: dt.date, backend: str) -> Path | None:
+    """On DuckDB the population is the assessments' analytic snapshot (built when missing);
+    PostgreSQL and Spark build it in their own stores."""
+    return ensure_snapshot(engine, current_key(engine, as_of))[0] if backend == "duckdb" else None
+
+
 def build_frame(
     store: Store,
     as_of: dt.date,
     policies: list[Policy],
     enterprise_id: int | None,
     corrections: dict[str, object],
+    snapshot: Path | None = None,
 ) -> tuple[ir.Table, int]:
-    """Materialise the policy frame: population, policy inputs, assessment statuses."""
+    """Materialise the policy frame: population (from the ``snapshot`` when given), policy
+    inputs, assessment statuses."""
     covered = imported_kinds(store)
-    population = materialise_population(store, as_of, enterprise_id)
+    population = materialise_population(store, as_of, enterprise_id, snapshot)
     population = _correct(
         store,
         population,

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from ..assessments.runs import default_as_of, district_codes
 from ..rulelang.engines import open_store
 from .declarations import PolicyCatalog, load_policies, parse_override
-from .runs import PolicyRun, build_frame, run_on_frame, select_policies
+from .runs import PolicyRun, build_frame, population_snapshot, run_on_frame, select_policies
 
 KEYS = ["enterprise_id", "policy"]
 
@@ -92,9 +92,10 @@ def whatif(
             f"政策 {policy_id} 在 {as_of} 不适用于本库的地区 / policy {policy_id} does not "
             f"apply to this registry's region on {as_of}"
         )
+    snapshot = population_snapshot(engine, as_of, backend)
     store = open_store(engine, backend)
     try:
-        frame, count = build_frame(store, as_of, policies, None, {})
+        frame, count = build_frame(store, as_of, policies, None, {}, snapshot)
         before = run_on_frame(store, frame, count, policies, as_of, catalog, {})
         after = run_on_frame(
             store, frame, count, policies, as_of, catalog, {policy_id: changes}, reuse=before

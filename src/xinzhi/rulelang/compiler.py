@@ -153,7 +153,15 @@ class Context:
         return value
 
 
-def compile_declaration(declaration: Declaration, frame: ir.Table, as_of: dt.date) -> Compiled:
+WORDS = ["credit_code", "name", "missing", "gap_zh", "gap_en"]  # produced only when asked
+
+
+def compile_declaration(
+    declaration: Declaration, frame: ir.Table, as_of: dt.date, *, words: bool = True
+) -> Compiled:
+    """``words=False``: the decisions alone (status, score, failed and unknown clauses, every
+    clause's value) without the ``WORDS`` columns — what a bulk run needs; the words are
+    produced by the same declaration when someone looks (explanations, exports)."""
     ctx = Context(declaration, frame, as_of)
     values: dict[str, Value] = {}  # everything an explanation may show
     shown: dict[str, list[str]] = {}
@@ -228,7 +236,7 @@ def compile_declaration(declaration: Declaration, frame: ir.Table, as_of: dt.dat
     status = ctx.add(
         status=ibis.cases((outcome.isnull(), "undetermined"), (outcome, "pass"), else_="fail")
     )["status"]
-    summary = {
+    summary: dict[str, ir.Expr] = {
         "failed": join_names(
             [
                 ibis.ifelse(flag, c, ibis.null("string"))
@@ -241,9 +249,10 @@ def compile_declaration(declaration: Declaration, frame: ir.Table, as_of: dt.dat
                 for c, flag in _blocking(declaration, cond, decisive, "unknown").items()
             ]
         ),
-        "missing": _missing(ctx, cond, needs, status),
     }
-    summary["gap_zh"], summary["gap_en"] = _gaps(ctx, declaration, cond)
+    if words:
+        summary["missing"] = _missing(ctx, cond, needs, status)
+        summary["gap_zh"], summary["gap_en"] = _gaps(ctx, declaration, cond)
     summary.update(
         {
             f"v__{name}": value.as_float() if value.kind == "num" else as_ibis(value.expr)
@@ -265,6 +274,8 @@ def compile_declaration(declaration: Declaration, frame: ir.Table, as_of: dt.dat
         "gap_zh",
         "gap_en",
     ]
+    if not words:
+        keep = [c for c in keep if c not in WORDS]
     detail = [
         c for c in ctx.frame.columns if c.startswith(("c__", "p__", "g__", "v__")) and c not in keep
     ]

@@ -75,6 +75,7 @@ class _SqlStore:
     signature: tuple = ()  # every table's columns and types, as the store declares them
     loaders: dict[str, Callable[[], ir.Table]] = field(default_factory=dict)
     reading: set[str] | None = None  # while compiling: the tables the expression reads
+    sql_cache: Path | None = None  # a folder keeping compiled SQL across processes
 
     backend = ""
 
@@ -105,6 +106,8 @@ class _SqlStore:
         with the SQL: ``fetch`` types the rows by it.
         """
         key = (self.schema_key(), key)
+        if key not in _COMPILED and self.sql_cache is not None:
+            _read_compiled(self.sql_cache, key)
         if key in _COMPILED:
             sql, names = _COMPILED[key]
             for name in names:  # copied-in tables are copied on first use: use them now
@@ -123,6 +126,8 @@ class _SqlStore:
             _SCHEMAS.pop(_COMPILED.pop(next(iter(_COMPILED)))[0], None)
         _COMPILED[key] = sql, names
         _SCHEMAS[sql] = expr.schema().to_pyarrow()
+        if self.sql_cache is not None:
+            _write_compiled(self.sql_cache, key, sql, names, _SCHEMAS[sql])
         return sql
 
     def fetch(self, sql: str, order_by: str | None = None) -> pa.Table:
@@ -212,6 +217,56 @@ class SparkStore(_SqlStore):
 _COMPILED: dict[Hashable, tuple[str, frozenset[str]]] = {}  # SQL, the tables it reads
 _SCHEMAS: dict[str, pa.Schema] = {}
 _COMPILED_MAX = 256
+
+
+# What compiled SQL also depends on: the code that compiles it, and Ibis.
+_COMPILER_CODE = None
+
+
+def _compiler_code() -> str:
+    global _COMPILER_CODE
+    if _COMPILER_CODE is None:
+        folder = Path(__file__).parent
+        digest = hashlib.sha256(ibis.__version__.encode())
+        for name in ("compiler.py", "expressions.py", "engines.py", "registry.py"):
+            digest.update((folder / name).read_bytes())
+        _COMPILER_CODE = digest.hexdigest()[:16]
+    return _COMPILER_CODE
+
+
+def _cache_file(folder: Path, key: Hashable) -> Path:
+    digest = hashlib.sha256(f"{_compiler_code()}|{key!r}".encode()).hexdigest()[:24]
+    return folder / f"{digest}.sql.arrow"
+
+
+def _read_compiled(folder: Path, key: Hashable) -> None:
+    """Compiled SQL kept by an earlier process (lowering a declaration to SQL costs seconds
+    to tens of seconds on a loaded machine; the SQL of one key never changes)."""
+    path = _cache_file(folder, key)
+    if not path.exists():
+        return
+    try:
+        with pa.ipc.open_file(path) as reader:
+            table = reader.read_all()
+    except (OSError, pa.ArrowInvalid):
+        return  # a damaged entry is compiled again
+    meta = table.schema.metadata or {}
+    sql = meta[b"sql"].decode()
+    names = frozenset(json.loads(meta[b"tables"].decode()))
+    _COMPILED[key] = sql, names
+    _SCHEMAS[sql] = table.schema.remove_metadata()
+
+
+def _write_compiled(
+    folder: Path, key: Hashable, sql: str, names: frozenset[str], schema: pa.Schema
+) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = _cache_file(folder, key)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    meta = {b"sql": sql.encode(), b"tables": json.dumps(sorted(names)).encode()}
+    with pa.ipc.new_file(partial, schema.with_metadata(meta)) as writer:
+        writer.write_table(schema.empty_table())
+    os.replace(partial, path)  # readers never see half an entry
 
 
 def _execute(con: Any, sql: str) -> None:

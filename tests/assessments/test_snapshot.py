@@ -1,0 +1,119 @@
+"""The analytic snapshot and decisions-first runs: the same results as the population built
+from the store, and the same words, produced when asked, as a run that produced them at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+import pyarrow.compute as pc
+import pytest
+
+from xinzhi.assessments.catalogue import load_catalog
+from xinzhi.assessments.runs import (
+    evaluate,
+    latest_run,
+    materialise_population,
+    read_results,
+    record,
+    recorded_result,
+    words_path,
+)
+from xinzhi.demo.city import build_demo_city
+from xinzhi.rulelang import engines
+from xinzhi.rulelang.compiler import WORDS, compile_declaration
+from xinzhi.rulelang.engines import open_store
+from xinzhi.rulelang.snapshot import current_key, data_version, snapshot_path
+from xinzhi.store.audit import Action, audit
+from xinzhi.store.db import session_scope
+
+AS_OF = dt.date(2023, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    from xinzhi.store.db import make_engine
+    from xinzhi.store.schema import upgrade
+
+    path = tmp_path_factory.mktemp("snapshot") / "city.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    build_demo_city(engine, seed=7, enterprises=300)
+    return engine
+
+
+def test_a_run_over_the_snapshot_equals_one_over_the_population_built_from_the_store(city):
+    worded = evaluate(city, as_of=AS_OF)
+    decisions = evaluate(city, as_of=AS_OF, words=False)
+    store = open_store(city)
+    try:
+        population = materialise_population(store, AS_OF)
+        for declaration in worded.declarations:
+            sql = store.compiled(
+                ("from the store", declaration.sha256, AS_OF),
+                partial(lambda d: compile_declaration(d, population, AS_OF).table, declaration),
+            )
+            expected = store.fetch(sql, order_by="enterprise_id")
+            assert worded.detail[declaration.id].equals(expected), declaration.id
+            assert decisions.detail[declaration.id].equals(expected.drop_columns(WORDS))
+    finally:
+        store.close()
+    assert decisions.summary["counts"] == worded.summary["counts"]
+    assert not set(WORDS) & set(decisions.results.column_names)
+
+
+def test_the_snapshot_follows_the_data_version_and_a_run_does_not_move_it(city):
+    before = current_key(city, AS_OF)
+    evaluate(city, as_of=AS_OF, words=False, only={"hnte"})
+    assert snapshot_path(city, before).exists()
+    result = evaluate(city, as_of=AS_OF, words=False, only={"hnte"})
+    assert result.summary["snapshot_built"] is False
+    record(city, result, actor="test")  # a run is audited, but changes no input
+    assert current_key(city, AS_OF) == before
+    with session_scope(city) as session:  # an edit of the registry is a new data version
+        audit(session, actor="test", action=Action.RESULT_EDIT, subject="enterprise:1")
+    after = current_key(city, AS_OF)
+    assert after.version > before.version and after.digest != before.digest
+    assert data_version(city) == after.version
+    rerun = evaluate(city, as_of=AS_OF, words=False, only={"hnte"})
+    assert rerun.summary["snapshot_built"] is True
+    assert snapshot_path(city, after).exists()
+
+
+def test_a_decisions_first_run_gives_the_words_of_a_worded_run_when_asked(city):
+    worded = evaluate(city, as_of=AS_OF)
+    result = evaluate(city, as_of=AS_OF, words=False)
+    record(city, result, actor="test")
+    run = latest_run(city)
+    assert run.summary["words"] is False
+    assert read_results(run, words=False).equals(result.results)
+    assert read_results(run).equals(worded.results)  # produced now from the run's snapshot
+    assert words_path(run.results_path).exists()  # and kept: the next reader reads them
+    assert read_results(run).equals(worded.results)
+    firms = {}
+    for row in worded.results.to_pylist():
+        firms.setdefault((row["assessment"], row["status"]), row["enterprise_id"])
+    for firm in sorted(set(firms.values())):
+        one = recorded_result(run, load_catalog(), firm)
+        expected = worded.results.filter(pc.equal(worded.results["enterprise_id"], firm))
+        assert one.results.equals(expected), firm
+        for declaration in worded.declarations:
+            table = worded.detail[declaration.id]
+            assert one.detail[declaration.id].equals(
+                table.filter(pc.equal(table["enterprise_id"], firm))
+            )
+
+
+def test_compiled_sql_is_kept_for_the_next_process(city):
+    result = evaluate(city, as_of=AS_OF, words=False, only={"hnte"})
+    folder = snapshot_path(city, current_key(city, AS_OF)).parent / "sql"
+    assert any(folder.glob("*.sql.arrow"))
+    kept = dict(engines._COMPILED)
+    engines._COMPILED.clear()  # as in a fresh process
+    engines._SCHEMAS.clear()
+    try:
+        again = evaluate(city, as_of=AS_OF, words=False, only={"hnte"})
+        assert set(engines._COMPILED) <= set(kept) and engines._COMPILED
+    finally:
+        engines._COMPILED.update(kept)
+    assert again.detail["hnte"].equals(result.detail["hnte"])
