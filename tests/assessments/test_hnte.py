@@ -232,3 +232,19 @@ def test_conversion_gap_is_the_smallest_over_the_years_operated(
         row["status"],
         row["gap_zh"],
     )
+
+
+@pytest.mark.parametrize(
+    ("standards", "points"),
+    [
+        ([("national", "participant", dt.date(2012, 6, 1))], (1, 2)),  # 11 years ago: counts
+        ([("industry", "lead", dt.date(2023, 12, 31))], (1, 2)),  # published on the day
+        ([("industry", "participant", dt.date(2024, 1, 1))], (0, 0)),  # after the day
+        ([("local", "participant", dt.date(2022, 6, 1))], (0, 0)),  # 地方标准 is not listed
+    ],
+)
+def test_standards_bonus_has_no_period(sqlite_engine, standards, points):
+    """工作指引 知识产权 5 (加分项): "企业参与编制国家标准、行业标准、检测方法、技术规范的情况" —
+    no period is stated, so a national standard of 2012 counts as one of 2023 (issue #19 item 7)."""
+    row = hnte(sqlite_engine, standards=standards)
+    assert (row["p__ip_standards__low"], row["p__ip_standards__high"]) == points
