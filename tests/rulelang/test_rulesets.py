@@ -147,6 +147,9 @@ def test_a_bad_folder_is_a_clear_error(tmp_path, monkeypatch, no_bureau, make):
     assert isinstance(raised.value, XinzhiError)
     assert str(folder) in raised.value.zh and str(folder) in raised.value.en
     assert ENVIRONMENT in raised.value.en
+    shown = CliRunner().invoke(app, ["assess", "--only", "hnte"])  # fails before any work
+    assert shown.exit_code == 2
+    assert ENVIRONMENT in shown.output and str(folder) in shown.output.replace("\n", "")
     monkeypatch.setenv(ENVIRONMENT, "")
     shown = CliRunner().invoke(app, ["rules", "path", "--rules", str(folder)])
     assert shown.exit_code == 2

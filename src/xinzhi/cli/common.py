@@ -43,12 +43,15 @@ RulesOption = Annotated[
 
 
 def use_rules(folders: list[Path] | None) -> None:
-    """Put a command's ``--rules`` folders in force for this process (see rulelang.rulesets)."""
+    """Put a command's ``--rules`` folders in force for this process (see rulelang.rulesets),
+    and check every rule-set folder now — a bad XINZHI_RULES_PATH ends the command (or stops
+    ``serve`` before it starts) with the folder named, not a failed page later."""
     from ..domain.errors import XinzhiError
-    from ..rulelang.rulesets import add_to_environment
+    from ..rulelang.rulesets import add_to_environment, rule_sets
 
     try:
         add_to_environment(folders or [])
+        rule_sets()
     except XinzhiError as exc:
         err.print(f"[red]✗[/] {exc.bilingual()}")
         raise typer.Exit(2) from None
