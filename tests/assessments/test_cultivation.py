@@ -155,6 +155,19 @@ def test_pipeline_of_a_real_run_agrees_with_the_run(sqlite_engine, tmp_path, mon
         row = status[(seedling.enterprise_id, seedling.assessment)]
         assert row["status"] == "fail" and 1 <= len(seedling.failed) <= 2
         assert seedling.score_short is None or seedling.score_short <= 15
+        assert not row["unknown"]  # issue #19: an unknown clause is never "near"
+    # Issue #19: a firm with no valuation recorded is never a unicorn seedling, and no tier
+    # lists more seedlings than it has passes (or ten, for a tier almost nobody passes).
+    no_valuation = {
+        r["enterprise_id"]
+        for r in rows
+        if r["assessment"] == "liaoning_unicorn" and "valuation" in (r["unknown"] or "")
+    }
+    assert no_valuation
+    unicorn_seedlings = {s.enterprise_id for s in pipeline.seedlings if s.family == "unicorn"}
+    assert not unicorn_seedlings & no_valuation
+    for city_row in (r for r in pipeline.rows if r.district_id is None):
+        assert city_row.seedlings <= max(city_row.passed, 10), city_row
     hnte = next(
         r
         for r in pipeline.rows
