@@ -82,7 +82,8 @@ def registry(
     """Write ``firms`` and mark ``lists`` as imported; returns credit code → enterprise id.
 
     List rows per firm (dates as ``datetime.date``, money in 万元):
-    ``ip`` [(kind, acquisition)], ``incidents`` [(occurred_on, kind)], ``standards``
+    ``ip`` [(kind, acquisition[, applied_on[, granted_on[, lapsed_on]]])] (filed 2019-01-01,
+    granted 2020-01-01 unless given), ``incidents`` [(occurred_on, kind[, removed_on])], ``standards``
     [(level, role, published_on)], ``awards`` [(level, rank, year)], ``platforms``
     [(kind, level, approved_on)], ``rounds`` [(closed_on, amount)].
     """
@@ -159,14 +160,19 @@ def registry(
                         **_provenance(batches["enterprise_years"]),
                     )
                 )
-            for i, (kind, acquisition) in enumerate(firm.get("ip", [])):
+            for i, (kind, acquisition, *dates) in enumerate(firm.get("ip", [])):
+                applied_on, granted_on, lapsed_on = (
+                    *dates,
+                    *(dt.date(2019, 1, 1), dt.date(2020, 1, 1), None)[len(dates) :],
+                )
                 s.add(
                     IPRight(
                         enterprise_id=e.id,
                         kind=kind,
                         number=f"{code}-{i}",
-                        applied_on=dt.date(2019, 1, 1),
-                        granted_on=dt.date(2020, 1, 1),
+                        applied_on=applied_on,
+                        granted_on=granted_on,
+                        lapsed_on=lapsed_on,
                         acquisition=acquisition,
                         **_provenance(batches["ip_rights"]),
                     )
@@ -176,12 +182,13 @@ def registry(
 
 
 def _lists(s, enterprise_id: int, code: str, firm: dict, batches: dict[str, int]) -> None:
-    for occurred_on, kind in firm.get("incidents", []):
+    for occurred_on, kind, *removed_on in firm.get("incidents", []):
         s.add(
             Incident(
                 enterprise_id=enterprise_id,
                 occurred_on=occurred_on,
                 kind=kind,
+                removed_on=removed_on[0] if removed_on else None,
                 **_provenance(batches["incidents"]),
             )
         )

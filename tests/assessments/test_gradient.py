@@ -45,6 +45,29 @@ def funded(name: str, founded_on: dt.date, valuation: float, rounds=ROUND, **fie
     return firm(name, founded_on=founded_on, valuation=valuation, rounds=rounds, **fields)
 
 
+# Ages by date (issue #19 item 2): for each limit of N years, firms founded the day before, on
+# and the day after AS_OF minus N years. Revenue, valuation and a round satisfy the other parts
+# of the routes that combine age with size, so those routes turn on the age alone.
+AGE_LIMITS = (5, 9, 10, 20)
+AGE_SIDES = {"前一日": -1, "当日": 0, "后一日": 1}
+
+
+def age_boundary_name(years: int, side: str) -> str:
+    return f"成立满{years}年{side}"
+
+
+AGE_BOUNDARY_FIRMS = [
+    firm(
+        age_boundary_name(years, side),
+        revenue=(100000,) * 4,
+        founded_on=AS_OF.replace(year=AS_OF.year - years) + dt.timedelta(days=shift),
+        valuation=400000,
+        rounds=[(dt.date(2023, 6, 1), 20000)],
+    )
+    for years in AGE_LIMITS
+    for side, shift in AGE_SIDES.items()
+]
+
 FIRMS = [
     # Liaoning gazelle (辽宁省瞪羚企业条件表)
     firm("营收复合20%", revenue=(2000, 2400, 2900, 3456)),
@@ -65,7 +88,7 @@ FIRMS = [
     firm("10年营收10亿", revenue=(100000,) * 4, rd=(2500,) * 4, founded_on=dt.date(2014, 1, 1)),
     firm("11年营收10亿", revenue=(100000,) * 4, founded_on=dt.date(2012, 6, 1)),
     firm("研发强度不足", revenue=(2000, 2400, 2900, 3456), rd=(67,) * 4),
-    firm("成立20年", revenue=(2000, 2400, 2900, 3456), founded_on=dt.date(2003, 1, 1)),
+    firm("成立20年", revenue=(2000, 2400, 2900, 3456), founded_on=dt.date(2004, 1, 1)),
     firm("成立21年", revenue=(2000, 2400, 2900, 3456), founded_on=dt.date(2002, 6, 1)),
     firm(
         "成立不足四年",
@@ -79,7 +102,7 @@ FIRMS = [
         "雏鹰达标",
         revenue=(1000,) * 4,
         rd=(100,) * 4,
-        founded_on=dt.date(2013, 1, 1),
+        founded_on=dt.date(2014, 1, 1),
         ip=[("invention_patent", "own")],
     ),
     firm(
@@ -93,7 +116,7 @@ FIRMS = [
         "雏鹰研发不足",
         revenue=(1000,) * 4,
         rd=(100,) * 3 + (99.99,),
-        founded_on=dt.date(2013, 1, 1),
+        founded_on=dt.date(2014, 1, 1),
         ip=[("invention_patent", "own")],
     ),
     firm(
@@ -107,11 +130,12 @@ FIRMS = [
         "雏鹰研发未知",
         revenue=(1000,) * 4,
         rd=(100, 100, 100, None),
-        founded_on=dt.date(2013, 1, 1),
+        founded_on=dt.date(2014, 1, 1),
         ip=[("invention_patent", "own")],
     ),
     # unicorns (Liaoning = national definition: > USD 1 bn = 70亿元 at 7)
     funded("独角兽达标", dt.date(2016, 1, 1), 700000.01),
+    funded("估值恰10亿美元差一分", dt.date(2016, 1, 1), 699999.99),
     funded("估值恰10亿美元", dt.date(2016, 1, 1), 700000),
     funded("独角兽已上市", dt.date(2016, 1, 1), 800000, listed=True),
     funded("独角兽无融资", dt.date(2016, 1, 1), 800000, rounds=[]),
@@ -167,6 +191,9 @@ FIRMS = [
     funded("深圳种子", dt.date(2020, 1, 1), 30000, rounds=[(dt.date(2022, 1, 1), 1000)]),
     funded("深圳种子6年", dt.date(2017, 6, 1), 30000, rounds=[(dt.date(2022, 1, 1), 1000)]),
     # Huangpu potential unicorn: ≤ 5 yrs, ≥ USD 100 M or RMB 6亿
+    *AGE_BOUNDARY_FIRMS,
+    firm("成立10年11个月", revenue=(100000,) * 4, founded_on=dt.date(2013, 1, 31)),
+    firm("成立5年11个月", revenue=(100000,) * 4, founded_on=dt.date(2018, 1, 31)),
     funded("黄埔潜在6亿", dt.date(2019, 1, 1), 60000),
     funded("黄埔潜在不足6亿", dt.date(2019, 1, 1), 59999.99),
 ]
@@ -358,10 +385,56 @@ def test_eaglet_unknown_rd_is_undetermined(rows):
 # --- 独角兽 (Liaoning uses the national definition, RULES.md §3.1 中国独角兽 ✅) ----------------
 
 
-def test_unicorn_valuation_above_one_billion_dollars(rows):
-    """§3.1 中国独角兽 (4): 估值超过10亿美元 — strictly above: 70亿元 (at 7) is not enough."""
-    assert rows("liaoning_unicorn", "独角兽达标")["status"] == "pass"
-    fails_on(rows, "liaoning_unicorn", "估值恰10亿美元", "valuation")
+def test_unicorn_valuation_at_one_billion_dollars_inclusive(rows):
+    """§3.1 中国独角兽 (4) / 辽宁: "最近一轮融资的投后估值超过（含）10亿美元" (火炬中心: "企业估值超过(含)
+    10亿美元的称为独角兽") — exactly 70亿元 (at 7) passes, one fen less fails, one more passes."""
+    passes_on(rows, "liaoning_unicorn", "估值恰10亿美元", "valuation")
+    passes_on(rows, "liaoning_unicorn", "独角兽达标", "valuation")
+    fails_on(rows, "liaoning_unicorn", "估值恰10亿美元差一分", "valuation")
+
+
+def test_potential_unicorn_bound_is_the_unicorn_complement(rows):
+    """潜在独角兽 "估值低于10亿美元": exactly USD 1 bn is a unicorn (超过（含）), so it is not
+    a potential unicorn; one fen less is below the bound."""
+    assert rows("potential_unicorn", "估值恰10亿美元")["c__below_unicorn"] is False
+    assert rows("potential_unicorn", "估值恰10亿美元差一分")["c__below_unicorn"] is True
+
+
+# Every age clause, by date (issue #19 item 2): (assessment, clause, years, text).
+AGE_CLAUSES = [
+    ("liaoning_eaglet", "young", 10, "辽科创办发〔2021〕2号 雏鹰企业：注册时间不超过10年"),
+    ("liaoning_gazelle", "age", 20, "辽科创办发〔2021〕2号 瞪羚企业：注册时间20年内"),
+    ("liaoning_gazelle", "young_scale", 5, "瞪羚企业条件表：成立5年（含）以内，上年营收 ≥ 5亿元"),
+    ("liaoning_gazelle", "mid_scale", 10, "瞪羚企业条件表：成立10年（含）以内，上年营收 ≥ 10亿元"),
+    ("liaoning_unicorn", "age", 10, "火炬中心独角兽标准 (2)：成立时间不超过10年"),
+    ("shenzhen_unicorn", "age", 10, "深圳独角兽：成立时间不超过10年"),
+    ("shenzhen_seed_unicorn", "age", 5, "深圳种子独角兽：成立时间不超过5年"),
+    ("shenzhen_potential_unicorn", "young", 5, "深圳潜在独角兽：成立5年内"),
+    ("shenzhen_potential_unicorn", "older", 9, "深圳潜在独角兽：成立5—9年"),
+    ("huangpu_potential_unicorn", "age", 5, "黄埔潜在独角兽：注册成立时间不超过5年"),
+    ("potential_unicorn", "young", 5, "潜在独角兽（GEI）：成立5年之内"),
+    ("potential_unicorn", "older", 9, "潜在独角兽（GEI）：成立9年之内"),
+]
+
+
+@pytest.mark.parametrize(("assessment", "clause", "years", "text"), AGE_CLAUSES)
+def test_age_is_compared_by_date(rows, assessment, clause, years, text):
+    """The limit of N years is a date: founded on or after the evaluation date (2023-12-31)
+    minus N years passes — the day itself included ("不超过", "以内" include the bound,
+    民法典第一千二百五十九条) — and the day before fails."""
+    seen = {
+        side: rows(assessment, age_boundary_name(years, side))[f"c__{clause}"] for side in AGE_SIDES
+    }
+    assert seen == {"前一日": False, "当日": True, "后一日": True}, text
+
+
+def test_age_in_completed_years_no_longer_passes(rows):
+    """Issue #19: a firm aged 10 years 11 months does not meet "注册时间不超过10年", nor one
+    aged 5 years 11 months "5年（含）以内"."""
+    assert rows("liaoning_eaglet", "成立10年11个月")["c__young"] is False
+    assert rows("liaoning_unicorn", "成立10年11个月")["c__age"] is False
+    assert rows("liaoning_gazelle", "成立10年11个月")["c__mid_scale"] is False
+    assert rows("liaoning_gazelle", "成立5年11个月")["c__young_scale"] is False
 
 
 def test_unicorn_not_listed(rows):

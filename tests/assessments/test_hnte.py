@@ -175,3 +175,76 @@ def test_only_accidents_and_environmental_violations_bar(sqlite_engine, kind, ba
     only; a listing or research misconduct (tech-SME conditions) does not bar an HNTE."""
     row = hnte(sqlite_engine, incidents=[(dt.date(2023, 6, 1), kind)])
     assert row["c__no_incident"] is (not bars)
+
+
+def _with_conversions(per_year: dict[int, int]) -> dict:
+    years = {y: dict(v) for y, v in WORKED.items()}
+    for year, count in per_year.items():
+        years[year]["conversions"] = count
+    return years
+
+
+@pytest.mark.parametrize(
+    ("conversions", "band", "points"),
+    [
+        ((0, 0, 0), "F", (0, 0)),  # 工作指引 "0项 0分"
+        ((0, 0, 1), "E-", (0, 6)),  # average 1/3: in neither row, judged as a whole
+        ((0, 1, 1), "E-", (0, 6)),  # average 2/3
+        ((1, 1, 1), "E", (1, 6)),  # "≥1项 1–6分" at its floor
+        ((1, 2, 2), "E", (1, 6)),  # 5/3, just under 2
+        ((2, 2, 2), "D", (7, 12)),  # "≥2项 7–12分"
+        ((5, 5, 5), "A", (25, 30)),  # "≥5项 25–30分"
+    ],
+)
+def test_conversion_bands_and_the_average_between_zero_and_one(
+    sqlite_engine, conversions, band, points
+):
+    """工作指引 科技成果转化能力: bands on the yearly average of the last three years; an average
+    strictly between 0 and 1 is neither "0项" nor "≥1项", so the experts' overall judgement
+    gives it the interval [0, 6] (issue #19 item 4)."""
+    row = hnte(sqlite_engine, years=_with_conversions(dict(zip((2021, 2022, 2023), conversions))))
+    assert band  # the guideline's row, for the reader
+    assert (row["p__conversion__low"], row["p__conversion__high"]) == points
+
+
+@pytest.mark.parametrize(
+    ("conversions", "founded_on", "gap"),
+    [
+        ((0, 1, 1), dt.date(2010, 1, 1), 1),  # 2 in 3 years: 1 more makes an average of 1
+        ((2, 2, 3), dt.date(2010, 1, 1), 2),  # 7 in 3 years: 2 more make 9, an average of 3
+        ((3, 3, 3), dt.date(2010, 1, 1), 3),  # 9 in 3 years: 3 more make 12, an average of 4
+        ((0, 1, 2), dt.date(2022, 3, 1), 1),  # 3 in the 2 years operated (2022, 2023): 1 → 4 / 2
+    ],
+)
+def test_conversion_gap_is_the_smallest_over_the_years_operated(
+    sqlite_engine, conversions, founded_on, gap
+):
+    """工作指引 科技成果转化能力 ("近3年年均", 实际经营不满三年的按实际年限): the gap is the smallest
+    number of further conversions over the years operated that reaches the next band — 1 for a
+    firm with 2 in 3 years (issue #19 item 3), not 3 × (⌈avg⌉ + 1) − total."""
+    years = _with_conversions(dict(zip((2021, 2022, 2023), conversions)))
+    years = {y: v for y, v in years.items() if y >= founded_on.year}
+    # Without IP the score cannot pass (at most 0 + 30 + 20 + 20 = 70, "70分以上" is above 70),
+    # so the score items' gaps are shown.
+    row = hnte(sqlite_engine, years=years, founded_on=founded_on, ip=[])
+    assert row["c__score"] is False
+    assert f"在实际经营年限内再转化 {gap} 项科技成果可升一档" in row["gap_zh"], (
+        row["status"],
+        row["gap_zh"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("standards", "points"),
+    [
+        ([("national", "participant", dt.date(2012, 6, 1))], (1, 2)),  # 11 years ago: counts
+        ([("industry", "lead", dt.date(2023, 12, 31))], (1, 2)),  # published on the day
+        ([("industry", "participant", dt.date(2024, 1, 1))], (0, 0)),  # after the day
+        ([("local", "participant", dt.date(2022, 6, 1))], (0, 0)),  # 地方标准 is not listed
+    ],
+)
+def test_standards_bonus_has_no_period(sqlite_engine, standards, points):
+    """工作指引 知识产权 5 (加分项): "企业参与编制国家标准、行业标准、检测方法、技术规范的情况" —
+    no period is stated, so a national standard of 2012 counts as one of 2023 (issue #19 item 7)."""
+    row = hnte(sqlite_engine, standards=standards)
+    assert (row["p__ip_standards__low"], row["p__ip_standards__high"]) == points

@@ -49,6 +49,27 @@ def test_the_shipped_cases_pass():
     assert str(SHIPPED / "policies" / "cases") in result.output
 
 
+def test_the_assessment_cases_run_and_a_wrong_one_says_why(tmp_path):
+    """Assessment cases (rulesets/assessments/cases/) run beside the policy cases; a case that
+    does not hold names its file, line and the mismatch."""
+    folder = tmp_path / "bureau"
+    (folder / "assessments" / "cases").mkdir(parents=True)
+    (folder / "assessments" / "cases" / "unicorn.yaml").write_text(
+        "assessment: liaoning_unicorn\nas_of: 2023-12-31\n"
+        "defaults: {founded_on: 2016-01-01, financing_total: 1亿元, listed: false}\n"
+        "cases:\n"
+        "  - name: 恰10亿美元符合\n    facts: {valuation: 70亿元}\n    expect: {status: pass}\n"
+        "  - name: 写错的期望\n    facts: {valuation: 70亿元}\n    expect: {status: fail}\n",
+        encoding="utf-8",
+    )
+    result = run(str(folder), "-v")
+    assert result.exit_code == 1, result.output
+    assert "✓" in result.output and "恰10亿美元符合" in result.output
+    assert "unicorn.yaml:8 写错的期望" in result.output
+    assert "status: want fail, got pass" in result.output
+    assert "1 通过 passed, 1 失败 failed" in result.output
+
+
 def test_a_bureau_folder_runs_its_own_cases_with_its_rules(tmp_path):
     folder = bureau(tmp_path)
     result = run(str(folder), "-v")

@@ -303,3 +303,91 @@ def test_chained_comparisons_and_unknown(triples):
         first = None if a is None or b is None else a <= b
         second = None if b is None or c is None else b < c
         assert row["r"] == k_and(first, second), (a, b, c)
+
+
+# --- dates shifted by whole years (``as_of - years(n)``) ------------------------------------
+
+
+def _period_end(start: dt.date, years: int) -> dt.date:
+    """民法典第二百零一条: a period of years ends on the corresponding day, or on the last day of
+    the month when that day does not exist (29 February)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return start.replace(year=start.year + years, day=28)
+
+
+def _run_dates(rows: list[tuple[dt.date | None, dt.date]], source: str) -> list:
+    table = pa.table(
+        {
+            "row": list(range(len(rows))),
+            "founded_on": pa.array([r[0] for r in rows], pa.date32()),
+            "as_of": pa.array([r[1] for r in rows], pa.date32()),
+        }
+    )
+    con = ibis.duckdb.connect(threads=1)
+    try:
+        con.con.register("facts", table)
+        frame = con.table("facts")
+        scope = _scope(
+            {n: Value("date", frame[n], inputs=frozenset([n])) for n in ("founded_on", "as_of")}
+        )
+        value = compile_expression(source, scope)
+        return [
+            r["r"]
+            for r in con.to_pyarrow(frame.select("row", r=value.expr).order_by("row")).to_pylist()
+        ]
+    finally:
+        con.disconnect()
+
+
+def test_years_shift_at_the_day_before_the_day_itself_and_the_day_after():
+    """“注册时间不超过10年”: founded on or after the evaluation date minus ten years, inclusive."""
+    as_of = dt.date(2023, 12, 31)
+    rows = [
+        (dt.date(2013, 12, 30), as_of),  # the day before: 10 years and 1 day
+        (dt.date(2013, 12, 31), as_of),  # the day itself: exactly 10 years
+        (dt.date(2014, 1, 1), as_of),  # the day after
+        (None, as_of),  # founding date unknown
+    ]
+    assert _run_dates(rows, "founded_on >= as_of - years(10)") == [False, True, True, None]
+    assert _run_dates(rows, "founded_on + years(10) >= as_of") == [False, True, True, None]
+    assert _run_dates(rows, "founded_on > as_of - years(10)") == [False, False, True, None]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)),
+            st.dates(dt.date(2000, 1, 1), dt.date(2040, 12, 31)),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.integers(0, 20),
+)
+def test_years_shift_matches_the_civil_code_period(pairs, years):
+    """founded_on >= as_of - years(n) ⟺ the n-year period from founded_on has not ended
+    before as_of; 29 February and its neighbours included."""
+    pairs = [
+        *pairs,
+        (dt.date(2016, 2, 29), dt.date(2026, 2, 28)),
+        (dt.date(2016, 2, 29), dt.date(2026, 3, 1)),
+    ]
+    got = _run_dates(pairs, f"founded_on >= as_of - years({years})")
+    for (founded, as_of), result in zip(pairs, got):
+        assert result == (_period_end(founded, years) >= as_of), (founded, as_of, years)
+
+
+@pytest.mark.parametrize(
+    ("expr", "reason"),
+    [
+        ("founded_on >= as_of - years(revenue_y1)", "years() 须为整数常量"),
+        ("founded_on >= as_of - years(1.5)", "years() 须为整数常量"),
+        ("founded_on >= as_of * years(2)", "日期只能加减 years(n)"),
+        ("revenue_y1 + years(2) > 1", "日期只能加减 years(n)"),
+    ],
+)
+def test_years_shift_rejects_what_it_cannot_mean(tmp_path, expr, reason):
+    assert reason in declaration_error(tmp_path, expr).zh

@@ -1,12 +1,20 @@
 """The cultivation pipeline (育苗·培干·强柱): the firms close to each tier, by district, against
 the year's targets.
 
-A firm is a 苗企 (seedling) for a tier when it does not pass but is within a configurable
-distance of it in the latest recorded run: at most ``max_failed`` failed clauses, and — when
-the score is one of them — at most ``score_margin`` points short of the pass mark. Firms
-whose result is undetermined are counted apart: they may already qualify, and the run names
-the data to collect. Everything is read from the run's results, so the pipeline costs no new
-evaluation and always matches what the run recorded.
+A firm is a 苗企 (seedling) for a tier when it fails it but is near on **every** clause it
+fails, in the latest recorded run:
+
+* a numeric clause whose declaration states the threshold its gap is short of (``gap.of``):
+  the gap within a relative margin of that threshold (20 % by default, per tier if set);
+* the score: at most ``score_margin`` points short of the pass mark;
+* a clause without an amount (listed, no financing …): only where the declaration says it can
+  be acquired (``acquirable: true``);
+* and at most ``max_failed`` failed clauses in all.
+
+A clause that cannot be measured this way keeps the firm off the list. A firm with a clause
+still unknown is never a seedling — its run result names the inputs to collect — so a firm
+with no valuation is not "one step from unicorn". Everything is read from the run's results, so
+the pipeline costs no new evaluation and always matches what the run recorded.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine, select
 
 from ..domain.errors import XinzhiError
-from ..rulelang.declaration import Declaration, Text
+from ..rulelang.declaration import Condition, Declaration, Text
+from ..rulelang.expressions import ExpressionError, Scope, compile_expression, constant
 from ..store.db import session_scope
 from ..store.models import District, Target
 from ..store.models.runs import EvaluationRun
@@ -52,13 +61,22 @@ class Distance:
 
     max_failed: int = 1  # failed clauses (the score counts as one)
     score_margin: int = 10  # points short of the pass mark, when the score fails
+    relative_margin: Fraction = Fraction(1, 5)  # a numeric clause's gap ≤ 20 % of its threshold
+    tier_margins: tuple[tuple[str, Fraction], ...] = ()  # (assessment id or family, margin)
 
     def __post_init__(self):
-        if self.max_failed < 1 or self.score_margin < 0:
+        margins = [self.relative_margin, *(m for _, m in self.tier_margins)]
+        if self.max_failed < 1 or self.score_margin < 0 or any(m < 0 for m in margins):
             raise PipelineError(
-                "距离参数须为：不符合条款数 ≥ 1、分差 ≥ 0",
-                "the distance needs max_failed ≥ 1 and score_margin ≥ 0",
+                "距离参数须为：不符合条款数 ≥ 1、分差 ≥ 0、相对差距 ≥ 0",
+                "the distance needs max_failed ≥ 1, score_margin ≥ 0 and margins ≥ 0",
             )
+
+    def margin(self, assessment: str, family: str) -> Fraction:
+        for tier, margin in self.tier_margins:
+            if tier in (assessment, family):
+                return margin
+        return self.relative_margin
 
 
 @dataclass(frozen=True)
@@ -167,7 +185,13 @@ def build_pipeline(
         if district_id is not None:
             part = part.filter(pc.equal(part["district_id"], district_id))
         found = _seedlings(
-            part, declaration, family, distance, pass_mark(declaration, run.as_of), districts
+            part,
+            declaration,
+            family,
+            distance,
+            pass_mark(declaration, run.as_of),
+            districts,
+            run.as_of,
         )
         seedlings += found
         rows += _rows(part, found, declaration, family, districts, city, targets, year, district_id)
@@ -207,14 +231,18 @@ def _seedlings(
     distance: Distance,
     mark: int | None,
     districts: dict[int, tuple[str, str]],
+    as_of: dt.date,
 ) -> list[Seedling]:
     texts = clause_texts(declaration)
+    conditions = {c.id: c for c in declaration.all_conditions()}
+    thresholds = _thresholds(declaration, as_of)
+    margin = distance.margin(declaration.id, family)
     failing = part.filter(pc.equal(part["status"], "fail"))
     found = []
     for row in failing.to_pylist():
         failed = [c for c in (row["failed"] or "").split(",") if c]
-        if not failed or len(failed) > distance.max_failed:
-            continue
+        if not failed or len(failed) > distance.max_failed or row["unknown"]:
+            continue  # an unknown clause may decide: not near, but data to collect
         short = None
         if "score" in failed:
             if mark is None or row["score_high"] is None:
@@ -222,6 +250,11 @@ def _seedlings(
             short = max(0, mark - row["score_high"])
             if short > distance.score_margin:
                 continue
+        clauses = [c for c in failed if c != "score"]
+        if not all(
+            _near(conditions.get(c), thresholds.get(c), row["gap_zh"], margin) for c in clauses
+        ):
+            continue
         gap = Text(row["gap_zh"], row["gap_en"] or row["gap_zh"]) if row["gap_zh"] else None
         found.append(
             Seedling(
@@ -240,6 +273,59 @@ def _seedlings(
             )
         )
     return found
+
+
+def _thresholds(declaration: Declaration, as_of: dt.date) -> dict[str, Fraction]:
+    """Each clause's ``gap.of`` on ``as_of``, in the gap's unit; parameters only."""
+    values = {}
+
+    def parameter(name: str):
+        value = (
+            declaration.parameters[name].at(as_of).value if name in declaration.parameters else None
+        )
+        if value is None or isinstance(value, str):
+            raise ExpressionError(f"参数 {name} 无数值", f"parameter {name} has no number")
+        return constant(Fraction(value))
+
+    scope = Scope(column=lambda name: None, parameter=parameter, metric=lambda name: None)
+    for condition in declaration.all_conditions():
+        if condition.gap is None or condition.gap.of is None:
+            continue
+        value = compile_expression(condition.gap.of, scope)
+        if value.kind != "num" or not value.constant:
+            raise PipelineError(
+                f"{declaration.id}.{condition.id}: gap.of 须只含参数",
+                f"{declaration.id}.{condition.id}: gap.of may use parameters only",
+            )
+        values[condition.id] = value.fraction()
+    return values
+
+
+def _near(
+    condition: Condition | None, threshold: Fraction | None, gap_zh: str | None, margin: Fraction
+) -> bool:
+    if condition is None:
+        return False
+    if condition.acquirable:
+        return True
+    if condition.gap is None or threshold is None or threshold <= 0:
+        return False  # no measurable distance: not shown as near
+    amount = gap_amount(condition, gap_zh)
+    return amount is not None and amount <= margin * threshold
+
+
+def gap_amount(condition: Condition, gap_zh: str | None) -> Fraction | None:
+    """The clause's gap amount in its unit (fen for money), read back from the run's gap text
+    (amounts are shown in 万元 with two decimals, rounded up)."""
+    if not gap_zh or condition.gap is None:
+        return None
+    before, after = condition.gap.text.zh.split("{amount}", 1)
+    pattern = re.escape(before) + r"(-?[0-9]+(?:\.[0-9]+)?)" + re.escape(after)
+    match = re.search(pattern, gap_zh)
+    if match is None:
+        return None
+    shown = Fraction(match.group(1))
+    return shown * 1_000_000 if condition.gap.unit == "fen" else shown
 
 
 def _rows(part, found, declaration, family, districts, city, targets, year, only_district):

@@ -168,6 +168,14 @@ def cultivate(
             "--score-margin", help="评分不达标时最多差几分 / most points short when the score fails"
         ),
     ] = 10,
+    margin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--margin",
+            help="数值条款的相对差距上限（百分比），可按梯度：20 或 unicorn=10（可重复） / "
+            "a numeric clause's gap as a % of its threshold, overall or per tier (repeatable)",
+        ),
+    ] = None,
     tier: Annotated[
         str | None,
         typer.Option(
@@ -193,7 +201,7 @@ def cultivate(
     use_rules(rules)
     from rich.table import Table
 
-    from ..assessments.cultivation import Distance, PipelineError, build_pipeline, write_pipeline
+    from ..assessments.cultivation import PipelineError, build_pipeline, write_pipeline
     from ..store.queries import district_by_code_or_name
 
     engine = open_engine()
@@ -204,10 +212,11 @@ def cultivate(
             err.print(f"[red]✗[/] 未知区县 {district} / unknown district {district}")
             raise typer.Exit(1)
     try:
+        distance = _distance(max_failed, score_margin, margin or [])
         pipeline = build_pipeline(
             engine,
             run_id=run_id,
-            distance=Distance(max_failed, score_margin),
+            distance=distance,
             district_id=district_id,
             target_year=year,
             families={t.strip() for t in tier.split(",")} if tier else None,
@@ -217,7 +226,8 @@ def cultivate(
         raise typer.Exit(1) from None
     table = Table(
         title=f"梯度培育 pipeline — run {pipeline.run_id}, 基准日 as of {pipeline.as_of}; "
-        f"苗企: ≤ {max_failed} 条不符合, 分差 ≤ {score_margin}"
+        f"苗企: ≤ {max_failed} 条不符合, 分差 ≤ {score_margin}, "
+        f"数值差距 ≤ {float(distance.relative_margin):.0%}"
     )
     for header in (
         "区县 district",
@@ -253,3 +263,26 @@ def cultivate(
     if output:
         write_pipeline(pipeline, output)
         console.print(f"[green]✓[/] {output}")
+
+
+def _distance(max_failed: int, score_margin: int, margins: list[str]):
+    """``--margin 20`` sets the default relative margin, ``--margin unicorn=10`` one tier's."""
+    from fractions import Fraction
+
+    from ..assessments.cultivation import Distance, PipelineError
+
+    default, tiers = Fraction(1, 5), []
+    for text in margins:
+        tier, _, value = text.rpartition("=")
+        try:
+            percent = Fraction(value.strip().rstrip("%")) / 100
+        except (ValueError, ZeroDivisionError):
+            raise PipelineError(
+                f"--margin {text}：须为百分数，如 20 或 unicorn=10",
+                f"--margin {text}: a percentage is needed, e.g. 20 or unicorn=10",
+            ) from None
+        if tier.strip():
+            tiers.append((tier.strip(), percent))
+        else:
+            default = percent
+    return Distance(max_failed, score_margin, default, tuple(tiers))

@@ -164,34 +164,42 @@ def rules_test(
 ) -> None:
     """Run the YAML cases of the rule sets in force, like `openfisca test` / 运行规则集的测试用例.
 
-    A case gives an enterprise's facts and the expected eligibility and amounts (see
-    docs/policies.md); the exit code is 0 when every case passes, 1 when one fails or none
+    A case gives an enterprise's facts and the expected eligibility and amounts (policies,
+    see docs/policies.md) or the expected status, score and clauses (assessments, see
+    docs/rules.md); the exit code is 0 when every case passes, 1 when one fails or none
     was found, 2 when a file cannot be read."""
     use_rules(rules)
     use_rules(folders)
     from rich.markup import escape
 
-    from ..policies.cases import load_cases, run_cases
+    from ..assessments import cases as assessment_cases
+    from ..policies.cases import CaseOutcome, load_cases, run_cases
     from ..rulelang.rulesets import rule_sets
     from ..rulelang.yamlfile import DeclarationError
 
     catalog = policy_catalog()
     sets = rule_sets()
     if folders:
-        chosen = [f.resolve() / "policies" / "cases" for f in folders]
+        chosen = [
+            f.resolve() / kind / "cases" for f in folders for kind in ("policies", "assessments")
+        ]
         case_folders = [f for f in chosen if f.is_dir()]
     else:
-        case_folders = sets.case_folders
+        case_folders = [*sets.case_folders, *assessment_cases.case_folders()]
+    policy_folders = [f for f in case_folders if f.parent.name == "policies"]
+    assessment_folders = [f for f in case_folders if f.parent.name == "assessments"]
     try:
-        cases = load_cases(case_folders, catalog=catalog)
+        cases = load_cases(policy_folders, catalog=catalog) if policy_folders else []
+        checks = assessment_cases.load_assessment_cases(assessment_folders)
     except DeclarationError as exc:
         err.print(f"[red]✗[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
-    if not cases:
+    if not cases and not checks:
         where = ", ".join(str(f / "policies" / "cases") for f in (folders or sets.folders))
         err.print(f"[red]✗[/] 没有找到测试用例 / no cases found in {escape(where)}")
         raise typer.Exit(1)
-    outcomes = run_cases(cases, catalog)
+    outcomes = run_cases(cases, catalog) if cases else []
+    outcomes += [CaseOutcome(c, assessment_cases.run_assessment_case(c)) for c in checks]
     for outcome in outcomes:
         case = outcome.case
         where = f"{case.file}:{case.line}"

@@ -694,6 +694,16 @@ IP_RIGHTS = Kind(
             required=False,
             example="2021-05-20",
         ),
+        _date(
+            "lapsed_on",
+            "终止日期",
+            "权利在保护期届满前终止（未缴年费、放弃、被宣告无效等）的日期；保护期届满按类型和申请日自动计算；"
+            "未终止留空",
+            "date the right ended before its term (unpaid fee, surrender, invalidation); the "
+            "term itself follows from the kind and the filing date; blank if it has not",
+            required=False,
+            example="2024-08-01",
+        ),
         AS_OF,
     ),
     key=("kind", "number"),
@@ -714,6 +724,13 @@ IP_RIGHTS = Kind(
             "用于高企申请的日期早于授权日期",
             "used in an HNTE application before it was granted",
             "hnte_used_on",
+        ),
+        _order(
+            "granted_on",
+            "lapsed_on",
+            "终止日期早于授权日期",
+            "lapsed before it was granted",
+            "lapsed_on",
         ),
     ),
     doc_en="patents, software copyrights and other IP rights",
@@ -1114,9 +1131,26 @@ INCIDENTS = _enterprise_list(
             doc_en="what happened, decision number …",
             example="沈应急罚〔2023〕12号",
         ),
+        _date(
+            "removed_on",
+            "移出日期",
+            "列入经营异常名录或严重违法失信名单的，移出（撤销）的日期；未移出或不知留空",
+            "for a listing, the day it was lifted; blank if it was not, or is not known",
+            required=False,
+            example="2023-09-30",
+        ),
     ),
     key=("occurred_on", "kind"),
     as_of=_on("occurred_on"),
+    row_checks=(
+        _order(
+            "occurred_on",
+            "removed_on",
+            "移出日期早于列入日期",
+            "lifted before it was made",
+            "removed_on",
+        ),
+    ),
     doc_en="serious safety or quality accidents, serious environmental violations, research "
     "misconduct, fraud and listings as abnormal or seriously dishonest (HNTE condition 8, "
     "tech-SME condition 4); import the whole list with --as-of: an enterprise without rows "

@@ -102,6 +102,9 @@ class Gap:
     unit: str
     text: Text
     line: int
+    # The threshold the amount is short of, from parameters only (e.g. ``param.min_valuation``):
+    # a firm within a margin of it is near (a 苗企, assessments.cultivation).
+    of: str | None = None
 
 
 @dataclass
@@ -115,6 +118,9 @@ class Condition:
     gap: Gap | None
     line: int
     show: list[str] = field(default_factory=list)
+    # A condition without a measurable amount that a firm can still meet by acting (e.g. taking
+    # a financing round): failing it alone does not keep a firm off the seedling list.
+    acquirable: bool = False
 
 
 @dataclass(frozen=True)
@@ -544,7 +550,7 @@ def _gap(r: Reader, node: Any, where: str) -> Gap | None:
     if node is None:
         return None
     node = r.mapping(node, f"{where}.gap")
-    r.keys(node, f"{where}.gap", {"amount", "text"}, {"unit"})
+    r.keys(node, f"{where}.gap", {"amount", "text"}, {"unit", "of"})
     text = r.text(node, "text", f"{where}.gap")
     for template in (text.zh, text.en):
         if "{amount}" not in template:
@@ -554,7 +560,10 @@ def _gap(r: Reader, node: Any, where: str) -> Gap | None:
                 f"{where}.gap.text must contain {{amount}}",
                 "text",
             )
-    return Gap(r.string(node, "amount", f"{where}.gap"), node.get("unit", "count"), text, node.line)
+    of = r.string(node, "of", f"{where}.gap") if "of" in node else None
+    return Gap(
+        r.string(node, "amount", f"{where}.gap"), node.get("unit", "count"), text, node.line, of
+    )
 
 
 def read_condition(r: Reader, node: Any, references, where: str) -> Condition:
@@ -563,7 +572,7 @@ def read_condition(r: Reader, node: Any, references, where: str) -> Condition:
         node,
         where,
         {"id", "text"},
-        {"expr", "any_of", "reference", "article", "mark", "gap", "show"},
+        {"expr", "any_of", "reference", "article", "mark", "gap", "show", "acquirable"},
     )
     ident = r.ident(node, "id", where)
     where = f"{where}.{ident}"
@@ -594,7 +603,17 @@ def read_condition(r: Reader, node: Any, references, where: str) -> Condition:
         gap=_gap(r, node.get("gap"), where),
         line=node.line,
         show=list(show),
+        acquirable=_flag(r, node, "acquirable", where),
     )
+
+
+def _flag(r: Reader, node: Any, key: str, where: str) -> bool:
+    value = node.get(key, False)
+    if not isinstance(value, bool):
+        r.fail(
+            node, f"{where}.{key} 应为 true 或 false", f"{where}.{key} must be true or false", key
+        )
+    return value
 
 
 def parse_interval(text: str) -> Interval:

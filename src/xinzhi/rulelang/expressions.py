@@ -14,7 +14,13 @@ other combination with unknown is unknown — the same on DuckDB, PostgreSQL and
 
 Accepted forms: numbers, strings, ``True``/``False``; names of inputs and metrics;
 ``param.<name>``; ``+ - * /``; comparisons (chained too) and ``in (…)``; ``and or not``;
-``a if cond else b``; calls of ``known coalesce min max ifelse ceil floor cagr hnte_growth``.
+``a if cond else b``; calls of ``known coalesce min max ifelse ceil floor cagr hnte_growth``;
+a date shifted by whole years, ``as_of - years(param.max_age_years)``, to be compared.
+
+A shifted date is compared as the calendar counts a period of years (民法典第二百零一条: the
+period ends on the corresponding day, or the month's last day when there is none): each side
+becomes the integer ``year·10000 + month·100 + day`` with the years added, so 29 February plus
+one year sits between 28 February and 1 March — the same on every engine, no interval types.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ class Value:
     den: Any = 1
     floating: bool = False
     inputs: frozenset[str] = field(default_factory=frozenset)
+    shift_years: int = 0  # date: whole years added (``as_of - years(10)`` is −10); years: the count
 
     @property
     def constant(self) -> bool:
@@ -187,6 +194,8 @@ class _Compiler:
             raise ExpressionError(
                 f"不支持的运算：{ast.unparse(node)}", f"unsupported: {ast.unparse(node)}"
             )
+        if a.kind == "date" or b.kind == "years":
+            return _shift(symbol, a, b)
         _need(a, "num", symbol)
         _need(b, "num", symbol)
         return arithmetic(symbol, a, b)
@@ -283,6 +292,7 @@ def _need(value: Value, kind: str, where: str) -> None:
             "bool": "条件 condition",
             "str": "文本 text",
             "date": "日期 date",
+            "years": "年数 years(n)",
         }
         raise ExpressionError(
             f"“{where}”需要{names[kind].split()[0]}，得到{names[value.kind].split()[0]}",
@@ -355,6 +365,8 @@ def compare(op: str, a: Value, b: Value) -> Value:
         raise ExpressionError(
             f"不能比较{a.kind}与{b.kind}", f"cannot compare {a.kind} with {b.kind}"
         )
+    if a.kind == "date" and (a.shift_years or b.shift_years):
+        return _compare_shifted(op, a, b)
     if a.kind in ("str", "date", "bool"):
         if a.kind != "date" and op not in ("Eq", "NotEq"):
             raise ExpressionError(
@@ -395,6 +407,48 @@ def compare(op: str, a: Value, b: Value) -> Value:
     )
 
 
+def _years(n: Value) -> Value:
+    """``years(n)``: a whole number of years, known when the declaration is read."""
+    _need(n, "num", "years")
+    if not n.constant or n.fraction().denominator != 1:
+        raise ExpressionError(
+            "years() 须为整数常量或参数，如 years(param.max_age_years)",
+            "years() takes a whole constant or parameter, e.g. years(param.max_age_years)",
+        )
+    return Value("years", shift_years=int(n.fraction()))
+
+
+def _shift(symbol: str, a: Value, b: Value) -> Value:
+    if a.kind != "date" or b.kind != "years" or symbol not in "+-":
+        raise ExpressionError(
+            "日期只能加减 years(n)，如 as_of - years(10)",
+            "a date takes only + or - years(n), e.g. as_of - years(10)",
+        )
+    step = b.shift_years if symbol == "+" else -b.shift_years
+    return Value("date", a.expr, inputs=a.inputs, shift_years=a.shift_years + step)
+
+
+def _day_key(date: Value) -> Any:
+    """year·10000 + month·100 + day, with the date's shift added to the year."""
+    if not isinstance(date.expr, ir.Expr):
+        day = date.expr
+        if day is None:
+            return ibis.null("int64")
+        return (day.year + date.shift_years) * 10000 + day.month * 100 + day.day
+    d = date.expr
+    return (d.year() + date.shift_years) * 10000 + d.month() * 100 + d.day()
+
+
+def _compare_shifted(op: str, a: Value, b: Value) -> Value:
+    if b.kind != "date":
+        raise ExpressionError(f"不能比较date与{b.kind}", f"cannot compare date with {b.kind}")
+    test = COMPARATORS[op]
+    x, y = _day_key(a), _day_key(b)
+    if not isinstance(x, ir.Expr) and not isinstance(y, ir.Expr):
+        return constant(bool(test(x - y)))
+    return Value("bool", test(as_ibis(x) - as_ibis(y)), inputs=a.inputs | b.inputs)
+
+
 def kleene_and(x: Any, y: Any) -> Any:
     if x is True:
         return y
@@ -431,6 +485,10 @@ def choose(test: Value, yes: Value, no: Value) -> Value:
     _need(test, "bool", "if")
     if yes.kind != no.kind:
         raise ExpressionError("两个分支类型不同", "the two branches have different types")
+    if yes.shift_years or no.shift_years or yes.kind == "years":
+        raise ExpressionError(
+            "加减年数的日期只能用于比较", "a date shifted by years may only be compared"
+        )
     inputs = test.inputs | yes.inputs | no.inputs
     if yes.kind != "num":
         return Value(yes.kind, _case(test.expr, yes.expr, no.expr, yes.kind), inputs=inputs)
@@ -563,4 +621,5 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Value]]] = {
     "floor": (1, _rounding("floor")),
     "cagr": (3, _cagr),
     "hnte_growth": (4, _hnte_growth),
+    "years": (1, _years),
 }

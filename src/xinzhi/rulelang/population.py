@@ -122,10 +122,16 @@ def build_population(store: Store, as_of: dt.date, covered: set[str]) -> ir.Tabl
         if part is None:
             continue
         table, columns, kind = part
+        if kind is not None:
+            table = table.mutate(_in_list=ibis.literal(True))
         frame = frame.left_join(table, "enterprise_id")
         frame = frame.drop(*[c for c in frame.columns if c.endswith("_right")])
         if kind is not None:  # list counts: none when the list was imported, else unknown
-            frame = frame.mutate(**{c: frame[c].fill_null(0) for c in columns})
+            # A firm without rows has none; a count the list itself leaves unknown stays so.
+            absent = frame._in_list.isnull()
+            frame = frame.mutate(**{c: ibis.ifelse(absent, 0, frame[c]) for c in columns}).drop(
+                "_in_list"
+            )
     frame = frame.mutate(**_window_columns(frame, y1))
     missing = {
         name: ibis.null(dtype_of_unit(i.unit))
@@ -172,9 +178,40 @@ def _window_columns(frame: ir.Table, y1: int) -> dict[str, ir.Expr]:
     return columns
 
 
+# Terms of protection counted from the filing date (专利法第四十二条, 2020 amendment in force
+# 2021-06-01: designs 15 years, filed before then 10); kinds without a term here count until
+# their recorded lapse date (终止日期) only.
+PATENT_TERMS = {"invention_patent": 20, "defence_patent": 20, "utility_model": 10}
+DESIGN_TERM_CHANGE = dt.date(2021, 6, 1)
+
+
+def _day_key(date: ir.Expr) -> ir.Expr:
+    return date.year() * 10000 + date.month() * 100 + date.day()
+
+
+def _in_force(ip: ir.Table, as_of: dt.date) -> ir.Expr:
+    """Granted by ``as_of``, not lapsed (终止日期) on or before it, and its term not ended: a
+    term of N years from filing ends on the day before the Nth anniversary. Without a filing
+    date the grant date bounds it (filing comes first), so an item is dropped only when even
+    that shows the term over (🟡: a grant-dated item may count a little too long)."""
+    day = ibis.literal(as_of)
+    start = ip.applied_on.fill_null(ip.granted_on)
+    design_term = ibis.ifelse(start >= ibis.literal(DESIGN_TERM_CHANGE), 15, 10)
+    term = ibis.cases(
+        *[(ip.kind == kind, years) for kind, years in PATENT_TERMS.items()],
+        (ip.kind == "design_patent", design_term),
+        else_=ibis.null("int64"),
+    )
+    as_of_key = as_of.year * 10000 + as_of.month * 100 + as_of.day
+    within_term = term.isnull() | (_day_key(start) + term * 10000 > as_of_key)
+    lapse = ip.lapsed_on if "lapsed_on" in ip.columns else ibis.null("date")
+    not_lapsed = lapse.isnull() | (lapse > day)
+    return ip.granted_on.notnull() & (ip.granted_on <= day) & within_term & not_lapsed
+
+
 def _granted(store: Store, as_of: dt.date):
     ip = store.table("ip_rights")
-    return ip.filter(ip.granted_on.notnull() & (ip.granted_on <= ibis.literal(as_of)))
+    return ip.filter(_in_force(ip, as_of))
 
 
 def _ip(store: Store, as_of: dt.date, covered: set[str]):
@@ -192,6 +229,7 @@ def _ip(store: Store, as_of: dt.date, covered: set[str]):
     aggregates = {
         "ip_class1_owned": (class1 & owned).cast("int64").sum(),
         "ip_class2_owned": (class2 & owned & unused).cast("int64").sum(),
+        "ip_class2_owned_total": (class2 & owned).cast("int64").sum(),
         "ip_class1_held": class1.cast("int64").sum(),
         "ip_class2_held": class2.cast("int64").sum(),
         "ip_self_developed": (ip.acquisition == "own").cast("int64").sum(),
@@ -223,22 +261,36 @@ def _years_before(as_of: dt.date, years: int) -> dt.date:
         return as_of.replace(year=as_of.year - years, day=28)
 
 
+LISTINGS = ["abnormal_operation", "serious_violation"]
+
+
 def _incidents(store: Store, as_of: dt.date, y1: int, covered: set[str]):
     t = store.table("incidents")
     if t is None or "incidents" not in covered:
         return None
     day = ibis.literal(as_of)
     t = t.filter(t.occurred_on <= day)
-    since_y1 = t.occurred_on.year() >= y1
-    # A listing counts from the date it was made; without a removal date in the registry, one
-    # made before y1 is not known to be still in force.
+    window_start = ibis.literal(dt.date(y1, 1, 1))
+    since_y1 = t.occurred_on >= window_start
+    # A listing (经营异常名录, 严重违法失信名单) counts while it stands in y1 or the current year:
+    # made in the window, or made before it and lifted (移出日期) in it or not at all. Made
+    # before the window without a removal date, it is not known to stand: unknown, not none.
+    listing = t.kind.isin(LISTINGS)
+    removed = t.removed_on if "removed_on" in t.columns else ibis.null("date")
+    old_listing = listing & ~since_y1
+    standing = old_listing & removed.notnull() & (removed >= window_start)
+    unsure = old_listing & removed.isnull()
+    known = ((since_y1 & (t.kind != "fraud")) | standing).cast("int64").sum()
     table = t.group_by(enterprise_id=t.enterprise_id).aggregate(
         incidents_12m=(
             (t.occurred_on > ibis.literal(_years_before(as_of, 1))) & t.kind.isin(HNTE_INCIDENTS)
         )
         .cast("int64")
         .sum(),
-        incidents_since_y1=(since_y1 & (t.kind != "fraud")).cast("int64").sum(),
+        # One known record decides (≥ 1); otherwise an unsure listing leaves the count unknown.
+        incidents_since_y1=ibis.ifelse(
+            (known == 0) & (unsure.cast("int64").sum() > 0), ibis.null("int64"), known
+        ),
         fraud_since_y1=(since_y1 & (t.kind == "fraud")).cast("int64").sum(),
     )
     return table, ["incidents_12m", "incidents_since_y1", "fraud_since_y1"], "incidents"
@@ -256,14 +308,10 @@ def _standards(store: Store, as_of: dt.date, covered: set[str]):
         )
         .cast("int64")
         .sum(),
-        standards_participated_3y=(
-            t.level.isin(["national", "industry"])
-            & (t.published_on > ibis.literal(_years_before(as_of, 3)))
-        )
-        .cast("int64")
-        .sum(),
+        # 工作指引 知识产权 5 names no period: any national or industry standard so far.
+        standards_participated=t.level.isin(["national", "industry"]).cast("int64").sum(),
     )
-    return table, ["standards_led_5y", "standards_participated_3y"], "standards"
+    return table, ["standards_led_5y", "standards_participated"], "standards"
 
 
 def _awards(store: Store, as_of: dt.date, covered: set[str]):

@@ -175,6 +175,9 @@ class IPRight(Provenance, Base):
     # The HNTE application this item was already used in: a Class II item counts only once
     # (RULES.md §1.3); NULL means not used, or not known to have been.
     hnte_used_on: Mapped[dt.date | None] = mapped_column(Date)
+    # 终止日期: the right lapsed (unpaid fee, surrender, invalidation) before its term ended;
+    # NULL means not known to have lapsed. The term itself follows from kind and applied_on.
+    lapsed_on: Mapped[dt.date | None] = mapped_column(Date)
 
     __table_args__ = (UniqueConstraint("kind", "number"),)
 
@@ -239,6 +242,8 @@ class Incident(Provenance, Base):
     occurred_on: Mapped[dt.date] = mapped_column(Date)  # or the date of the listing
     kind: Mapped[str] = mapped_column(String(30))
     description: Mapped[str | None] = mapped_column(Text)
+    # 移出日期: the day a listing (经营异常名录, 严重违法失信名单) was lifted; NULL: not known to be.
+    removed_on: Mapped[dt.date | None] = mapped_column(Date)
 
     __table_args__ = (UniqueConstraint("enterprise_id", "occurred_on", "kind"),)
 
