@@ -1,14 +1,14 @@
 """rule inputs (issue #19): IP lapse date (终止日期), listing removal date (移出日期)
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """login_attempts: throttled attempts kept for the audit trail, and the purpose of a check
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
