@@ -9,6 +9,7 @@ reads the same on any machine.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from functools import lru_cache
@@ -75,6 +76,13 @@ def truetype_subset(characters: frozenset[str]) -> bytes:
     subsetter.subset(font)
     if "CFF " in font:
         _cff_to_truetype(font)
+    # reportlab keeps one face per PostScript name for the whole process: every subset
+    # needs a name of its own, or a later document is drawn with an earlier subset's glyphs
+    # (its characters missing from the PDF).
+    postscript_name = "XinzhiCJK-" + hashlib.sha1(text.encode()).hexdigest()[:16]
+    for record in font["name"].names:
+        if record.nameID == 6:
+            record.string = postscript_name
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
