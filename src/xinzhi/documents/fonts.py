@@ -79,10 +79,10 @@ def truetype_subset(characters: frozenset[str]) -> bytes:
     # reportlab keeps one face per PostScript name for the whole process: every subset
     # needs a name of its own, or a later document is drawn with an earlier subset's glyphs
     # (its characters missing from the PDF).
-    postscript_name = "XinzhiCJK-" + hashlib.sha1(text.encode()).hexdigest()[:16]
+    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
     for record in font["name"].names:
-        if record.nameID == 6:
-            record.string = postscript_name
+        if record.nameID == 6:  # e.g. NotoSansCJKsc-Regular-3974273d317f231b (at most 63)
+            record.string = f"{record.toUnicode()}-{digest}"[:63]
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
