@@ -189,6 +189,43 @@ def test_index_round_trips_through_disk(segmenter, tmp_path):
     assert TextIndex.load(tmp_path / "missing") is None
 
 
+def test_concurrent_saves_never_touch_a_loaded_index(segmenter, tmp_path):
+    """Two writers swapping the same folder (two matchers, or the CLI beside the web app)
+    must never rewrite a file another reader has memory-mapped: that reader would die of
+    SIGBUS. Every save writes a folder of its own; a loaded index stays readable."""
+    import threading
+
+    small = _index(segmenter, ["谐波减速器\n柔轮"])
+    large = _index(segmenter, [f"伺服电机{i}\n编码器 减速器" for i in range(300)])
+    small.save(tmp_path / "results")
+    reader = TextIndex.load(tmp_path / "results")
+    query = Query(tokens=segmenter.tokens("减速器"), field=UNKNOWN)
+    expected = [(m.id, m.score) for m in rank(reader, query)]
+    failures: list[BaseException] = []
+
+    def write(index):
+        try:
+            for _ in range(10):
+                index.save(tmp_path / "results")
+        except BaseException as error:  # noqa: BLE001 — reported by the assertion below
+            failures.append(error)
+
+    writers = [threading.Thread(target=write, args=(i,)) for i in (small, large, small)]
+    for writer in writers:
+        writer.start()
+    for _ in range(20):
+        assert [(m.id, m.score) for m in rank(reader, query)] == expected
+        again = TextIndex.load(tmp_path / "results")
+        assert again is not None and len(again.ids) in (1, 300)
+        assert len(again.field) == len(again.ids)  # arrays of one build
+    for writer in writers:
+        writer.join()
+    assert failures == []
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock"))
+    assert len(left) == 2 and left[0] == "results"  # the link and the one build it names
+    assert (tmp_path / "results").resolve().name == left[1]
+
+
 def test_default_weights_are_declared_and_sum_to_one_without_embeddings():
     weights = DEFAULT_WEIGHTS.active(semantic=False)
     assert set(weights) == {"text", "field", "chain", "maturity", "distance"}

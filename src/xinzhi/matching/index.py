@@ -12,8 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import shutil
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +28,22 @@ from .segment import Segmenter
 FORMAT_VERSION = 1
 UNKNOWN = -1  # feature value of a document whose field, node, place … is not known
 K1, B = 1.5, 0.75  # bm25s defaults
+
+
+@contextmanager
+def _locked(directory: Path, *, exclusive: bool) -> Iterator[None]:
+    """An advisory lock on the index folder (``fcntl.flock`` on a file beside it): readers
+    share it, a writer swapping the build in holds it alone. flock locks belong to the open
+    file, so it serialises threads of one process as well as processes."""
+    import fcntl
+
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with open(directory.with_name(f".{directory.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -198,48 +217,76 @@ class TextIndex:
     # --- persistence -----------------------------------------------------------------------
 
     def save(self, directory: Path) -> None:
-        """Write next to ``directory`` and swap it in, so a reader never sees half an index."""
+        """Write a new build beside ``directory`` and point ``directory`` at it.
+
+        ``directory`` is a symbolic link to a folder of one build, replaced atomically: a
+        reader never sees half an index nor a moment without one, and two writers (two
+        matchers of one process, the CLI beside the web app) never write into each other's
+        files — a file rewritten under a reader's memory map would kill it with SIGBUS."""
         directory = Path(directory)
-        staging = directory.with_name(directory.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        for name in (*POSTINGS, *FEATURES):
-            np.save(staging / f"{name}.npy", getattr(self, name))
-        if self.embeddings is not None:
-            np.save(staging / "embeddings.npy", self.embeddings)
-        (staging / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False))
-        (staging / "cities.json").write_text(json.dumps(self.cities, ensure_ascii=False))
-        (staging / "manifest.json").write_text(
-            json.dumps(self.manifest, ensure_ascii=False, indent=2)
-        )
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            directory.rename(old)
-        staging.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        build = Path(tempfile.mkdtemp(prefix=f"{directory.name}.", dir=directory.parent))
+        try:
+            for name in (*POSTINGS, *FEATURES):
+                np.save(build / f"{name}.npy", getattr(self, name))
+            if self.embeddings is not None:
+                np.save(build / "embeddings.npy", self.embeddings)
+            (build / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False))
+            (build / "cities.json").write_text(json.dumps(self.cities, ensure_ascii=False))
+            (build / "manifest.json").write_text(
+                json.dumps(self.manifest, ensure_ascii=False, indent=2)
+            )
+            with _locked(directory, exclusive=True):
+                previous = _target(directory)
+                link = build.with_name(build.name + ".link")
+                link.symlink_to(build.name)
+                if directory.is_dir() and not directory.is_symlink():  # a folder of old
+                    previous = directory.with_name(build.name + ".old")
+                    os.replace(directory, previous)
+                os.replace(link, directory)
+                if previous is not None:
+                    shutil.rmtree(previous, ignore_errors=True)  # open maps keep their files
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
 
     @classmethod
     def load(cls, directory: Path) -> TextIndex | None:
-        """The index in ``directory``, or None if there is none or it is of another format."""
+        """The index in ``directory``, or None if there is none or it is of another format.
+
+        The link is resolved once, under a shared lock, so the arrays and the manifest come
+        from one build and no writer removes it while it is read."""
         directory = Path(directory)
         try:
-            manifest = json.loads((directory / "manifest.json").read_text())
-            if manifest.get("format") != FORMAT_VERSION:
-                return None
-            # plain ndarray views of the memory maps: numpy's memmap subclass adds a
-            # Python-level cost to every slice, which the reasons take thousands of
-            arrays = {
-                name: np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r"))
-                for name in (*POSTINGS, *FEATURES)
-            }
-            vocab = json.loads((directory / "vocab.json").read_text())
-            cities = json.loads((directory / "cities.json").read_text())
+            with _locked(directory, exclusive=False):
+                build = _target(directory)
+                return cls._read(build) if build is not None else None
         except (OSError, ValueError):
             return None
-        embedded = directory / "embeddings.npy"
+
+    @classmethod
+    def _read(cls, build: Path) -> TextIndex | None:
+        manifest = json.loads((build / "manifest.json").read_text())
+        if manifest.get("format") != FORMAT_VERSION:
+            return None
+        # plain ndarray views of the memory maps: numpy's memmap subclass adds a
+        # Python-level cost to every slice, which the reasons take thousands of
+        arrays = {
+            name: np.asarray(np.load(build / f"{name}.npy", mmap_mode="r"))
+            for name in (*POSTINGS, *FEATURES)
+        }
+        vocab = json.loads((build / "vocab.json").read_text())
+        cities = json.loads((build / "cities.json").read_text())
+        embedded = build / "embeddings.npy"
         embeddings = np.asarray(np.load(embedded, mmap_mode="r")) if embedded.exists() else None
         return cls(vocab=vocab, cities=cities, manifest=manifest, embeddings=embeddings, **arrays)
+
+
+def _target(directory: Path) -> Path | None:
+    """The build folder ``directory`` names (through its link), or None if there is none."""
+    if directory.is_symlink():
+        return directory.parent / os.readlink(directory)
+    return directory if directory.is_dir() else None
 
 
 def build_index(
