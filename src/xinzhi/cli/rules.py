@@ -199,7 +199,10 @@ def rules_test(
         err.print(f"[red]✗[/] 没有找到测试用例 / no cases found in {escape(where)}")
         raise typer.Exit(1)
     outcomes = run_cases(cases, catalog) if cases else []
-    outcomes += [CaseOutcome(c, assessment_cases.run_assessment_case(c)) for c in checks]
+    outcomes += [
+        CaseOutcome(c, problems)
+        for c, problems in zip(checks, assessment_cases.run_assessment_cases(checks), strict=True)
+    ]
     for outcome in outcomes:
         case = outcome.case
         where = f"{case.file}:{case.line}"
