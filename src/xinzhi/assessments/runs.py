@@ -26,7 +26,7 @@ from ..rulelang.engines import open_store
 from ..rulelang.population import build_population, imported_kinds
 from ..rulelang.snapshot import current_key, ensure_snapshot, snapshot_store
 from ..store.audit import Action, audit
-from ..store.db import session_scope
+from ..store.db import files_beside, session_scope
 from ..store.models import District, EnterpriseYear
 from ..store.models.runs import CurrentStatus, EvaluationRun
 from .catalogue import Catalog, load_catalog
@@ -196,10 +196,7 @@ def runs_directory(engine: Engine) -> Path:
     configured = os.environ.get("XINZHI_RUNS_DIR")
     if configured:
         return Path(configured)
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        database = Path(engine.url.database)
-        return database.with_name(database.name + ".runs")
-    return Path("var/runs")
+    return files_beside(engine, "runs")
 
 
 def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duckdb") -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from ..domain.errors import XinzhiError
 from ..domain.text import normalise_code
+from ..store.db import files_beside
 from ..store.models import District, Enterprise
 from ..store.models.matching import ResearchResult, TechnicalDemand
 from ..store.queries import district_names
@@ -44,12 +44,8 @@ def default_index_dir(engine: Engine) -> Path:
     """``XINZHI_MATCH_INDEX``, else beside the SQLite file, else under ``var/`` (as runs are)."""
     if os.environ.get(INDEX_ENV):
         return Path(os.environ[INDEX_ENV])
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        database = Path(url.database)
-        return database.with_name(database.stem + ".match-index")
-    name = re.sub(r"[^\w.-]+", "_", f"{url.get_backend_name()}-{url.host or ''}-{url.database}")
-    return Path("var") / "match-index" / name
+    database = Path(engine.url.database or "")
+    return files_beside(engine, "match-index", sqlite_name=database.stem + ".match-index")
 
 
 @dataclass

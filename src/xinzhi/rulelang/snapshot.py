@@ -32,6 +32,7 @@ import ibis
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from ..store.db import files_beside
 from . import population as population_module
 from . import registry as registry_module
 from .engines import DuckDBStore, open_store
@@ -105,10 +106,7 @@ def snapshot_directory(engine: Engine) -> Path:
     configured = os.environ.get("XINZHI_SNAPSHOT_DIR")
     if configured:
         return Path(configured)
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        database = Path(engine.url.database)
-        return database.with_name(database.name + ".snapshots")
-    return Path("var/snapshots")
+    return files_beside(engine, "snapshots")
 
 
 def snapshot_path(engine: Engine, key: SnapshotKey) -> Path:

@@ -8,8 +8,10 @@ and never see half of one.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -50,6 +52,18 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(resolved, pool_pre_ping=True, **kwargs)
+
+
+def files_beside(engine: Engine, kind: str, *, sqlite_name: str | None = None) -> Path:
+    """Where the files that belong to this store live (runs, snapshots, indexes): beside a
+    SQLite file (``<file>.<kind>``), else ``var/<kind>/<server-database>`` — one folder per
+    database, so two databases served from one working directory never share a file."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        return database.with_name(sqlite_name or f"{database.name}.{kind}")
+    name = re.sub(r"[^\w.-]+", "_", f"{url.get_backend_name()}-{url.host or ''}-{url.database}")
+    return Path("var") / kind / name
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
