@@ -126,7 +126,13 @@ export XINZHI_REQUIRE_BROWSER=1
 # pytest runs in the background so that a TERM/HUP sent to this script is acted on at once
 # (passed on to pytest, then the cluster is stopped) instead of after pytest ends. Ctrl-C
 # reaches pytest directly from the terminal, so INT is not passed on a second time.
-( trap - INT TERM HUP; exec "$PYTHON" -m pytest "$@" ) <&0 &   # keep stdin (for --pdb)
+# One pytest worker per core (pytest-xdist), a test module kept on one worker so that its
+# module-scoped fixtures (demo cities, Spark sessions) are built once. XINZHI_TEST_WORKERS=0
+# runs everything in this process (for --pdb).
+workers=${XINZHI_TEST_WORKERS:-auto}
+xdist=(-n "$workers")
+[[ $workers != 0 ]] && xdist+=(--dist loadscope)
+( trap - INT TERM HUP; exec "$PYTHON" -m pytest "${xdist[@]}" "$@" ) <&0 &   # keep stdin (for --pdb)
 pytest_pid=$!
 trap ':' INT
 trap 'kill -TERM "$pytest_pid" 2>/dev/null || true' TERM HUP

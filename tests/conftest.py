@@ -38,11 +38,23 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # containers often give /dev/shm only 64 MB: keep Chromium's shared memory in /tmp
+    "--disable-dev-shm-usage",
 ]
 
 
 def _required(var: str) -> bool:
     return os.environ.get(var, "").strip() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_folder(tmp_path_factory) -> Iterator[None]:
+    """Each test process gets a cache folder of its own (XDG_CACHE_HOME, where the web app
+    keeps its reports): parallel workers never share files, nor touch the user's cache."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    yield
+    patch.undo()
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
