@@ -78,6 +78,6 @@ def test_refusals_are_bilingual():
     )
     assert published.exit_code == 0, published.output
     listed = runner.invoke(app, ["scenario", "list"])
-    assert "300 万元" in listed.output and "已发布" in listed.output
+    assert "300.00 万元" in listed.output and "已发布" in listed.output
     skipped = runner.invoke(app, ["scenario", "showcase", "1", "--note", "x"])
     assert skipped.exit_code == 1 and "试点中" in skipped.output

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ..chains.problems import ChainFileError
+from ..domain.money import FEN_PER_YUAN, format_wan
 from ..tracks.classify import FIELD_ZH
 from .common import ActorOption, actor_name, console, err, open_engine, parse_date_option
 
@@ -106,7 +107,9 @@ def show(track: str, as_of: AsOf = None, top: Annotated[int, typer.Option()] = 1
         )
         table = Table("企业 firm", "区县 district", "营业收入 revenue", "置信度")
         for firm in figures.top_firms(conn, catalogue, track, CITY, limit=top):
-            revenue = "未知" if firm["revenue"] is None else f"{firm['revenue'] / 10000:,.0f} 万元"
+            revenue = (
+                "未知" if firm["revenue"] is None else format_wan(firm["revenue"] * FEN_PER_YUAN)
+            )
             conf = "确认" if firm["confidence"] is None else f"{firm['confidence']:.2f}"
             table.add_row(firm["name"], firm["district"], revenue, conf)
         console.print(table)
@@ -353,7 +356,7 @@ def scenario_list(
         "状态 state",
     )
     for s in listing(open_engine(), state=state, track=track):
-        budget = "—" if s["budget"] is None else f"{s['budget'] / 10000:,.0f} 万元"
+        budget = "—" if s["budget"] is None else format_wan(s["budget"] * FEN_PER_YUAN)
         table.add_row(
             str(s["id"]),
             s["title"],

@@ -71,21 +71,29 @@ def truetype_subset(characters: frozenset[str]) -> bytes:
     options.notdef_outline = True
     options.name_IDs = ["*"]
     subsetter = subset.Subsetter(options)
-    text = "".join(sorted(characters | {chr(c) for c in range(32, 127)} | {"\u3000"}))
-    subsetter.populate(text=text)
+    subsetter.populate(text=_subset_text(characters))
     subsetter.subset(font)
     if "CFF " in font:
         _cff_to_truetype(font)
     # reportlab keeps one face per PostScript name for the whole process: every subset
     # needs a name of its own, or a later document is drawn with an earlier subset's glyphs
     # (its characters missing from the PDF).
-    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+    digest = subset_digest(characters)
     for record in font["name"].names:
         if record.nameID == 6:  # e.g. NotoSansCJKsc-Regular-3974273d317f231b (at most 63)
             record.string = f"{record.toUnicode()}-{digest}"[:63]
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
+
+
+def _subset_text(characters: frozenset[str]) -> str:
+    return "".join(sorted(characters | {chr(c) for c in range(32, 127)} | {"\u3000"}))
+
+
+def subset_digest(characters: frozenset[str]) -> str:
+    """What names a subset: the same characters, the same name."""
+    return hashlib.sha1(_subset_text(characters).encode()).hexdigest()[:16]
 
 
 def _cff_to_truetype(font) -> None:
@@ -140,8 +148,8 @@ def register_reportlab_font(characters: set[str], name: str = "XinzhiCJK") -> st
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    data = truetype_subset(frozenset(characters))
-    font_name = f"{name}-{abs(hash(data)) % 10**8}"
+    characters = frozenset(characters)
+    font_name = f"{name}-{subset_digest(characters)}"
     if font_name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(font_name, io.BytesIO(data)))
+        pdfmetrics.registerFont(TTFont(font_name, io.BytesIO(truetype_subset(characters))))
     return font_name
