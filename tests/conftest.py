@@ -57,6 +57,26 @@ def _private_cache_folder(tmp_path_factory) -> Iterator[None]:
     patch.undo()
 
 
+@pytest.fixture(autouse=True)
+def _wide_consoles(monkeypatch) -> None:
+    """The CLI's rich consoles are made once, at import, with the width of whatever started
+    the process (80 columns under a pytest worker): make every one of them wide, so that
+    table cells never wrap and a test sees whole names and amounts. ``_width``, not the
+    ``width`` property: undoing a property set would pin the width it had read."""
+    import sys
+
+    from rich.console import Console
+
+    seen: set[int] = set()
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("xinzhi.") or module is None:
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, Console) and id(value) not in seen:
+                seen.add(id(value))
+                monkeypatch.setattr(value, "_width", 240)
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 

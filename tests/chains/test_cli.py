@@ -16,11 +16,6 @@ from ..cli.test_cli import database  # noqa: E402, F401  (the fixture: a fresh S
 pytestmark = pytest.mark.usefixtures("database")
 
 
-@pytest.fixture(autouse=True)
-def wide_terminal(monkeypatch):
-    monkeypatch.setenv("COLUMNS", "200")  # rich tables show whole names
-
-
 def run(*args):
     return runner.invoke(app, ["chain", *map(str, args)])
 

@@ -3,7 +3,7 @@ money (declarations, import headers, the command line, payouts, explanations).""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
@@ -66,7 +66,15 @@ def test_formatting_fen(fen):
     assert wan.endswith(" 万元")
     assert Decimal(wan.removesuffix(" 万元").replace(",", "")) == (
         Decimal(fen) / 1_000_000
-    ).quantize(Decimal("0.01"))
+    ).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_wan_rounds_half_up_and_large_amounts_stay_exact():
+    """四舍五入: half a hundredth of 万元 (50 元) rounds up, as a bureau's tables round."""
+    assert format_wan(5_000) == "0.01 万元"
+    assert format_wan(4_999) == "0.00 万元"
+    assert format_wan(15_000) == "0.02 万元"
+    assert format_yuan(10**17 + 1) == "1,000,000,000,000,000.01 元"
 
 
 def test_unknown_stays_unknown():

@@ -14,11 +14,6 @@ runner = CliRunner()
 def database(tmp_path, monkeypatch):
     monkeypatch.setenv("XINZHI_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     monkeypatch.setenv("XINZHI_ACTOR", "测试员")
-    from xinzhi.cli import common
-
-    # wide enough that no table cell wraps (the consoles are created once, at import)
-    monkeypatch.setattr(common.console, "_width", 240)
-    monkeypatch.setattr(common.err, "_width", 240)
 
 
 def test_list_show_and_classify_an_empty_city():

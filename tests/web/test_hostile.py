@@ -11,6 +11,7 @@ import os
 import re
 import socket
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -359,7 +360,15 @@ def test_the_reports_folder_must_be_private(tmp_path):
     link.symlink_to(fresh)
     with pytest.raises(UnsafeDirectory, match="link"):
         private_directory(link)
-    assert not str(WebSettings().reports_dir).startswith("/tmp")
+
+
+def test_the_reports_folder_defaults_to_the_users_own_cache(monkeypatch):
+    """Not a fixed name under /tmp, which another local user could create first."""
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("XINZHI_WEB_REPORTS_DIR", raising=False)
+    assert WebSettings().reports_dir == Path.home() / ".cache" / "xinzhi" / "reports"
+    monkeypatch.setenv("XDG_CACHE_HOME", "/srv/cache")
+    assert WebSettings().reports_dir == Path("/srv/cache/xinzhi/reports")
 
 
 def test_the_app_refuses_to_start_on_a_reports_folder_others_can_open(web_city, tmp_path):

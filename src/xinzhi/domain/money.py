@@ -8,9 +8,10 @@ formatters below, so 1 万元 means the same everywhere.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 FEN_PER_YUAN = 100
+CENT = Decimal("0.01")
 
 # Yuan per unit, as written in declarations (``value: 200万元``) and money literals.
 YUAN_UNITS: dict[str, int] = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
@@ -63,12 +64,15 @@ def fen_to_yuan(fen: int | None) -> float | None:
 
 
 def format_yuan(fen: int | None) -> str:
-    """Whole fen as 元 with separators: 200000000 → ``2,000,000.00 元``; unknown is ``—``."""
+    """Whole fen as 元 with separators: 200000000 → ``2,000,000.00 元``; unknown is ``—``.
+    Exact at any size (Decimal, not a float's 16 digits)."""
     if fen is None:
         return "—"
-    return f"{fen / FEN_PER_YUAN:,.2f} 元"
+    return f"{Decimal(int(fen)).scaleb(-2):,.2f} 元"
 
 
 def format_wan(fen) -> str:
-    """Fen as 万元 with two decimals: 1234500000 → ``1,234.50 万元``."""
-    return f"{fen / (10_000 * FEN_PER_YUAN):,.2f} 万元"
+    """Fen as 万元 with two decimals, rounded half up (四舍五入): 1234500000 →
+    ``1,234.50 万元``, 5000 → ``0.01 万元``."""
+    wan = (Decimal(fen) / (10_000 * FEN_PER_YUAN)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return f"{wan:,.2f} 万元"
