@@ -4,6 +4,11 @@ from the store, and the same words, produced when asked, as a run that produced 
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pyarrow.compute as pc
@@ -20,10 +25,10 @@ from xinzhi.assessments.runs import (
     words_path,
 )
 from xinzhi.demo.city import build_demo_city
-from xinzhi.rulelang import engines
+from xinzhi.rulelang import engines, snapshot
 from xinzhi.rulelang.compiler import WORDS, compile_declaration
 from xinzhi.rulelang.engines import open_store
-from xinzhi.rulelang.snapshot import current_key, data_version, snapshot_path
+from xinzhi.rulelang.snapshot import close_snapshots, current_key, data_version, snapshot_path
 from xinzhi.store.audit import Action, audit
 from xinzhi.store.db import session_scope
 
@@ -117,3 +122,44 @@ def test_compiled_sql_is_kept_for_the_next_process(city):
     finally:
         engines._COMPILED.update(kept)
     assert again.detail["hnte"].equals(result.detail["hnte"])
+
+
+def _os_threads(at_most: int = 0) -> int:
+    """The process's threads, DuckDB's workers included: a closed database's workers end a
+    moment after ``close``, so wait up to 5 s for the count to come down to ``at_most``."""
+    gc.collect()
+    for _ in range(100):
+        count = len(os.listdir("/proc/self/task"))
+        if count <= at_most:
+            break
+        time.sleep(0.05)
+    return count
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux's /proc")
+def test_runs_from_many_threads_leave_no_connection_behind(city):
+    """The web app evaluates from a pool of threads that come and go: a connection kept per
+    thread (each with DuckDB's own worker threads) outlived its thread."""
+    first = evaluate(city, as_of=AS_OF, words=False, only={"hnte"}).detail["hnte"]
+    close_snapshots()
+    city.dispose()  # SQLAlchemy's pool of SQLite connections holds files too
+    threads, files = _os_threads(), _open_files()
+    for _ in range(3):  # new threads each round, as a thread pool replaces its workers
+        together = threading.Barrier(6)
+
+        def run(_, together=together):
+            together.wait()  # six runs at once: six connections open at once
+            return evaluate(city, as_of=AS_OF, words=False, only={"hnte"}).detail["hnte"]
+
+        with ThreadPoolExecutor(6) as pool:
+            assert all(table.equals(first) for table in pool.map(run, range(6)))
+        # At most the pool's idle connections stay open, each with its DuckDB workers.
+        bound = threads + snapshot.IDLE * (os.cpu_count() or 2)
+        assert _os_threads(bound) <= bound
+    close_snapshots()
+    city.dispose()
+    assert (_os_threads(threads), _open_files()) == (threads, files)

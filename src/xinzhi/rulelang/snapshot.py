@@ -177,6 +177,7 @@ def _prune(folder: Path, keep: Path) -> None:
     files = sorted(folder.glob("population-*.parquet"), key=lambda p: p.stat().st_mtime)
     for old in files[:-KEEP]:
         if old != keep:
+            close_snapshots(old)
             old.unlink(missing_ok=True)
 
 
@@ -184,26 +185,60 @@ def is_fresh(engine: Engine, as_of: dt.date) -> bool:
     return snapshot_path(engine, current_key(engine, as_of)).exists()
 
 
-_OPEN: dict[tuple[int, str], DuckDBStore] = {}  # (thread, path) → a connection over it
-_OPEN_LOCK = threading.Lock()
+IDLE = 2  # idle connections kept warm (over the newest snapshots), whatever the threads
+
+
+@dataclass
+class _PooledStore(DuckDBStore):
+    """A connection over the whole snapshot, lent to one run at a time: ``close`` gives it
+    back to the pool instead of disconnecting."""
+
+    path: str = ""
+
+    def close(self) -> None:
+        _release(self)
+
+
+_IDLE: list[_PooledStore] = []  # the newest given back last
+_IDLE_LOCK = threading.Lock()
 
 
 def snapshot_store(path: Path, enterprise_id: int | None = None) -> DuckDBStore:
     """A DuckDB store whose ``population`` is the snapshot (one enterprise of it, with
-    ``enterprise_id``). Over everyone the connection is kept for the thread (a DuckDB
-    connection is not shared between threads): a second run over the same snapshot finds
-    DuckDB's caches warm."""
-    if enterprise_id is None:
-        thread = threading.get_ident()
-        with _OPEN_LOCK:
-            store = _OPEN.get((thread, str(path)))
-            if store is None:
-                for stale in [k for k in _OPEN if k[0] == thread]:  # one snapshot per thread
-                    _OPEN.pop(stale).con.disconnect()
-                store = _open(path, None)
-                _OPEN[(thread, str(path))] = store
-            return store
-    return _open(path, enterprise_id)
+    ``enterprise_id``); the caller closes it.
+
+    Over everyone the connection is borrowed from a small pool and given back on ``close``:
+    a second run over the same snapshot finds DuckDB's caches warm. The pool is not per
+    thread: the web app serves from a pool of threads that come and go, and a connection kept
+    per thread (with DuckDB's own worker threads) outlived the thread that opened it. A
+    DuckDB connection is used by one thread at a time, which borrowing guarantees.
+    """
+    if enterprise_id is not None:
+        return _open(path, enterprise_id)
+    with _IDLE_LOCK:
+        for i in range(len(_IDLE) - 1, -1, -1):
+            if _IDLE[i].path == str(path):
+                return _IDLE.pop(i)
+    return _open(path, None)
+
+
+def _release(store: _PooledStore) -> None:
+    with _IDLE_LOCK:
+        _IDLE.append(store)
+        surplus = _IDLE[: max(0, len(_IDLE) - IDLE)]
+        del _IDLE[: len(surplus)]
+    for old in surplus:
+        old.con.disconnect()
+
+
+def close_snapshots(path: Path | None = None) -> None:
+    """Disconnect the idle connections (over ``path`` only, when given): at shutdown, and
+    when a snapshot file is removed."""
+    with _IDLE_LOCK:
+        closing = [s for s in _IDLE if path is None or s.path == str(path)]
+        _IDLE[:] = [s for s in _IDLE if s not in closing]
+    for store in closing:
+        store.con.disconnect()
 
 
 def _open(path: Path, enterprise_id: int | None) -> DuckDBStore:
@@ -216,7 +251,10 @@ def _open(path: Path, enterprise_id: int | None) -> DuckDBStore:
             f"CREATE TEMPORARY TABLE population AS SELECT * FROM {source} "
             f"WHERE enterprise_id = {int(enterprise_id)}"
         )
-    store = DuckDBStore(con, location="snapshot", owned=enterprise_id is not None)
+    if enterprise_id is None:
+        store = _PooledStore(con, location="snapshot", owned=False, path=str(path))
+    else:
+        store = DuckDBStore(con, location="snapshot")
     store.sql_cache = path.parent / "sql"
     store.tables["population"] = con.table("population")
     return store
