@@ -3,6 +3,7 @@ from the store, and the same words, produced when asked, as a run that produced 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import gc
 import os
@@ -12,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
 
 from xinzhi.assessments.catalogue import load_catalog
 from xinzhi.assessments.runs import (
@@ -25,10 +28,18 @@ from xinzhi.assessments.runs import (
     words_path,
 )
 from xinzhi.demo.city import build_demo_city
+from xinzhi.ingest.pipeline import import_file
 from xinzhi.rulelang import engines, snapshot
 from xinzhi.rulelang.compiler import WORDS, compile_declaration
 from xinzhi.rulelang.engines import open_store
-from xinzhi.rulelang.snapshot import close_snapshots, current_key, data_version, snapshot_path
+from xinzhi.rulelang.snapshot import (
+    build_snapshot,
+    close_snapshots,
+    current_key,
+    data_version,
+    read_snapshot,
+    snapshot_path,
+)
 from xinzhi.store.audit import Action, audit
 from xinzhi.store.db import session_scope
 
@@ -163,3 +174,75 @@ def test_runs_from_many_threads_leave_no_connection_behind(city):
     close_snapshots()
     city.dispose()
     assert (_os_threads(threads), _open_files()) == (threads, files)
+
+
+YEAR_HEADER = ["统一社会信用代码", "年度", "销售收入", "研究开发费用", "职工总数", "科技人员数"]
+
+
+def _import_years(engine, path, rows) -> None:
+    """Import enterprise-year rows (credit code, year, revenue and R&D in yuan, staff, tech
+    staff) through the ordinary import pipeline."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(YEAR_HEADER)
+        writer.writerows(rows)
+    result = import_file(engine, "enterprise_years", path, actor="test")
+    assert result.ok, result.errors[:3]
+
+
+@pytest.fixture()
+def small_city(tmp_path):
+    from xinzhi.store.db import make_engine
+    from xinzhi.store.schema import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'small.db'}")
+    upgrade(engine)
+    build_demo_city(engine, seed=11, enterprises=120)
+    yield engine
+    close_snapshots()
+    engine.dispose()
+
+
+def test_a_snapshot_refreshed_after_an_import_equals_one_built_afresh(small_city, tmp_path):
+    evaluate(small_city, as_of=AS_OF, words=False, only={"hnte"})  # the snapshot to refresh
+    with small_city.connect() as conn:
+        firms = conn.execute(
+            sa.text("SELECT credit_code FROM enterprises ORDER BY id LIMIT 6")
+        ).scalars()
+        firms = list(firms)
+    # New figures for some firms: a year in the window, a year before it, a year not there yet.
+    rows = [[code, 2023, "12345678.90", "1234567.89", 80, 20] for code in firms[:3]]
+    rows += [[firms[3], 2019, "5000000", "100000", 30, 3], [firms[4], 2024, "1", "0", 1, 0]]
+    _import_years(small_city, tmp_path / "years.csv", rows)
+    key = current_key(small_city, AS_OF)
+    refreshed, fresh = snapshot_path(small_city, key), tmp_path / "fresh.parquet"
+    assert build_snapshot(small_city, key, refreshed) == "refreshed"
+    assert build_snapshot(small_city, key, fresh, refresh=False) == "built"
+    assert pq.read_metadata(refreshed).num_rows == 5  # a delta: the touched firms' rows
+    assert read_snapshot(refreshed).equals(pq.read_table(fresh))
+    changed = read_snapshot(refreshed, filters=[("credit_code", "in", firms[:3])])
+    assert changed["revenue_y1"].to_pylist() == [1_234_567_890] * 3  # fen
+    result = evaluate(small_city, as_of=AS_OF, words=False)  # the refreshed file is current
+    assert result.summary["snapshot_built"] is False
+    # A second import refreshes the delta: its other firms kept, a firm touched again replaced.
+    _import_years(small_city, tmp_path / "more.csv", [[firms[0], 2022, "1", "1", 9, 9]])
+    _import_years(small_city, tmp_path / "again.csv", [[firms[5], 2023, "7", "0", 2, 1]])
+    key = current_key(small_city, AS_OF)
+    again = snapshot_path(small_city, key)
+    assert build_snapshot(small_city, key, again) == "refreshed"
+    assert build_snapshot(small_city, key, fresh, refresh=False) == "built"
+    assert pq.read_metadata(again).num_rows == 6
+    assert read_snapshot(again).equals(pq.read_table(fresh))
+    assert (
+        evaluate(small_city, as_of=AS_OF, words=False)
+        .detail["hnte"]
+        .equals(evaluate(small_city, as_of=AS_OF, words=False, snapshot=fresh).detail["hnte"])
+    )
+
+
+def test_a_change_other_than_an_import_is_a_full_build(small_city, tmp_path):
+    evaluate(small_city, as_of=AS_OF, words=False, only={"hnte"})
+    with session_scope(small_city) as session:
+        audit(session, actor="test", action=Action.RESULT_EDIT, subject="enterprise:1")
+    key = current_key(small_city, AS_OF)
+    assert build_snapshot(small_city, key, snapshot_path(small_city, key)) == "built"

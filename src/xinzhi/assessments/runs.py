@@ -24,7 +24,7 @@ from ..rulelang.compiler import WORDS, compile_declaration
 from ..rulelang.declaration import Declaration
 from ..rulelang.engines import open_store
 from ..rulelang.population import build_population, imported_kinds
-from ..rulelang.snapshot import current_key, ensure_snapshot, snapshot_store
+from ..rulelang.snapshot import current_key, ensure_snapshot, population_sql, snapshot_store
 from ..store.audit import Action, audit
 from ..store.db import session_scope
 from ..store.models import District, EnterpriseYear
@@ -70,8 +70,7 @@ def materialise_population(
     temporary table ``population`` — the same for assessments and policies: read from the
     analytic ``snapshot`` when one is given (DuckDB), else built from the store."""
     if snapshot is not None:
-        source = str(snapshot).replace("'", "''")
-        sql = f"SELECT * FROM read_parquet('{source}')"
+        sql = population_sql(snapshot)
     else:
         covered = imported_kinds(store)
         sql = store.compiled(

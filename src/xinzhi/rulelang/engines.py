@@ -130,6 +130,10 @@ class _SqlStore:
             _write_compiled(self.sql_cache, key, sql, names, _SCHEMAS[sql])
         return sql
 
+    def tables_read(self, key: Hashable) -> frozenset[str]:
+        """The store's tables the SQL compiled for ``key`` reads (after ``compiled``)."""
+        return _COMPILED[(self.schema_key(), key)][1]
+
     def fetch(self, sql: str, order_by: str | None = None) -> pa.Table:
         """Run SQL on the engine itself and return the rows as Arrow (typed by the compiled
         expression's schema when ``sql`` came from ``compiled``)."""
