@@ -103,21 +103,29 @@ def test_a_decisions_first_run_gives_the_words_of_a_worded_run_when_asked(city):
     run = latest_run(city)
     assert run.summary["words"] is False
     assert read_results(run, words=False).equals(result.results)
-    assert read_results(run).equals(worded.results)  # produced now from the run's snapshot
-    assert words_path(run.results_path).exists()  # and kept: the next reader reads them
-    assert read_results(run).equals(worded.results)
     firms = {}
     for row in worded.results.to_pylist():
         firms.setdefault((row["assessment"], row["status"]), row["enterprise_id"])
+    # Before the words are produced, one firm's are replayed over the run's snapshot …
+    _same_as_bulk(recorded_result(run, load_catalog(), min(firms.values())), worded)
+    assert read_results(run).equals(worded.results)  # produced now from the run's snapshot
+    assert words_path(run.results_path).exists()  # and kept: the next reader reads them
+    assert read_results(run).equals(worded.results)
+    # … afterwards read from the detail kept with them: a firm of every assessment and status.
     for firm in sorted(set(firms.values())):
-        one = recorded_result(run, load_catalog(), firm)
-        expected = worded.results.filter(pc.equal(worded.results["enterprise_id"], firm))
-        assert one.results.equals(expected), firm
-        for declaration in worded.declarations:
-            table = worded.detail[declaration.id]
-            assert one.detail[declaration.id].equals(
-                table.filter(pc.equal(table["enterprise_id"], firm))
-            )
+        _same_as_bulk(recorded_result(run, load_catalog(), firm), worded)
+
+
+def _same_as_bulk(one, worded) -> None:
+    """One firm's results and clause values equal the bulk run's rows for it."""
+    firm = one.enterprise_id
+    expected = worded.results.filter(pc.equal(worded.results["enterprise_id"], firm))
+    assert one.results.equals(expected), firm
+    for declaration in worded.declarations:
+        table = worded.detail[declaration.id]
+        assert one.detail[declaration.id].equals(
+            table.filter(pc.equal(table["enterprise_id"], firm))
+        ), (firm, declaration.id)
 
 
 def test_compiled_sql_is_kept_for_the_next_process(city):
