@@ -13,7 +13,8 @@ profile's path ``enterprise_results`` — the run's declarations and its one fir
   one-row copy of the firm's snapshot row (one DuckDB query per declaration);
 * the run's words produced for everyone (``read_results``: what the cultivation page or an
   export asks for), which also keeps every clause's value beside the run;
-* **kept** — the firm's rows read from those files (small row groups, sorted by firm).
+* **kept** — the firm's rows read from those files (one 2,048-row batch of an uncompressed
+  Arrow file per declaration, found from the batches' last firms).
 
 Each path's explanations are compared (all lines of every assessment). Wall times: first,
 median and slowest firm; ``--profile`` prints a pyinstrument profile of one firm per path.

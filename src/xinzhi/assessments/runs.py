@@ -7,6 +7,7 @@ are kept as a Parquet file beside the database, named after the run.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import os
@@ -310,9 +311,7 @@ def recorded_result(run: EvaluationRun, catalog: Catalog, enterprise_id: int) ->
     if snapshot is not None and _words_kept(run, declarations):
         # A decisions-first run whose words were produced: read this firm's rows only.
         detail = {
-            d.id: pq.read_table(
-                detail_path(run.results_path, d.id), filters=[("enterprise_id", "=", enterprise_id)]
-            )
+            d.id: _firm_rows(worded_detail_path(run.results_path, d.id), enterprise_id)
             for d in declarations
         }
         schema = _long_schema(True)
@@ -439,20 +438,56 @@ def _with_words(run: EvaluationRun, decisions: pa.Table) -> pa.Table:
     # Every clause's value with the words, kept too: one firm's explanation then reads its
     # own rows (small row groups, sorted by enterprise) instead of replaying six queries.
     for declaration in declarations:
-        path = detail_path(run.results_path, declaration.id)
+        path = worded_detail_path(run.results_path, declaration.id)
         staged = path.with_name(f".{path.name}.{os.getpid()}")
-        pq.write_table(detail[declaration.id], staged, row_group_size=WORDED_ROW_GROUP)
+        table = detail[declaration.id].combine_chunks()  # no empty batch
+        with pa.ipc.new_file(staged, table.schema) as writer:
+            for batch in table.to_batches(max_chunksize=WORDED_BATCH):
+                writer.write_batch(batch)
         os.replace(staged, path)
     return worded
 
 
-WORDED_ROW_GROUP = 2_048  # a firm's explanation decodes one group of each declaration
+WORDED_BATCH = 2_048  # rows per batch of a kept detail file: a firm's explanation reads one
+
+
+def worded_detail_path(results_path: Path | str, assessment: str) -> Path:
+    results_path = Path(results_path)
+    return results_path.with_name(f"{results_path.stem}.{assessment}.words.arrow")
+
+
+# Per kept detail file: the last firm of each batch (the files are sorted by firm and never
+# change once written), so an explanation reads its one batch without a scan.
+_BATCHES: dict[Path, tuple[int, list[int]]] = {}
+_BATCHES_MAX = 256
+
+
+def _firm_rows(path: Path, enterprise_id: int) -> pa.Table:
+    """One firm's rows of a kept detail file: one batch of an uncompressed Arrow file read
+    (0.5 ms; decoding a Parquet row group of the same rows took 7–12 ms, per column)."""
+    stamp = path.stat().st_mtime_ns
+    with pa.OSFile(str(path)) as source:
+        reader = pa.ipc.open_file(source)
+        known = _BATCHES.get(path)
+        if known is None or known[0] != stamp:
+            lasts = []
+            for i in range(reader.num_record_batches):
+                ids = reader.get_batch(i).column("enterprise_id")
+                lasts.append(ids[len(ids) - 1].as_py())
+            if len(_BATCHES) >= _BATCHES_MAX:
+                _BATCHES.pop(next(iter(_BATCHES)))
+            known = _BATCHES[path] = (stamp, lasts)
+        group = bisect.bisect_left(known[1], enterprise_id)
+        if group == len(known[1]):
+            return reader.schema.empty_table()
+        rows = pa.Table.from_batches([reader.get_batch(group)])
+    return rows.filter(pc.equal(rows["enterprise_id"], enterprise_id))
 
 
 def _words_kept(run: EvaluationRun, declarations: list[Declaration]) -> bool:
     """Whether the words of a decisions-first run were produced and kept with its detail."""
     return words_path(run.results_path).exists() and all(
-        detail_path(run.results_path, d.id).exists() for d in declarations
+        worded_detail_path(run.results_path, d.id).exists() for d in declarations
     )
 
 
