@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from ..chains.problems import ChainFileError
-from ..tracks.classify import FIELD_ZH
 from .common import ActorOption, actor_name, console, err, open_engine, parse_date_option
 
 app = typer.Typer(help="未来产业赛道 / future-industry tracks", no_args_is_help=True)
@@ -195,6 +194,7 @@ def reject(
 def firm(code: str) -> None:
     """A firm's tracks with their evidence / 企业的赛道及证据."""
     from ..store import models
+    from ..tracks.classify import FIELD_ZH
     from ..tracks.service import firm_tracks
 
     engine = open_engine()
