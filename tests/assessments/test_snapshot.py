@@ -254,3 +254,15 @@ def test_a_change_other_than_an_import_is_a_full_build(small_city, tmp_path):
         audit(session, actor="test", action=Action.RESULT_EDIT, subject="enterprise:1")
     key = current_key(small_city, AS_OF)
     assert build_snapshot(small_city, key, snapshot_path(small_city, key)) == "built"
+
+
+def test_a_refresh_follows_every_list_by_the_column_naming_its_firm():
+    """The tables a refresh follows are import kinds; those whose natural key does not name
+    the firm (its rows can move to another firm) are the ones an update rebuilds in full."""
+    from xinzhi.ingest.kinds import KINDS
+
+    for table, column in snapshot._FIRM_COLUMN.items():
+        kind = KINDS[table]
+        assert column in kind.table.columns, table
+        keyed = column in kind.key or table == "enterprises"  # its id never changes
+        assert (table in snapshot.MOVABLE) == (not keyed), table

@@ -292,15 +292,17 @@ def _refresh_base(
         if set(actions) - {_IMPORT}:
             return None
         batches = conn.execute(
-            sa.text("SELECT id, kind FROM import_batches WHERE id > :old AND id <= :new"),
+            sa.text(
+                "SELECT id, kind, rows_updated FROM import_batches WHERE id > :old AND id <= :new"
+            ),
             {"old": old_batch, "new": new_batch},
         ).all()
         touched: set[int] = set()
-        for batch, kind in batches:
+        for batch, kind, updated in batches:
             if kind not in reads:
                 continue  # a list the population does not read
             column = _FIRM_COLUMN.get(kind)
-            if column is None:
+            if column is None or (updated and kind in MOVABLE):
                 return None
             touched.update(
                 conn.execute(
@@ -329,6 +331,12 @@ _FIRM_COLUMN = {
     "financing_rounds": "enterprise_id",
     "innovation_reviews": "enterprise_id",
 }
+
+
+# Lists whose natural key does not name the firm (an IP right by its number, a platform by
+# its name): an import updating a row may move it to another firm, and the firm it left is
+# not known afterwards, so such an update is rebuilt in full (an insertion is refreshed).
+MOVABLE = frozenset({"ip_rights", "platforms"})
 
 
 def _narrowed(store: DuckDBStore, sql: str) -> list[str]:
