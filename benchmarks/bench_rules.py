@@ -127,12 +127,12 @@ def read_population(database: Path, columns: list[str], step: int = 1):
     """The population's ``columns`` (every ``step``-th enterprise) as the engine reads it —
     from the analytic snapshot, built when missing — and the evaluation date."""
     from xinzhi.assessments.runs import default_as_of
-    from xinzhi.rulelang.snapshot import current_key, ensure_snapshot
+    from xinzhi.rulelang.snapshot import current_key, ensure_snapshot, read_snapshot
 
     engine = open_engine(database)
     as_of = default_as_of(engine)
     path, _ = ensure_snapshot(engine, current_key(engine, as_of))
-    table = pq.read_table(path, columns=["enterprise_id", *columns])
+    table = read_snapshot(path, columns=["enterprise_id", *columns])
     if step > 1:
         table = table.filter(pa.array(table["enterprise_id"].to_numpy() % step == 0))
     return table, as_of

@@ -3,11 +3,19 @@ from the store, and the same words, produced when asked, as a run that produced 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import gc
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
 
 from xinzhi.assessments.catalogue import load_catalog
 from xinzhi.assessments.runs import (
@@ -20,10 +28,18 @@ from xinzhi.assessments.runs import (
     words_path,
 )
 from xinzhi.demo.city import build_demo_city
-from xinzhi.rulelang import engines
+from xinzhi.ingest.pipeline import import_file
+from xinzhi.rulelang import engines, snapshot
 from xinzhi.rulelang.compiler import WORDS, compile_declaration
 from xinzhi.rulelang.engines import open_store
-from xinzhi.rulelang.snapshot import current_key, data_version, snapshot_path
+from xinzhi.rulelang.snapshot import (
+    build_snapshot,
+    close_snapshots,
+    current_key,
+    data_version,
+    read_snapshot,
+    snapshot_path,
+)
 from xinzhi.store.audit import Action, audit
 from xinzhi.store.db import session_scope
 
@@ -87,21 +103,29 @@ def test_a_decisions_first_run_gives_the_words_of_a_worded_run_when_asked(city):
     run = latest_run(city)
     assert run.summary["words"] is False
     assert read_results(run, words=False).equals(result.results)
-    assert read_results(run).equals(worded.results)  # produced now from the run's snapshot
-    assert words_path(run.results_path).exists()  # and kept: the next reader reads them
-    assert read_results(run).equals(worded.results)
     firms = {}
     for row in worded.results.to_pylist():
         firms.setdefault((row["assessment"], row["status"]), row["enterprise_id"])
+    # Before the words are produced, one firm's are replayed over the run's snapshot …
+    _same_as_bulk(recorded_result(run, load_catalog(), min(firms.values())), worded)
+    assert read_results(run).equals(worded.results)  # produced now from the run's snapshot
+    assert words_path(run.results_path).exists()  # and kept: the next reader reads them
+    assert read_results(run).equals(worded.results)
+    # … afterwards read from the detail kept with them: a firm of every assessment and status.
     for firm in sorted(set(firms.values())):
-        one = recorded_result(run, load_catalog(), firm)
-        expected = worded.results.filter(pc.equal(worded.results["enterprise_id"], firm))
-        assert one.results.equals(expected), firm
-        for declaration in worded.declarations:
-            table = worded.detail[declaration.id]
-            assert one.detail[declaration.id].equals(
-                table.filter(pc.equal(table["enterprise_id"], firm))
-            )
+        _same_as_bulk(recorded_result(run, load_catalog(), firm), worded)
+
+
+def _same_as_bulk(one, worded) -> None:
+    """One firm's results and clause values equal the bulk run's rows for it."""
+    firm = one.enterprise_id
+    expected = worded.results.filter(pc.equal(worded.results["enterprise_id"], firm))
+    assert one.results.equals(expected), firm
+    for declaration in worded.declarations:
+        table = worded.detail[declaration.id]
+        assert one.detail[declaration.id].equals(
+            table.filter(pc.equal(table["enterprise_id"], firm))
+        ), (firm, declaration.id)
 
 
 def test_compiled_sql_is_kept_for_the_next_process(city):
@@ -117,3 +141,128 @@ def test_compiled_sql_is_kept_for_the_next_process(city):
     finally:
         engines._COMPILED.update(kept)
     assert again.detail["hnte"].equals(result.detail["hnte"])
+
+
+def _os_threads(at_most: int = 0) -> int:
+    """The process's threads, DuckDB's workers included: a closed database's workers end a
+    moment after ``close``, so wait up to 5 s for the count to come down to ``at_most``."""
+    gc.collect()
+    for _ in range(100):
+        count = len(os.listdir("/proc/self/task"))
+        if count <= at_most:
+            break
+        time.sleep(0.05)
+    return count
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux's /proc")
+def test_runs_from_many_threads_leave_no_connection_behind(city):
+    """The web app evaluates from a pool of threads that come and go: a connection kept per
+    thread (each with DuckDB's own worker threads) outlived its thread."""
+    first = evaluate(city, as_of=AS_OF, words=False, only={"hnte"}).detail["hnte"]
+    close_snapshots()
+    city.dispose()  # SQLAlchemy's pool of SQLite connections holds files too
+    threads, files = _os_threads(), _open_files()
+    for _ in range(3):  # new threads each round, as a thread pool replaces its workers
+        together = threading.Barrier(6)
+
+        def run(_, together=together):
+            together.wait()  # six runs at once: six connections open at once
+            return evaluate(city, as_of=AS_OF, words=False, only={"hnte"}).detail["hnte"]
+
+        with ThreadPoolExecutor(6) as pool:
+            assert all(table.equals(first) for table in pool.map(run, range(6)))
+        # At most the pool's idle connections stay open, each with its DuckDB workers.
+        bound = threads + snapshot.IDLE * (os.cpu_count() or 2)
+        assert _os_threads(bound) <= bound
+    close_snapshots()
+    city.dispose()
+    assert (_os_threads(threads), _open_files()) == (threads, files)
+
+
+YEAR_HEADER = ["统一社会信用代码", "年度", "销售收入", "研究开发费用", "职工总数", "科技人员数"]
+
+
+def _import_years(engine, path, rows) -> None:
+    """Import enterprise-year rows (credit code, year, revenue and R&D in yuan, staff, tech
+    staff) through the ordinary import pipeline."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(YEAR_HEADER)
+        writer.writerows(rows)
+    result = import_file(engine, "enterprise_years", path, actor="test")
+    assert result.ok, result.errors[:3]
+
+
+@pytest.fixture()
+def small_city(tmp_path):
+    from xinzhi.store.db import make_engine
+    from xinzhi.store.schema import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'small.db'}")
+    upgrade(engine)
+    build_demo_city(engine, seed=11, enterprises=120)
+    yield engine
+    close_snapshots()
+    engine.dispose()
+
+
+def test_a_snapshot_refreshed_after_an_import_equals_one_built_afresh(small_city, tmp_path):
+    evaluate(small_city, as_of=AS_OF, words=False, only={"hnte"})  # the snapshot to refresh
+    with small_city.connect() as conn:
+        firms = conn.execute(
+            sa.text("SELECT credit_code FROM enterprises ORDER BY id LIMIT 6")
+        ).scalars()
+        firms = list(firms)
+    # New figures for some firms: a year in the window, a year before it, a year not there yet.
+    rows = [[code, 2023, "12345678.90", "1234567.89", 80, 20] for code in firms[:3]]
+    rows += [[firms[3], 2019, "5000000", "100000", 30, 3], [firms[4], 2024, "1", "0", 1, 0]]
+    _import_years(small_city, tmp_path / "years.csv", rows)
+    key = current_key(small_city, AS_OF)
+    refreshed, fresh = snapshot_path(small_city, key), tmp_path / "fresh.parquet"
+    assert build_snapshot(small_city, key, refreshed) == "refreshed"
+    assert build_snapshot(small_city, key, fresh, refresh=False) == "built"
+    assert pq.read_metadata(refreshed).num_rows == 5  # a delta: the touched firms' rows
+    assert read_snapshot(refreshed).equals(pq.read_table(fresh))
+    changed = read_snapshot(refreshed, filters=[("credit_code", "in", firms[:3])])
+    assert changed["revenue_y1"].to_pylist() == [1_234_567_890] * 3  # fen
+    result = evaluate(small_city, as_of=AS_OF, words=False)  # the refreshed file is current
+    assert result.summary["snapshot_built"] is False
+    # A second import refreshes the delta: its other firms kept, a firm touched again replaced.
+    _import_years(small_city, tmp_path / "more.csv", [[firms[0], 2022, "1", "1", 9, 9]])
+    _import_years(small_city, tmp_path / "again.csv", [[firms[5], 2023, "7", "0", 2, 1]])
+    key = current_key(small_city, AS_OF)
+    again = snapshot_path(small_city, key)
+    assert build_snapshot(small_city, key, again) == "refreshed"
+    assert build_snapshot(small_city, key, fresh, refresh=False) == "built"
+    assert pq.read_metadata(again).num_rows == 6
+    assert read_snapshot(again).equals(pq.read_table(fresh))
+    assert (
+        evaluate(small_city, as_of=AS_OF, words=False)
+        .detail["hnte"]
+        .equals(evaluate(small_city, as_of=AS_OF, words=False, snapshot=fresh).detail["hnte"])
+    )
+
+
+def test_a_change_other_than_an_import_is_a_full_build(small_city, tmp_path):
+    evaluate(small_city, as_of=AS_OF, words=False, only={"hnte"})
+    with session_scope(small_city) as session:
+        audit(session, actor="test", action=Action.RESULT_EDIT, subject="enterprise:1")
+    key = current_key(small_city, AS_OF)
+    assert build_snapshot(small_city, key, snapshot_path(small_city, key)) == "built"
+
+
+def test_a_refresh_follows_every_list_by_the_column_naming_its_firm():
+    """The tables a refresh follows are import kinds; those whose natural key does not name
+    the firm (its rows can move to another firm) are the ones an update rebuilds in full."""
+    from xinzhi.ingest.kinds import KINDS
+
+    for table, column in snapshot._FIRM_COLUMN.items():
+        kind = KINDS[table]
+        assert column in kind.table.columns, table
+        keyed = column in kind.key or table == "enterprises"  # its id never changes
+        assert (table in snapshot.MOVABLE) == (not keyed), table

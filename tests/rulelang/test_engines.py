@@ -22,6 +22,8 @@ from xinzhi.assessments.catalogue import load_catalog
 from xinzhi.assessments.runs import RunResult, default_as_of, evaluate
 from xinzhi.cli import app
 from xinzhi.demo.city import build_demo_city
+from xinzhi.policies.cases import load_cases, run_case
+from xinzhi.policies.declarations import load_policies
 from xinzhi.rulelang.declaration import Declaration
 from xinzhi.rulelang.engines import BackendError, open_store, spark_session
 from xinzhi.store.db import make_engine
@@ -190,3 +192,32 @@ def test_assess_runs_inside_postgresql_from_the_command_line(
         .rename_columns(["credit_code", "status", "score_low", "gap"])
         .to_pylist()
     )
+
+
+# The policies' YAML cases on Spark: every case's expectations, and the same rows as DuckDB.
+POLICY_CATALOG = load_policies()
+POLICY_CASES = load_cases(catalog=POLICY_CATALOG)
+
+
+@pytest.fixture(scope="module")
+def spark_for_cases():
+    """The process's one local Spark session, started once for the module's cases; without
+    Java 17 these cases are skipped (the run above, on a demo city, fails instead)."""
+    try:
+        return spark_session()
+    except BackendError as exc:
+        pytest.skip(f"Spark: {exc.en}")
+
+
+@pytest.mark.parametrize("case", POLICY_CASES, ids=[c.id for c in POLICY_CASES])
+def test_a_policy_case_gives_the_same_rows_on_spark(spark_for_cases, case):
+    on_spark, problems = run_case(case, POLICY_CATALOG, backend="pyspark")
+    assert not problems, f"{case.file}:{case.line} {case.name} on Spark\n" + "\n".join(problems)
+    on_duckdb, _ = run_case(case, POLICY_CATALOG)
+    assert _rows(on_spark.results) == _rows(on_duckdb.results)
+    for policy, table in on_duckdb.detail.items():
+        assert _rows(on_spark.detail[policy]) == _rows(table), policy
+
+
+def _rows(table: pa.Table) -> list[dict]:
+    return sorted(table.to_pylist(), key=lambda r: (r["enterprise_id"], r.get("policy") or ""))

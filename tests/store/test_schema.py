@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from xinzhi.store import models
 from xinzhi.store.db import make_engine, session_scope
-from xinzhi.store.schema import SchemaOutOfDate, current_revision, ensure_current, head_revision
+from xinzhi.store.schema import (
+    SchemaOutOfDate,
+    current_revision,
+    ensure_current,
+    head_revision,
+    quick_head,
+)
 from xinzhi.store.types import ScaledDecimal
 
 
@@ -147,3 +153,24 @@ def test_shared_database_is_never_migrated_implicitly(postgres_url):
         engine.dispose()
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_the_quick_head_is_alembics_head():
+    assert quick_head() == head_revision()
+
+
+def test_a_current_database_is_checked_without_importing_alembic(tmp_path):
+    """Every command checks the schema; importing Alembic for it cost about a second."""
+    import subprocess
+    import sys
+
+    database = tmp_path / "current.db"
+    ensure_current(make_engine(f"sqlite:///{database}"))  # created and migrated here
+    check = (
+        "import sys; from xinzhi.store.db import make_engine; "
+        "from xinzhi.store.schema import ensure_current; "
+        f"ensure_current(make_engine('sqlite:///{database}')); "
+        "print('alembic' in sys.modules)"
+    )
+    shown = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert shown.stdout.strip() == "False", shown.stderr

@@ -7,6 +7,7 @@ are kept as a Parquet file beside the database, named after the run.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import os
@@ -24,7 +25,7 @@ from ..rulelang.compiler import WORDS, compile_declaration
 from ..rulelang.declaration import Declaration
 from ..rulelang.engines import open_store
 from ..rulelang.population import build_population, imported_kinds
-from ..rulelang.snapshot import current_key, ensure_snapshot, snapshot_store
+from ..rulelang.snapshot import current_key, ensure_snapshot, population_sql, snapshot_store
 from ..store.audit import Action, audit
 from ..store.db import files_beside, session_scope
 from ..store.models import District, EnterpriseYear
@@ -70,8 +71,7 @@ def materialise_population(
     temporary table ``population`` — the same for assessments and policies: read from the
     analytic ``snapshot`` when one is given (DuckDB), else built from the store."""
     if snapshot is not None:
-        source = str(snapshot).replace("'", "''")
-        sql = f"SELECT * FROM read_parquet('{source}')"
+        sql = population_sql(snapshot)
     else:
         covered = imported_kinds(store)
         sql = store.compiled(
@@ -150,14 +150,17 @@ def _run_declarations(store, population, declarations, as_of: dt.date, words: bo
         )
         table = store.fetch(sql, order_by="enterprise_id")
         detail[declaration.id] = table
-        part = table.select([c for c in schema.names if c != "assessment"])
-        at = part.column_names.index("district_id") + 1
-        part = part.add_column(
-            at, "assessment", pa.array([declaration.id] * part.num_rows, pa.string())
-        )
-        long_parts.append(part.cast(schema))
+        long_parts.append(_long_part(table, declaration.id, schema))
     results = pa.concat_tables(long_parts) if long_parts else schema.empty_table()
     return results, detail
+
+
+def _long_part(table: pa.Table, assessment: str, schema: pa.Schema) -> pa.Table:
+    """One declaration's detail rows as rows of the long results."""
+    part = table.select([c for c in schema.names if c != "assessment"])
+    at = part.column_names.index("district_id") + 1
+    part = part.add_column(at, "assessment", pa.array([assessment] * part.num_rows, pa.string()))
+    return part.cast(schema)
 
 
 def _long_schema(words: bool = True) -> pa.Schema:
@@ -302,7 +305,16 @@ def recorded_result(run: EvaluationRun, catalog: Catalog, enterprise_id: int) ->
     if declarations is None:
         return None
     snapshot = _run_snapshot(run)
-    if snapshot is not None:  # a decisions-first run: its words, from its own snapshot
+    if snapshot is not None and _words_kept(run, declarations):
+        # A decisions-first run whose words were produced: read this firm's rows only.
+        detail = {
+            d.id: _firm_rows(worded_detail_path(run.results_path, d.id), enterprise_id)
+            for d in declarations
+        }
+        schema = _long_schema(True)
+        parts = [_long_part(detail[d.id], d.id, schema) for d in declarations]
+        results = pa.concat_tables(parts) if parts else schema.empty_table()
+    elif snapshot is not None:  # a decisions-first run: its words, from its own snapshot
         store = snapshot_store(snapshot, enterprise_id)
         try:
             results, detail = _run_declarations(
@@ -407,7 +419,7 @@ def _with_words(run: EvaluationRun, decisions: pa.Table) -> pa.Table:
         )
     store = snapshot_store(snapshot)
     try:
-        worded, _ = _run_declarations(
+        worded, detail = _run_declarations(
             store, store.table("population"), declarations, run.as_of, True
         )
     finally:
@@ -420,7 +432,60 @@ def _with_words(run: EvaluationRun, decisions: pa.Table) -> pa.Table:
         raise WordsUnavailable(
             f"评价记录 {run.id} 的结果与其快照不一致", f"run {run.id} differs from its snapshot"
         )
+    # Every clause's value with the words, kept too: one firm's explanation then reads its
+    # own rows (small row groups, sorted by enterprise) instead of replaying six queries.
+    for declaration in declarations:
+        path = worded_detail_path(run.results_path, declaration.id)
+        staged = path.with_name(f".{path.name}.{os.getpid()}")
+        table = detail[declaration.id].combine_chunks()  # no empty batch
+        with pa.ipc.new_file(staged, table.schema) as writer:
+            for batch in table.to_batches(max_chunksize=WORDED_BATCH):
+                writer.write_batch(batch)
+        os.replace(staged, path)
     return worded
+
+
+WORDED_BATCH = 2_048  # rows per batch of a kept detail file: a firm's explanation reads one
+
+
+def worded_detail_path(results_path: Path | str, assessment: str) -> Path:
+    results_path = Path(results_path)
+    return results_path.with_name(f"{results_path.stem}.{assessment}.words.arrow")
+
+
+# Per kept detail file: the last firm of each batch (the files are sorted by firm and never
+# change once written), so an explanation reads its one batch without a scan.
+_BATCHES: dict[Path, tuple[int, list[int]]] = {}
+_BATCHES_MAX = 256
+
+
+def _firm_rows(path: Path, enterprise_id: int) -> pa.Table:
+    """One firm's rows of a kept detail file: one batch of an uncompressed Arrow file read
+    (0.5 ms; decoding a Parquet row group of the same rows took 7–12 ms, per column)."""
+    stamp = path.stat().st_mtime_ns
+    with pa.OSFile(str(path)) as source:
+        reader = pa.ipc.open_file(source)
+        known = _BATCHES.get(path)
+        if known is None or known[0] != stamp:
+            lasts = []
+            for i in range(reader.num_record_batches):
+                ids = reader.get_batch(i).column("enterprise_id")
+                lasts.append(ids[len(ids) - 1].as_py())
+            if len(_BATCHES) >= _BATCHES_MAX:
+                _BATCHES.pop(next(iter(_BATCHES)))
+            known = _BATCHES[path] = (stamp, lasts)
+        group = bisect.bisect_left(known[1], enterprise_id)
+        if group == len(known[1]):
+            return reader.schema.empty_table()
+        rows = pa.Table.from_batches([reader.get_batch(group)])
+    return rows.filter(pc.equal(rows["enterprise_id"], enterprise_id))
+
+
+def _words_kept(run: EvaluationRun, declarations: list[Declaration]) -> bool:
+    """Whether the words of a decisions-first run were produced and kept with its detail."""
+    return words_path(run.results_path).exists() and all(
+        worded_detail_path(run.results_path, d.id).exists() for d in declarations
+    )
 
 
 def by_district(results: pa.Table) -> pa.Table:

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from ..chains.problems import ChainFileError
 from ..domain.money import FEN_PER_YUAN, format_wan
-from ..tracks.classify import FIELD_ZH
 from .common import ActorOption, actor_name, console, err, open_engine, parse_date_option
 
 app = typer.Typer(help="未来产业赛道 / future-industry tracks", no_args_is_help=True)
@@ -198,6 +197,7 @@ def reject(
 def firm(code: str) -> None:
     """A firm's tracks with their evidence / 企业的赛道及证据."""
     from ..store import models
+    from ..tracks.classify import FIELD_ZH
     from ..tracks.service import firm_tracks
 
     engine = open_engine()

@@ -19,7 +19,8 @@ With several policies, ``expect`` is keyed by policy id. Expected keys: ``status
 ``budget_rank``, ``failed``, ``unknown``, ``missing`` (lists: every id listed must be there);
 a case may also ``expect_paid`` per policy (the total paid).
 
-Every case runs the real pipeline (compilation, stacking, budget) on DuckDB in memory.
+Every case runs the real pipeline (compilation, stacking, budget) on DuckDB in memory; the
+cross-engine test runs them on Spark too (``tests/rulelang/test_engines.py``).
 """
 
 from __future__ import annotations
@@ -254,25 +255,31 @@ def frame_table(case: Case, assessments: list[str], judged: list[str]) -> pa.Tab
     return pa.table(columns)
 
 
-def run_case(case: Case, catalog: PolicyCatalog | None = None):
-    """Run one case; returns the PolicyRun and the list of mismatches (empty when it passes)."""
+def run_case(case: Case, catalog: PolicyCatalog | None = None, backend: str = "duckdb"):
+    """Run one case on ``backend`` (DuckDB in memory, or the local Spark session); returns the
+    PolicyRun and the list of mismatches (empty when it passes)."""
     import ibis
 
-    from ..rulelang.engines import DuckDBStore
+    from ..rulelang.engines import DuckDBStore, register_arrow_view, spark_store
     from .runs import FRAME, run_on_frame
 
     catalog = catalog or load_policies()
     policies = [catalog.get(n, case.as_of) for n in case.policies]
     assessments = sorted({a for p in policies for a in p.assessments})
     judged = sorted({j for p in policies for j in p.judged})
-    con = ibis.duckdb.connect(threads=1)
-    store = DuckDBStore(con)
+    facts = frame_table(case, assessments, judged)
+    if backend == "pyspark":
+        store = spark_store("xinzhi_case")
+        frame = register_arrow_view(store, FRAME, facts)
+    else:
+        store = DuckDBStore(ibis.duckdb.connect(threads=1))
+        store.con.con.register("case_facts", facts)
+        store.con.raw_sql(f'CREATE TEMPORARY TABLE "{FRAME}" AS SELECT * FROM case_facts')
+        frame = store.con.table(FRAME)
     try:
-        con.con.register("case_facts", frame_table(case, assessments, judged))
-        con.raw_sql(f'CREATE TEMPORARY TABLE "{FRAME}" AS SELECT * FROM case_facts')
         run = run_on_frame(
             store,
-            con.table(FRAME),
+            frame,
             len(case.enterprises),
             policies,
             case.as_of,
@@ -281,7 +288,7 @@ def run_case(case: Case, catalog: PolicyCatalog | None = None):
             keep_ineligible=True,
         )
     finally:
-        con.disconnect()
+        store.close()
     return run, compare(case, run)
 
 

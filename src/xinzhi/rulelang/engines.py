@@ -130,6 +130,10 @@ class _SqlStore:
             _write_compiled(self.sql_cache, key, sql, names, _SCHEMAS[sql])
         return sql
 
+    def tables_read(self, key: Hashable) -> frozenset[str]:
+        """The store's tables the SQL compiled for ``key`` reads (after ``compiled``)."""
+        return _COMPILED[(self.schema_key(), key)][1]
+
     def fetch(self, sql: str, order_by: str | None = None) -> pa.Table:
         """Run SQL on the engine itself and return the rows as Arrow (typed by the compiled
         expression's schema when ``sql`` came from ``compiled``)."""
@@ -532,17 +536,30 @@ def _require_java() -> None:
 
 
 def _pyspark(engine: Engine, tables: dict) -> SparkStore:
-    session = spark_session()
-    con = ibis.pyspark.connect(session)
-    con.compiler = _spark_compiler()
     # Views are named after the store, so two stores can share the one session.
     location = (
         "xinzhi_"
         + hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:8]
     )
-    store = SparkStore(con, owned=False, location=location, session=session)
+    store = spark_store(location)
     store.loaders = {name: _spark_copier(store, engine, table) for name, table in tables.items()}
     return store
+
+
+def spark_store(location: str) -> SparkStore:
+    """A store in the Spark session whose temporary views are named ``<location>_<name>``."""
+    session = spark_session()
+    con = ibis.pyspark.connect(session)
+    con.compiler = _spark_compiler()
+    return SparkStore(con, owned=False, location=location, session=session)
+
+
+def register_arrow_view(store: SparkStore, name: str, rows: pa.Table) -> ir.Table:
+    """Arrow rows as the store's temporary view ``name`` (dropped on close)."""
+    view = f"{store.location}_{name}"
+    store.session.createDataFrame(rows).createOrReplaceTempView(view)
+    store.views.append(view)
+    return store.con.table(view)
 
 
 def _spark_compiler():
@@ -563,11 +580,4 @@ def _spark_compiler():
 
 
 def _spark_copier(store: SparkStore, engine: Engine, table) -> Callable[[], ir.Table]:
-    def copy() -> ir.Table:
-        view = f"{store.location}_{table.name}"
-        data = _read_arrow(engine, table)
-        store.session.createDataFrame(data).createOrReplaceTempView(view)
-        store.views.append(view)
-        return store.con.table(view)
-
-    return copy
+    return lambda: register_arrow_view(store, table.name, _read_arrow(engine, table))

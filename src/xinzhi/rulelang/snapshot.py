@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import inspect
+import json
 import os
 import sys
 import threading
@@ -29,6 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
@@ -117,7 +121,8 @@ _BUILDING = threading.Lock()
 
 
 def ensure_snapshot(engine: Engine, key: SnapshotKey) -> tuple[Path, bool]:
-    """The snapshot file of ``key``, built when missing; (path, whether it was built now)."""
+    """The snapshot file of ``key``, made when missing (refreshed from an older one where
+    only imports changed few firms since, else built); (path, whether it was made now)."""
     path = snapshot_path(engine, key)
     if path.exists():
         return path, False
@@ -129,29 +134,207 @@ def ensure_snapshot(engine: Engine, key: SnapshotKey) -> tuple[Path, bool]:
     return path, True
 
 
-def build_snapshot(engine: Engine, key: SnapshotKey, path: Path) -> None:
-    """Compute the population from the store once and write it, sorted by enterprise."""
+REFRESH_SHARE = 0.2  # refresh when imports touched at most this share of the firms, else build
+_IMPORT = "import"  # the registry import's audit action: its rows carry their batch id
+
+
+def build_snapshot(engine: Engine, key: SnapshotKey, path: Path, refresh: bool = True) -> str:
+    """Write the snapshot of ``key``: refreshed from an older snapshot when every change
+    since it was an import that touched few firms (a **delta**: the touched firms' rows,
+    computed from the store for them alone, read over the older full file), else computed
+    from the store for everyone. Returns how: ``"refreshed"`` or ``"built"``."""
     from .population import build_population
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     store = open_store(engine, "duckdb")
+    store.sql_cache = path.parent / "sql"
     try:
         covered = set(key.covered)
-        sql = store.compiled(
-            ("population", key.as_of, key.covered),
-            lambda: build_population(store, key.as_of, covered),
-        )
-        store.con.con.execute("SET enable_progress_bar = false")  # no bar on the console
-        target = str(partial).replace("'", "''")
+        # Sorted: a frozenset's order (its repr, the disk cache's key) varies by process.
+        compiled_key = ("population", key.as_of, tuple(sorted(key.covered)))
+        sql = store.compiled(compiled_key, lambda: build_population(store, key.as_of, covered))
+        con = store.con.con
+        con.execute("SET enable_progress_bar = false")  # no bar on the console
         columns = ", ".join(_narrowed(store, sql))
-        store.con.con.execute(
-            f"COPY (SELECT {columns} FROM ({sql}) AS p ORDER BY enterprise_id) TO '{target}' "
-            f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP})"
+        reads = store.tables_read(compiled_key)
+        # A refresh reads the touched firms' rows through SQLite; other stores build.
+        sqlite = engine.dialect.name == "sqlite"
+        found = _refresh_base(engine, key, path.parent, reads) if refresh and sqlite else None
+        meta = json.loads(_key_text(key))
+        if found is None:
+            rows, how = f"SELECT {columns} FROM ({sql}) AS p", "built"
+        else:
+            base, touched = found
+            _restrict_to(
+                con, engine.url.database, reads, touched
+            )  # "store" now holds the touched firms' rows only
+            rows = f"SELECT {columns} FROM ({sql}) AS p"
+            written = _written_key(base) or {}
+            if written.get("base"):  # a delta already: keep its other firms' rows
+                con.register("_touched", pa.table({"id": pa.array(touched, pa.int64())}))
+                rows = (
+                    f"SELECT * FROM read_parquet('{_quote(base)}') "
+                    f"WHERE enterprise_id NOT IN (SELECT id FROM _touched) UNION ALL {rows}"
+                )
+            meta["base"] = written.get("base") or base.name
+            how = "refreshed"
+        con.execute(
+            f"COPY (SELECT * FROM ({rows}) AS r ORDER BY enterprise_id) TO '{_quote(partial)}' "
+            f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP}, "
+            f"KV_METADATA {{{_META}: '{_quote(json.dumps(meta))}'}})"
         )
     finally:
         store.close()
     os.replace(partial, path)
+    return how
+
+
+def _restrict_to(con, database: str, reads: frozenset[str], firms: list[int]) -> None:
+    """Point the name ``store`` at an in-memory copy of the tables the population reads,
+    holding only ``firms``' rows (read through SQLite's own indexes: DuckDB's SQLite scanner
+    pushes no filter down and would read every table whole), typed as the scanner types
+    them, so the population's compiled SQL runs unchanged over them."""
+    con.execute("DETACH store")
+    con.execute(f"ATTACH '{_quote(database)}' AS source (TYPE sqlite, READ_ONLY)")
+    con.execute("ATTACH ':memory:' AS store")
+    listed = ", ".join(str(int(f)) for f in firms) or "NULL"
+    for table in sorted(reads):
+        described = con.execute(f'DESCRIBE source."{table}"').fetchall()
+        column = _FIRM_COLUMN.get(table)
+        if column is None:  # a small table naming no firm (the districts): whole
+            con.execute(f'CREATE TABLE store."{table}" AS SELECT * FROM source."{table}"')
+            continue
+        # sqlite_query gives text; REALs printed with 17 digits come back bit for bit.
+        picked = ", ".join(
+            f"printf('%.17g', \"{name}\")" if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
+            for name, kind, *_ in described
+        )
+        query = f'SELECT {picked} FROM "{table}" WHERE "{column}" IN ({listed})'
+        cast = ", ".join(
+            f'CAST({i} AS {kind}) AS "{name}"'
+            for i, (name, kind, *_) in zip(_positions(len(described)), described, strict=True)
+        )
+        con.execute(
+            f'CREATE TABLE store."{table}" AS SELECT {cast} FROM '
+            f"sqlite_query('source', '{_quote(query)}') AS q({', '.join(_positions(len(described)))})"
+        )
+
+
+def _positions(count: int) -> list[str]:
+    return [f'"c{i}"' for i in range(count)]
+
+
+_META = "xinzhi_snapshot"  # the key a snapshot was written for, kept in its Parquet footer
+
+
+def _quote(text: object) -> str:
+    return str(text).replace("'", "''")
+
+
+def _key_text(key: SnapshotKey) -> str:
+    return json.dumps(
+        {
+            "store": key.store,
+            "as_of": key.as_of.isoformat(),
+            "version": list(key.version),
+            "covered": sorted(key.covered),
+            "code": _CODE,
+        }
+    )
+
+
+def _written_key(path: Path) -> dict | None:
+    try:
+        meta = pq.read_schema(path).metadata or {}
+        return json.loads(meta[_META.encode()])
+    except (OSError, KeyError, ValueError, pa.ArrowInvalid):
+        return None  # an older snapshot without its key, or a damaged file: never a base
+
+
+def _refresh_base(
+    engine: Engine, key: SnapshotKey, folder: Path, reads: frozenset[str]
+) -> tuple[Path, list[int]] | None:
+    """The newest older snapshot of the same store, date, lists and code, and the firms
+    whose rows changed since it — or None when a full build is needed: a change that was not
+    an import (an edit, a demo build), an import of a table the population reads without
+    naming a firm (the districts), or more than ``REFRESH_SHARE`` of the firms touched."""
+    wanted = json.loads(_key_text(key))
+    best: tuple[tuple[int, int], Path] | None = None
+    for candidate in folder.glob(f"population-{key.as_of.isoformat()}-*.parquet"):
+        written = _written_key(candidate)
+        if written is None or {**written, "version": wanted["version"], "base": None} != {
+            **wanted,
+            "base": None,
+        }:
+            continue
+        if written.get("base") and not (folder / written["base"]).is_file():
+            continue  # a delta whose full file is gone
+        version = tuple(written["version"])
+        if all(o <= n for o, n in zip(version, key.version, strict=True)):
+            if best is None or version > best[0]:
+                best = (version, candidate)
+    if best is None:
+        return None
+    (old_batch, old_entry), path = best
+    new_batch, new_entry = key.version
+    excluded = ", ".join(f"'{a}'" for a in _NO_INPUT_CHANGE)
+    with engine.connect() as conn:
+        actions = conn.execute(
+            sa.text(
+                "SELECT DISTINCT action FROM audit_log WHERE id > :old AND id <= :new "
+                f"AND action NOT LIKE 'user.%' AND action NOT IN ({excluded})"
+            ),
+            {"old": old_entry, "new": new_entry},
+        ).scalars()
+        if set(actions) - {_IMPORT}:
+            return None
+        batches = conn.execute(
+            sa.text(
+                "SELECT id, kind, rows_updated FROM import_batches WHERE id > :old AND id <= :new"
+            ),
+            {"old": old_batch, "new": new_batch},
+        ).all()
+        touched: set[int] = set()
+        for batch, kind, updated in batches:
+            if kind not in reads:
+                continue  # a list the population does not read
+            column = _FIRM_COLUMN.get(kind)
+            if column is None or (updated and kind in MOVABLE):
+                return None
+            touched.update(
+                conn.execute(
+                    sa.text(f"SELECT DISTINCT {column} FROM {kind} WHERE import_batch_id = :b"),
+                    {"b": batch},
+                ).scalars()
+            )
+        firms = conn.execute(sa.text("SELECT count(*) FROM enterprises")).scalar_one()
+    touched.discard(None)
+    delta = pq.read_metadata(path).num_rows if (_written_key(path) or {}).get("base") else 0
+    if len(touched) + delta > REFRESH_SHARE * max(firms, 1):
+        return None  # a delta that large costs every reader: build afresh
+    return path, sorted(touched)
+
+
+# The column naming the firm in each table of the population whose imports a refresh follows;
+# a table read without one (the districts: a code for many firms) is rebuilt in full.
+_FIRM_COLUMN = {
+    "enterprises": "id",
+    "enterprise_years": "enterprise_id",
+    "ip_rights": "enterprise_id",
+    "platforms": "enterprise_id",
+    "incidents": "enterprise_id",
+    "standards": "enterprise_id",
+    "awards": "enterprise_id",
+    "financing_rounds": "enterprise_id",
+    "innovation_reviews": "enterprise_id",
+}
+
+
+# Lists whose natural key does not name the firm (an IP right by its number, a platform by
+# its name): an import updating a row may move it to another firm, and the firm it left is
+# not known afterwards, so such an update is rebuilt in full (an insertion is refreshed).
+MOVABLE = frozenset({"ip_rights", "platforms"})
 
 
 def _narrowed(store: DuckDBStore, sql: str) -> list[str]:
@@ -173,8 +356,11 @@ def _narrowed(store: DuckDBStore, sql: str) -> list[str]:
 def _prune(folder: Path, keep: Path) -> None:
     """Remove all but the ``KEEP`` newest snapshots (and partial files of dead builds)."""
     files = sorted(folder.glob("population-*.parquet"), key=lambda p: p.stat().st_mtime)
-    for old in files[:-KEEP]:
-        if old != keep:
+    kept = {keep, *files[-KEEP:]}
+    kept |= {folder / base for f in kept if (base := (_written_key(f) or {}).get("base"))}
+    for old in files:
+        if old not in kept:
+            close_snapshots(old)
             old.unlink(missing_ok=True)
 
 
@@ -182,39 +368,105 @@ def is_fresh(engine: Engine, as_of: dt.date) -> bool:
     return snapshot_path(engine, current_key(engine, as_of)).exists()
 
 
-_OPEN: dict[tuple[int, str], DuckDBStore] = {}  # (thread, path) → a connection over it
-_OPEN_LOCK = threading.Lock()
+IDLE = 2  # idle connections kept warm (over the newest snapshots), whatever the threads
+
+
+@dataclass
+class _PooledStore(DuckDBStore):
+    """A connection over the whole snapshot, lent to one run at a time: ``close`` gives it
+    back to the pool instead of disconnecting."""
+
+    path: str = ""
+
+    def close(self) -> None:
+        _release(self)
+
+
+_IDLE: list[_PooledStore] = []  # the newest given back last
+_IDLE_LOCK = threading.Lock()
 
 
 def snapshot_store(path: Path, enterprise_id: int | None = None) -> DuckDBStore:
     """A DuckDB store whose ``population`` is the snapshot (one enterprise of it, with
-    ``enterprise_id``). Over everyone the connection is kept for the thread (a DuckDB
-    connection is not shared between threads): a second run over the same snapshot finds
-    DuckDB's caches warm."""
-    if enterprise_id is None:
-        thread = threading.get_ident()
-        with _OPEN_LOCK:
-            store = _OPEN.get((thread, str(path)))
-            if store is None:
-                for stale in [k for k in _OPEN if k[0] == thread]:  # one snapshot per thread
-                    _OPEN.pop(stale).con.disconnect()
-                store = _open(path, None)
-                _OPEN[(thread, str(path))] = store
-            return store
-    return _open(path, enterprise_id)
+    ``enterprise_id``); the caller closes it.
+
+    Over everyone the connection is borrowed from a small pool and given back on ``close``:
+    a second run over the same snapshot finds DuckDB's caches warm. The pool is not per
+    thread: the web app serves from a pool of threads that come and go, and a connection kept
+    per thread (with DuckDB's own worker threads) outlived the thread that opened it. A
+    DuckDB connection is used by one thread at a time, which borrowing guarantees.
+    """
+    if enterprise_id is not None:
+        return _open(path, enterprise_id)
+    with _IDLE_LOCK:
+        for i in range(len(_IDLE) - 1, -1, -1):
+            if _IDLE[i].path == str(path):
+                return _IDLE.pop(i)
+    return _open(path, None)
+
+
+def _release(store: _PooledStore) -> None:
+    with _IDLE_LOCK:
+        _IDLE.append(store)
+        surplus = _IDLE[: max(0, len(_IDLE) - IDLE)]
+        del _IDLE[: len(surplus)]
+    for old in surplus:
+        old.con.disconnect()
+
+
+def close_snapshots(path: Path | None = None) -> None:
+    """Disconnect the idle connections (over ``path`` only, when given): at shutdown, and
+    when a snapshot file is removed."""
+    with _IDLE_LOCK:
+        closing = [s for s in _IDLE if path is None or s.path == str(path)]
+        _IDLE[:] = [s for s in _IDLE if s not in closing]
+    for store in closing:
+        store.con.disconnect()
+
+
+def population_sql(path: Path) -> str:
+    """DuckDB SQL of the snapshot's rows: the file, or for a delta its rows over those of
+    the full file it refreshes (the firms it holds replaced)."""
+    base = (_written_key(path) or {}).get("base")
+    delta = f"read_parquet('{_quote(path)}')"
+    if not base:
+        return f"SELECT * FROM {delta}"
+    full = f"read_parquet('{_quote(path.with_name(base))}')"
+    return (
+        f"SELECT * FROM {full} WHERE enterprise_id NOT IN (SELECT enterprise_id FROM {delta}) "
+        f"UNION ALL SELECT * FROM {delta}"
+    )
+
+
+def read_snapshot(path: Path, columns: list[str] | None = None, filters=None) -> pa.Table:
+    """The snapshot's rows as Arrow (``pyarrow.parquet`` ``filters`` read only the row groups
+    they can match), sorted by enterprise; a delta read over its full file."""
+    base = (_written_key(path) or {}).get("base")
+    if columns is not None and "enterprise_id" not in columns:
+        columns = ["enterprise_id", *columns]
+    table = pq.read_table(path, columns=columns, filters=filters)
+    if base:
+        full = pq.read_table(path.with_name(base), columns=columns, filters=filters)
+        replaced = pc.is_in(full["enterprise_id"], table["enterprise_id"])
+        table = pa.concat_tables([full.filter(pc.invert(replaced)), table])
+        table = table.sort_by("enterprise_id")
+    return table
 
 
 def _open(path: Path, enterprise_id: int | None) -> DuckDBStore:
     con = ibis.duckdb.connect(threads=os.cpu_count() or 2)
-    source = f"read_parquet('{str(path).replace(chr(39), chr(39) * 2)}')"
+    source = population_sql(path)
     if enterprise_id is None:
-        con.raw_sql(f"CREATE TEMPORARY VIEW population AS SELECT * FROM {source}")
+        con.raw_sql(f"CREATE TEMPORARY VIEW population AS {source}")
     else:
         con.raw_sql(
-            f"CREATE TEMPORARY TABLE population AS SELECT * FROM {source} "
+            f"CREATE TEMPORARY TABLE population AS SELECT * FROM ({source}) AS s "
             f"WHERE enterprise_id = {int(enterprise_id)}"
         )
-    store = DuckDBStore(con, location="snapshot", owned=enterprise_id is not None)
+    if enterprise_id is None:
+        store = _PooledStore(con, location="snapshot", owned=False, path=str(path))
+    else:
+        store = DuckDBStore(con, location="snapshot")
     store.sql_cache = path.parent / "sql"
     store.tables["population"] = con.table("population")
     return store

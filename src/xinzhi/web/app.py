@@ -174,6 +174,9 @@ def create_app(engine: Engine | None = None, settings: WebSettings | None = None
     async def lifespan(app: FastAPI):
         threading.Thread(target=_warm_up, args=(app,), name="xinzhi-warm-up", daemon=True).start()
         yield
+        from ..rulelang.snapshot import close_snapshots
+
+        close_snapshots()  # the snapshot connections kept warm for the next request
 
     app = FastAPI(
         title="新质 Xinzhi",
