@@ -20,10 +20,11 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, delete, func, select
 
 from ..domain.errors import XinzhiError
+from ..domain.values import today
 from ..rulelang.compiler import WORDS, compile_declaration
 from ..rulelang.declaration import Declaration
 from ..rulelang.engines import open_store
-from ..rulelang.population import build_population, imported_kinds
+from ..rulelang.population import application_window_year, build_population, imported_kinds
 from ..rulelang.snapshot import current_key, ensure_snapshot, snapshot_store
 from ..store.audit import Action, audit
 from ..store.db import session_scope
@@ -42,6 +43,7 @@ class RunResult:
     enterprise_id: int | None = None  # a run for one enterprise only
     seconds: float = 0.0
     summary: dict = field(default_factory=dict)
+    application_date: dt.date | None = None  # as_of is then that date (see evaluate)
 
 
 def default_as_of(engine: Engine) -> dt.date:
@@ -49,6 +51,37 @@ def default_as_of(engine: Engine) -> dt.date:
     with session_scope(engine) as session:
         year = session.scalar(select(func.max(EnterpriseYear.year)))
     return dt.date(year, 12, 31) if year else dt.date.today()
+
+
+class InvalidApplicationDate(XinzhiError, ValueError):
+    """An application date in the future or before any accounting year in the registry."""
+
+
+def check_application_date(engine: Engine, application_date: dt.date) -> int:
+    """The latest accounting year for an application on ``application_date`` (the last year
+    ended before it), after checking the date can be evaluated: not in the future, and at
+    least one accounting year of the registry ended before it."""
+    day = application_date.isoformat()
+    if application_date > today():
+        raise InvalidApplicationDate(
+            f"申请日 {day} 晚于今天：只能评价已到的申请日",
+            f"application date {day} is in the future: only a date that has come can be assessed",
+        )
+    year = application_window_year(application_date)
+    with session_scope(engine) as session:
+        earliest = session.scalar(select(func.min(EnterpriseYear.year)))
+    if earliest is None or earliest > year:
+        held = "登记簿中尚无年度数据" if earliest is None else f"最早的会计年度是 {earliest} 年"
+        held_en = (
+            "the registry holds no yearly accounts"
+            if earliest is None
+            else (f"the earliest accounting year held is {earliest}")
+        )
+        raise InvalidApplicationDate(
+            f"申请日 {day} 之前没有已结束的会计年度数据（{held}）",
+            f"application date {day}: no accounting year ended before it ({held_en})",
+        )
+    return year
 
 
 def district_codes(engine: Engine) -> set[str]:
@@ -64,19 +97,24 @@ def rule_set_hash(declarations: list[Declaration]) -> str:
 
 
 def materialise_population(
-    store, as_of: dt.date, enterprise_id: int | None = None, snapshot: Path | None = None
+    store,
+    as_of: dt.date,
+    enterprise_id: int | None = None,
+    snapshot: Path | None = None,
+    accounting_year: int | None = None,
 ):
     """The population for ``as_of`` (one enterprise only, with ``enterprise_id``) as the
     temporary table ``population`` — the same for assessments and policies: read from the
-    analytic ``snapshot`` when one is given (DuckDB), else built from the store."""
+    analytic ``snapshot`` when one is given (DuckDB), else built from the store (the window
+    ending in ``accounting_year`` when an application date sets it)."""
     if snapshot is not None:
         source = str(snapshot).replace("'", "''")
         sql = f"SELECT * FROM read_parquet('{source}')"
     else:
         covered = imported_kinds(store)
         sql = store.compiled(
-            ("population", as_of, frozenset(covered)),
-            lambda: build_population(store, as_of, covered),
+            ("population", as_of, frozenset(covered), accounting_year),
+            lambda: build_population(store, as_of, covered, accounting_year),
         )
     if enterprise_id is not None:
         sql = f"SELECT * FROM ({sql}) AS p WHERE enterprise_id = {int(enterprise_id)}"
@@ -87,6 +125,7 @@ def evaluate(
     engine: Engine,
     *,
     as_of: dt.date | None = None,
+    application_date: dt.date | None = None,
     only: set[str] | None = None,
     backend: str = "duckdb",
     catalog: Catalog | None = None,
@@ -97,6 +136,11 @@ def evaluate(
 ) -> RunResult:
     """Evaluate every declaration in force on ``as_of`` (optionally for one enterprise).
 
+    Without a date, ``as_of`` is 31 December of the latest accounting year. An
+    ``application_date`` (instead of ``as_of``) evaluates an application made that day: the
+    dated windows (365 days registered, incidents in the 12 months before) run to it and the
+    accounting years are those ended before it (``check_application_date``).
+
     On DuckDB the population is the analytic snapshot (``rulelang.snapshot``: built once per
     data version and date, then read without touching the store; ``snapshot`` names an older
     one, e.g. a recorded run's). ``words=False`` is the bulk run: the decisions alone, without
@@ -105,6 +149,12 @@ def evaluate(
     import time
 
     started = time.perf_counter()
+    accounting_year = None
+    if application_date is not None:
+        if as_of is not None and as_of != application_date:
+            raise ValueError("give as_of or application_date, not both")
+        accounting_year = check_application_date(engine, application_date)
+        as_of = application_date
     as_of = as_of or default_as_of(engine)
     catalog = catalog or load_catalog()
     declarations = catalog.in_force(as_of, only)
@@ -114,7 +164,8 @@ def evaluate(
     summary: dict = {}
     if backend == "duckdb":
         if snapshot is None:
-            snapshot, built = ensure_snapshot(engine, current_key(engine, as_of))
+            key = current_key(engine, as_of, accounting_year)
+            snapshot, built = ensure_snapshot(engine, key)
             summary["snapshot_built"] = built
         summary["snapshot"] = str(snapshot.resolve())
         summary["words"] = words
@@ -125,11 +176,22 @@ def evaluate(
         if backend == "duckdb":
             population = store.table("population")
         else:
-            population = materialise_population(store, as_of, enterprise_id)
+            population = materialise_population(
+                store, as_of, enterprise_id, accounting_year=accounting_year
+            )
         results, detail = _run_declarations(store, population, declarations, as_of, words)
     finally:
         store.close()
-    result = RunResult(as_of, declarations, results, detail, enterprise_id=enterprise_id)
+    result = RunResult(
+        as_of,
+        declarations,
+        results,
+        detail,
+        enterprise_id=enterprise_id,
+        application_date=application_date,
+    )
+    if application_date is not None:
+        summary["application_date"] = application_date.isoformat()
     result.summary = {**summarise(results, declarations), **summary}
     result.seconds = time.perf_counter() - started
     return result
@@ -252,6 +314,11 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
             subject=f"run:{run.id}",
             detail={
                 "as_of": result.as_of.isoformat(),
+                **(
+                    {"application_date": result.application_date.isoformat()}
+                    if result.application_date
+                    else {}
+                ),
                 "backend": backend,
                 "counts": result.summary["counts"],
             },
@@ -334,7 +401,14 @@ def recorded_result(run: EvaluationRun, catalog: Catalog, enterprise_id: int) ->
         run_id=run.id,
         enterprise_id=enterprise_id,
         summary=run.summary,
+        application_date=recorded_application_date(run),
     )
+
+
+def recorded_application_date(run: EvaluationRun) -> dt.date | None:
+    """The application date a run was evaluated for (None: the default evaluation date)."""
+    recorded = (run.summary or {}).get("application_date")
+    return dt.date.fromisoformat(recorded) if recorded else None
 
 
 def _run_declarations_of(run: EvaluationRun, catalog: Catalog) -> list[Declaration] | None:

@@ -85,10 +85,15 @@ class SnapshotKey:
     version: tuple[int, int]
     covered: frozenset[str]
     store: str = ""  # the store's URL: two stores may share a snapshot folder (var/snapshots)
+    # The latest accounting year when an application date sets it (None: the default for
+    # ``as_of``); an application on 31 December reads other years than that evaluation date.
+    accounting_year: int | None = None
 
     @property
     def digest(self) -> str:
         text = f"{self.store}|{self.as_of}|{self.version}|{sorted(self.covered)}|{_CODE}"
+        if self.accounting_year is not None:
+            text += f"|y1={self.accounting_year}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
@@ -96,9 +101,9 @@ class SnapshotKey:
         return f"population-{self.as_of.isoformat()}-{self.digest}.parquet"
 
 
-def current_key(engine: Engine, as_of: dt.date) -> SnapshotKey:
+def current_key(engine: Engine, as_of: dt.date, accounting_year: int | None = None) -> SnapshotKey:
     store = engine.url.render_as_string(hide_password=True)
-    return SnapshotKey(as_of, data_version(engine), covered_kinds(engine), store)
+    return SnapshotKey(as_of, data_version(engine), covered_kinds(engine), store, accounting_year)
 
 
 def snapshot_directory(engine: Engine) -> Path:
@@ -141,8 +146,8 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path) -> None:
     try:
         covered = set(key.covered)
         sql = store.compiled(
-            ("population", key.as_of, key.covered),
-            lambda: build_population(store, key.as_of, covered),
+            ("population", key.as_of, key.covered, key.accounting_year),
+            lambda: build_population(store, key.as_of, covered, key.accounting_year),
         )
         store.con.con.execute("SET enable_progress_bar = false")  # no bar on the console
         target = str(partial).replace("'", "''")
