@@ -25,7 +25,7 @@ from ..rulelang.compiler import WORDS, compile_declaration
 from ..rulelang.declaration import Declaration
 from ..rulelang.engines import open_store
 from ..rulelang.population import application_window_year, build_population, imported_kinds
-from ..rulelang.snapshot import current_key, ensure_snapshot, snapshot_store
+from ..rulelang.snapshot import code_version, current_key, ensure_snapshot, snapshot_store
 from ..store.audit import Action, audit
 from ..store.db import session_scope
 from ..store.models import District, EnterpriseYear
@@ -168,6 +168,7 @@ def evaluate(
             snapshot, built = ensure_snapshot(engine, key)
             summary["snapshot_built"] = built
         summary["snapshot"] = str(snapshot.resolve())
+        summary["snapshot_code"] = code_version()
         summary["words"] = words
         store = snapshot_store(snapshot, enterprise_id)
     else:
@@ -426,9 +427,12 @@ def _run_declarations_of(run: EvaluationRun, catalog: Catalog) -> list[Declarati
 
 
 def _run_snapshot(run: EvaluationRun) -> Path | None:
-    """The snapshot a decisions-first run read, if the run was one and the file is kept."""
+    """The snapshot a decisions-first run read, if the run was one, the file is kept and this
+    code built it."""
     if not run.summary or run.summary.get("words", True):
         return None
+    if run.summary.get("snapshot_code") != code_version():
+        return None  # built by other code: its columns may mean other units
     path = Path(run.summary.get("snapshot") or "")
     return path if path.is_file() else None
 

@@ -79,6 +79,13 @@ _CODE = hashlib.sha256(
 ).hexdigest()[:12]
 
 
+def code_version() -> str:
+    """The version of the code that builds snapshots and fixes the inputs' units: a run
+    records it, and its snapshot is read again only by the same version (a staff count kept
+    in persons must not be read as hundredths)."""
+    return _CODE
+
+
 @dataclass(frozen=True)
 class SnapshotKey:
     as_of: dt.date
