@@ -145,3 +145,25 @@ def test_cli_assess_and_explain_take_the_application_date(tmp_path, monkeypatch)
     assert both.exit_code == 2 and "not both" in both.output
     bad = runner.invoke(app, ["explain", code, "--application-date", "2024-13-01"])
     assert bad.exit_code == 2 and "✗" in bad.output
+
+
+def test_the_profile_evaluates_live_for_the_latest_runs_application_date(sqlite_engine):
+    """When the latest run cannot be replayed (here: its snapshot was built by other code),
+    the profile's explanation is evaluated for that run's application date, not the default."""
+    from xinzhi.assessments.results import enterprise_results
+    from xinzhi.assessments.runs import record
+    from xinzhi.store.db import session_scope
+    from xinzhi.store.models.runs import EvaluationRun
+
+    ids = registry(sqlite_engine, [dict(years=WORKED, ip=SELF_DEVELOPED, hnte_field="8")])
+    firm = next(iter(ids.values()))
+    run_id = record(
+        sqlite_engine,
+        evaluate(sqlite_engine, application_date=APPLIED, only={"hnte"}, words=False),
+        actor="test",
+    )
+    with session_scope(sqlite_engine) as session:
+        run = session.get(EvaluationRun, run_id)
+        run.summary = {**run.summary, "snapshot_code": None}
+    explanations = enterprise_results(sqlite_engine, firm)
+    assert explanations and {e.as_of for e in explanations} == {APPLIED}
