@@ -167,3 +167,20 @@ def test_the_profile_evaluates_live_for_the_latest_runs_application_date(sqlite_
         run.summary = {**run.summary, "snapshot_code": None}
     explanations = enterprise_results(sqlite_engine, firm)
     assert explanations and {e.as_of for e in explanations} == {APPLIED}
+
+
+@pytest.mark.postgres
+def test_postgres_reads_the_same_accounting_years_as_duckdb(postgres_engine):
+    """PostgreSQL builds the population in its own store: an application on 31 December reads
+    the years ended before it there too (2021–2022 of WORKED, so 2023's revenue is not y1)."""
+    registry(postgres_engine, [dict(years=WORKED, ip=SELF_DEVELOPED, hnte_field="8")])
+    day = dt.date(2023, 12, 31)
+    rows = {
+        backend: evaluate(postgres_engine, application_date=day, only={"hnte"}, backend=backend)
+        .detail["hnte"]
+        .to_pylist()[0]
+        for backend in ("duckdb", "postgres")
+    }
+    assert rows["duckdb"] == rows["postgres"]
+    # y1 = 2022: 4,500万 of sales, under 5,000万 → 5 % (2023's 5,200万 would give 4 %)
+    assert rows["postgres"]["v__rd_threshold"] == pytest.approx(0.05)
