@@ -50,6 +50,7 @@ LISTS = {
     "rounds": "financing_rounds",
 }
 COUNTS = ("employees", "tech_staff", "conversions")
+HEADCOUNTS = ("employees", "tech_staff")
 # Every list a test registry may import: the same set keeps one compiled population SQL per date.
 ALL_LISTS = tuple(LISTS.values())
 
@@ -150,7 +151,12 @@ def registry(
             ids[code] = e.id
             for year, values in firm.get("years", {}).items():
                 money = {k: _wan(v) for k, v in values.items() if k not in COUNTS and v is not None}
-                counts = {k: v for k, v in values.items() if k in COUNTS}
+                # Staff counts are exact decimals (persons, two places); conversions whole.
+                counts = {
+                    k: Decimal(str(v)) if k in HEADCOUNTS and v is not None else v
+                    for k, v in values.items()
+                    if k in COUNTS
+                }
                 s.add(
                     EnterpriseYear(
                         enterprise_id=e.id,

@@ -76,7 +76,11 @@ def load(built) -> dict[str, Firm]:
     for row in built.rows(
         f"select enterprise_id, year, {', '.join(YEAR_FIELDS)} from enterprise_years"
     ):
-        firms[row[0]].years[row[1]] = dict(zip(YEAR_FIELDS, row[2:]))
+        year = dict(zip(YEAR_FIELDS, row[2:]))
+        for name in ("employees", "tech_staff"):  # stored in hundredths of a person
+            if year[name] is not None:
+                year[name] = Fraction(year[name], 100)
+        firms[row[0]].years[row[1]] = year
     granted = "select enterprise_id, kind, granted_on, acquisition, hnte_used_on from ip_rights"
     for id_, kind, granted_on, acquisition, used in built.rows(
         f"{granted} where granted_on is not null"
@@ -180,8 +184,14 @@ def sme_score(f: Firm, year: int) -> int | None:
     y = f.years.get(year)
     if not _known(y, "employees", "tech_staff", "revenue", "rd_expense") or y["employees"] == 0:
         return None
+    # Staff counts are exact Fractions: compare with exact thresholds (the float 0.1 is a
+    # little above one tenth, so 12/120 would miss the band).
     staff = _band(
-        y["tech_staff"] / y["employees"], [(0.30, 20), (0.25, 16), (0.20, 12), (0.15, 8), (0.10, 4)]
+        y["tech_staff"] / y["employees"],
+        [
+            (Fraction(p, 100), points)
+            for p, points in ((30, 20), (25, 16), (20, 12), (15, 8), (10, 4))
+        ],
     )
     if staff == 0:
         return 0  # the staff indicator must score

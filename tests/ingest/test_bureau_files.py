@@ -100,7 +100,8 @@ def test_a_two_row_header_with_a_year_over_the_figures(sqlite_registry, tmp_path
     assert result.parts[0].defaults == {"year": 2023}
     with sqlite_registry.connect() as conn:
         row = conn.execute(sa.text("SELECT year, revenue, employees FROM enterprise_years")).one()
-    assert (row.year, row.revenue, row.employees) == (2023, 150_000_000, 42)  # 1,500 千元 in fen
+    # 1,500 千元 in fen; 42 staff in hundredths of a person
+    assert (row.year, row.revenue, row.employees) == (2023, 150_000_000, 4200)
 
 
 def test_mixed_sheet_without_a_year_is_refused_with_what_to_do(sqlite_registry, tmp_path):

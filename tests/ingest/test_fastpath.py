@@ -53,6 +53,11 @@ money_cells = st.one_of(
 )
 signed_cells = st.one_of(money_cells, st.sampled_from(["-0", "-0.00", "-12.3", "--1", "+5"]))
 count_cells = st.sampled_from(["", "0", "12", "007", "12.0", "-1", "1000000000", "2147483648", "x"])
+headcount_cells = st.one_of(
+    count_cells,
+    st.decimals(min_value=0, max_value=10**9, places=2).map(str),
+    st.sampled_from(["12.25", "12.5", "12.255", "0.01", ".5", "5.", "999999999.99", "-0.5"]),
+)
 year_cells = st.sampled_from(["2023", "1948", "1949", "2099", "23", "2023.0", "2023年", "", "x"])
 code_cells = st.sampled_from(
     [code("MA0XK1W1"), code("MA0XK1W2").lower(), "91110108MA01B7C46G", "", "bad"]
@@ -74,8 +79,8 @@ def _slow(parser, raw):
             year_cells,
             money_cells,
             signed_cells,
-            count_cells,
-            count_cells,
+            headcount_cells,
+            headcount_cells,
             money_cells,
             count_cells,
         ),
@@ -129,4 +134,5 @@ def test_a_plain_row_takes_the_fast_path():
     rows = [[code("MA0XK1W1"), "2023", "5200.5", "-35", "120", "", "4100.25", "3"]]
     result = fastpath.parse_plain(rows, BOUND, c.CreditCodeChecker(set()))
     assert result.plain == [True]
-    assert result.values == [(code("MA0XK1W1"), 2023, 520050, -3500, 120, None, 410025, 3)]
+    # Staff counts in hundredths of a person (120 → 12000), money in fen.
+    assert result.values == [(code("MA0XK1W1"), 2023, 520050, -3500, 12000, None, 410025, 3)]

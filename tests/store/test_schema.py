@@ -108,8 +108,8 @@ def test_check_constraints_hold_in_the_database(engine):
                 models.EnterpriseYear(
                     enterprise=enterprise,
                     year=2023,
-                    employees=10,
-                    tech_staff=11,
+                    employees=Decimal("10"),
+                    tech_staff=Decimal("10.01"),  # more S&T staff than staff, by 0.01
                     source="t",
                     as_of=dt.date(2023, 12, 31),
                 )

@@ -88,3 +88,36 @@ def test_a_run_started_from_the_page_is_recorded_and_audited(web_city):
         ).all()
     assert runs == 1 and audit == [("web:analyst", "run:1")]
     assert client_for(web_city, "district").post("/assessments/run").status_code == 403
+
+
+def test_a_run_for_an_application_date_from_the_page(web_city):
+    """Issue #19 item 8: the run form's application date — the windows run to it and the
+    accounting years are those ended before it; a bad date is shown, nothing is recorded."""
+    import datetime as dt
+
+    with web_city.engine.connect() as conn:
+        latest = conn.scalar(sa.select(sa.func.max(models.EnterpriseYear.year)))
+        earliest = conn.scalar(sa.select(sa.func.min(models.EnterpriseYear.year)))
+    analyst = client_for(web_city, "analyst")
+    refused = {
+        (dt.date.today() + dt.timedelta(days=1)).isoformat(): "晚于今天",
+        f"{earliest}-12-31": "之前没有已结束的会计年度数据",
+        "2024-13-01": "日期",
+    }
+    for text, reason in refused.items():
+        response = analyst.post("/assessments/run", data={"application_date": text})
+        assert response.status_code == 422, text
+        assert reason in response.text and 'id="run-error"' in response.text
+        assert f'value="{text}"' in response.text  # the form keeps what was typed
+    with web_city.engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(EvaluationRun)) == 0
+
+    applied = dt.date(latest + 1, 3, 1)
+    response = analyst.post(
+        "/assessments/run", data={"application_date": applied.isoformat()}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    with web_city.engine.connect() as conn:
+        run = conn.execute(sa.select(EvaluationRun.as_of, EvaluationRun.summary)).one()
+    assert run.as_of == applied and run.summary["application_date"] == applied.isoformat()
+    assert "申报日" in analyst.get("/assessments").text

@@ -111,14 +111,16 @@ def format_value(name: str, value, declaration: Declaration) -> str:
 
 
 def format_in_unit(value, unit: str) -> str:
-    """A value for people: money (fen) in 万元, ratios in %, counts with separators."""
+    """A value for people: money (fen) in 万元, ratios in %, counts with separators (staff
+    counts with two decimals when fractional)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "未知 unknown"
     if unit == "fen":
         return format_wan(value)
     if unit == "ratio":
         return f"{value * 100:.2f}%"
-    if unit in ("count", "days", "years", "points"):
+    # Staff counts ("persons") arrive in persons: the compiler divides the stored hundredths.
+    if unit in ("count", "persons", "days", "years", "points"):
         return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
     if isinstance(value, bool):
         return "是 yes" if value else "否 no"

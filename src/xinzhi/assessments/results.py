@@ -11,7 +11,13 @@ from sqlalchemy import Engine, Select, or_, select
 from ..store.models.runs import CurrentStatus
 from .catalogue import load_catalog
 from .explanations import Explanation, explain
-from .runs import evaluate, latest_run, read_results, recorded_result
+from .runs import (
+    evaluate,
+    latest_run,
+    read_results,
+    recorded_application_date,
+    recorded_result,
+)
 
 
 @dataclass
@@ -62,10 +68,16 @@ def passed_enterprise_ids(assessment: str, status: str = "pass") -> Select:
 def enterprise_results(engine: Engine, enterprise_id: int, *, as_of=None) -> list[Explanation]:
     """The enterprise's results explained: as the latest run recorded them (what the
     dashboard counts), else — before any run, for another date, or when a declaration
-    changed since the run — evaluated now for that enterprise alone."""
+    changed since the run — evaluated now for that enterprise alone (for the latest run's
+    application date, when it had one)."""
+    application_date = None
     if as_of is None:
         run = latest_run(engine)
         recorded = recorded_result(run, load_catalog(), enterprise_id) if run else None
         if recorded is not None:
             return explain(recorded, enterprise_id)
-    return explain(evaluate(engine, as_of=as_of, enterprise_id=enterprise_id), enterprise_id)
+        application_date = recorded_application_date(run) if run else None
+    result = evaluate(
+        engine, as_of=as_of, application_date=application_date, enterprise_id=enterprise_id
+    )
+    return explain(result, enterprise_id)

@@ -21,11 +21,18 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, delete, func, select
 
 from ..domain.errors import XinzhiError
+from ..domain.values import today
 from ..rulelang.compiler import WORDS, compile_declaration
 from ..rulelang.declaration import Declaration
 from ..rulelang.engines import open_store
-from ..rulelang.population import build_population, imported_kinds
-from ..rulelang.snapshot import current_key, ensure_snapshot, population_sql, snapshot_store
+from ..rulelang.population import application_window_year, build_population, imported_kinds
+from ..rulelang.snapshot import (
+    code_version,
+    current_key,
+    ensure_snapshot,
+    population_sql,
+    snapshot_store,
+)
 from ..store.audit import Action, audit
 from ..store.db import files_beside, session_scope
 from ..store.models import District, EnterpriseYear
@@ -43,6 +50,7 @@ class RunResult:
     enterprise_id: int | None = None  # a run for one enterprise only
     seconds: float = 0.0
     summary: dict = field(default_factory=dict)
+    application_date: dt.date | None = None  # as_of is then that date (see evaluate)
 
 
 def default_as_of(engine: Engine) -> dt.date:
@@ -50,6 +58,37 @@ def default_as_of(engine: Engine) -> dt.date:
     with session_scope(engine) as session:
         year = session.scalar(select(func.max(EnterpriseYear.year)))
     return dt.date(year, 12, 31) if year else dt.date.today()
+
+
+class InvalidApplicationDate(XinzhiError, ValueError):
+    """An application date in the future or before any accounting year in the registry."""
+
+
+def check_application_date(engine: Engine, application_date: dt.date) -> int:
+    """The latest accounting year for an application on ``application_date`` (the last year
+    ended before it), after checking the date can be evaluated: not in the future, and at
+    least one accounting year of the registry ended before it."""
+    day = application_date.isoformat()
+    if application_date > today():
+        raise InvalidApplicationDate(
+            f"申请日 {day} 晚于今天：只能评价已到的申请日",
+            f"application date {day} is in the future: only a date that has come can be assessed",
+        )
+    year = application_window_year(application_date)
+    with session_scope(engine) as session:
+        earliest = session.scalar(select(func.min(EnterpriseYear.year)))
+    if earliest is None or earliest > year:
+        held = "登记簿中尚无年度数据" if earliest is None else f"最早的会计年度是 {earliest} 年"
+        held_en = (
+            "the registry holds no yearly accounts"
+            if earliest is None
+            else (f"the earliest accounting year held is {earliest}")
+        )
+        raise InvalidApplicationDate(
+            f"申请日 {day} 之前没有已结束的会计年度数据（{held}）",
+            f"application date {day}: no accounting year ended before it ({held_en})",
+        )
+    return year
 
 
 def district_codes(engine: Engine) -> set[str]:
@@ -65,18 +104,23 @@ def rule_set_hash(declarations: list[Declaration]) -> str:
 
 
 def materialise_population(
-    store, as_of: dt.date, enterprise_id: int | None = None, snapshot: Path | None = None
+    store,
+    as_of: dt.date,
+    enterprise_id: int | None = None,
+    snapshot: Path | None = None,
+    accounting_year: int | None = None,
 ):
     """The population for ``as_of`` (one enterprise only, with ``enterprise_id``) as the
     temporary table ``population`` — the same for assessments and policies: read from the
-    analytic ``snapshot`` when one is given (DuckDB), else built from the store."""
+    analytic ``snapshot`` when one is given (DuckDB), else built from the store (the window
+    ending in ``accounting_year`` when an application date sets it)."""
     if snapshot is not None:
         sql = population_sql(snapshot)
     else:
         covered = imported_kinds(store)
         sql = store.compiled(
-            ("population", as_of, frozenset(covered)),
-            lambda: build_population(store, as_of, covered),
+            ("population", as_of, frozenset(covered), accounting_year),
+            lambda: build_population(store, as_of, covered, accounting_year),
         )
     if enterprise_id is not None:
         sql = f"SELECT * FROM ({sql}) AS p WHERE enterprise_id = {int(enterprise_id)}"
@@ -87,6 +131,7 @@ def evaluate(
     engine: Engine,
     *,
     as_of: dt.date | None = None,
+    application_date: dt.date | None = None,
     only: set[str] | None = None,
     backend: str = "duckdb",
     catalog: Catalog | None = None,
@@ -97,6 +142,11 @@ def evaluate(
 ) -> RunResult:
     """Evaluate every declaration in force on ``as_of`` (optionally for one enterprise).
 
+    Without a date, ``as_of`` is 31 December of the latest accounting year. An
+    ``application_date`` (instead of ``as_of``) evaluates an application made that day: the
+    dated windows (365 days registered, incidents in the 12 months before) run to it and the
+    accounting years are those ended before it (``check_application_date``).
+
     On DuckDB the population is the analytic snapshot (``rulelang.snapshot``: built once per
     data version and date, then read without touching the store; ``snapshot`` names an older
     one, e.g. a recorded run's). ``words=False`` is the bulk run: the decisions alone, without
@@ -105,6 +155,12 @@ def evaluate(
     import time
 
     started = time.perf_counter()
+    accounting_year = None
+    if application_date is not None:
+        if as_of is not None and as_of != application_date:
+            raise ValueError("give as_of or application_date, not both")
+        accounting_year = check_application_date(engine, application_date)
+        as_of = application_date
     as_of = as_of or default_as_of(engine)
     catalog = catalog or load_catalog()
     declarations = catalog.in_force(as_of, only)
@@ -114,9 +170,11 @@ def evaluate(
     summary: dict = {}
     if backend == "duckdb":
         if snapshot is None:
-            snapshot, built = ensure_snapshot(engine, current_key(engine, as_of))
+            key = current_key(engine, as_of, accounting_year)
+            snapshot, built = ensure_snapshot(engine, key)
             summary["snapshot_built"] = built
         summary["snapshot"] = str(snapshot.resolve())
+        summary["snapshot_code"] = code_version()
         summary["words"] = words
         store = snapshot_store(snapshot, enterprise_id)
     else:
@@ -125,11 +183,22 @@ def evaluate(
         if backend == "duckdb":
             population = store.table("population")
         else:
-            population = materialise_population(store, as_of, enterprise_id)
+            population = materialise_population(
+                store, as_of, enterprise_id, accounting_year=accounting_year
+            )
         results, detail = _run_declarations(store, population, declarations, as_of, words)
     finally:
         store.close()
-    result = RunResult(as_of, declarations, results, detail, enterprise_id=enterprise_id)
+    result = RunResult(
+        as_of,
+        declarations,
+        results,
+        detail,
+        enterprise_id=enterprise_id,
+        application_date=application_date,
+    )
+    if application_date is not None:
+        summary["application_date"] = application_date.isoformat()
     result.summary = {**summarise(results, declarations), **summary}
     result.seconds = time.perf_counter() - started
     return result
@@ -252,6 +321,11 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
             subject=f"run:{run.id}",
             detail={
                 "as_of": result.as_of.isoformat(),
+                **(
+                    {"application_date": result.application_date.isoformat()}
+                    if result.application_date
+                    else {}
+                ),
                 "backend": backend,
                 "counts": result.summary["counts"],
             },
@@ -343,7 +417,14 @@ def recorded_result(run: EvaluationRun, catalog: Catalog, enterprise_id: int) ->
         run_id=run.id,
         enterprise_id=enterprise_id,
         summary=run.summary,
+        application_date=recorded_application_date(run),
     )
+
+
+def recorded_application_date(run: EvaluationRun) -> dt.date | None:
+    """The application date a run was evaluated for (None: the default evaluation date)."""
+    recorded = (run.summary or {}).get("application_date")
+    return dt.date.fromisoformat(recorded) if recorded else None
 
 
 def _run_declarations_of(run: EvaluationRun, catalog: Catalog) -> list[Declaration] | None:
@@ -361,9 +442,12 @@ def _run_declarations_of(run: EvaluationRun, catalog: Catalog) -> list[Declarati
 
 
 def _run_snapshot(run: EvaluationRun) -> Path | None:
-    """The snapshot a decisions-first run read, if the run was one and the file is kept."""
+    """The snapshot a decisions-first run read, if the run was one, the file is kept and this
+    code built it."""
     if not run.summary or run.summary.get("words", True):
         return None
+    if run.summary.get("snapshot_code") != code_version():
+        return None  # built by other code: its columns may mean other units
     path = Path(run.summary.get("snapshot") or "")
     return path if path.is_file() else None
 

@@ -9,6 +9,7 @@ import typer
 
 from .common import (
     ActorOption,
+    ApplicationDateOption,
     AsOfOption,
     BackendOption,
     CreditCodeArgument,
@@ -18,15 +19,16 @@ from .common import (
     assessment_catalog,
     console,
     err,
+    evaluation_dates,
     find_enterprise,
     open_engine,
-    parse_date_option,
     use_rules,
 )
 
 
 def assess(
     as_of: AsOfOption = None,
+    application_date: ApplicationDateOption = None,
     only: Annotated[
         str | None,
         typer.Option(
@@ -50,16 +52,17 @@ def assess(
     use_rules(rules)
     from rich.table import Table
 
-    from ..assessments.runs import evaluate, record, rule_set_hash
+    from ..assessments.runs import InvalidApplicationDate, evaluate, record, rule_set_hash
     from ..documents.assessment_results import write_results
     from ..rulelang.engines import BackendError
 
+    dates = evaluation_dates(as_of, application_date)
     engine = open_engine()
     selected = {s.strip() for s in only.split(",")} if only else None
     try:
         result = evaluate(
             engine,
-            as_of=parse_date_option(as_of),
+            **dates,
             only=selected,
             backend=backend,
             catalog=assessment_catalog(),
@@ -72,11 +75,14 @@ def assess(
     except BackendError as exc:  # a backend that does not fit the store, or no Java for Spark
         err.print(f"[red]✗[/] {exc}")
         raise typer.Exit(2) from None
+    except InvalidApplicationDate as exc:
+        err.print(f"[red]✗[/] {exc.bilingual()}", markup=False)
+        raise typer.Exit(2) from None
     if not result.declarations:
         err.print("[red]✗[/] 没有在该日期生效的评价 / no assessment in force on that date")
         raise typer.Exit(1)
     run_id = record(engine, result, actor=actor_name(actor), backend=backend)
-    table = Table(title=f"评价结果 results — 基准日 as of {result.as_of} · run {run_id}")
+    table = Table(title=f"评价结果 results — {_date_title(result)} · run {run_id}")
     for header in (
         "评价 assessment",
         "地区 region",
@@ -102,6 +108,17 @@ def assess(
     if output:
         write_results(result, output)
         console.print(f"[green]✓[/] {output}")
+
+
+def _date_title(result) -> str:
+    """基准日 as of …, or the application date with the accounting years it reads."""
+    if result.application_date is None:
+        return f"基准日 as of {result.as_of}"
+    last = result.application_date.year - 1
+    return (
+        f"申报日 application date {result.application_date}"
+        f"（会计年度 accounting years {last - 2}–{last}）"
+    )
 
 
 def _by_district_table(engine, result):
@@ -131,6 +148,7 @@ def _by_district_table(engine, result):
 def explain(
     credit_code: CreditCodeArgument,
     as_of: AsOfOption = None,
+    application_date: ApplicationDateOption = None,
     lang: LangOption = "zh",
     rules: RulesOption = None,
 ) -> None:
@@ -138,17 +156,19 @@ def explain(
     use_rules(rules)
 
     from ..assessments.explanations import explain as explain_results
-    from ..assessments.runs import evaluate
+    from ..assessments.runs import InvalidApplicationDate, evaluate
 
+    dates = evaluation_dates(as_of, application_date)
     engine = open_engine()
     enterprise_id, name, code = find_enterprise(engine, credit_code)
-    result = evaluate(
-        engine,
-        as_of=parse_date_option(as_of),
-        enterprise_id=enterprise_id,
-        catalog=assessment_catalog(),
-    )
-    console.print(f"[bold]{name}[/] {code} — 基准日 as of {result.as_of}")
+    try:
+        result = evaluate(
+            engine, **dates, enterprise_id=enterprise_id, catalog=assessment_catalog()
+        )
+    except InvalidApplicationDate as exc:
+        err.print(f"[red]✗[/] {exc.bilingual()}", markup=False)
+        raise typer.Exit(2) from None
+    console.print(f"[bold]{name}[/] {code} — {_date_title(result)}", highlight=False)
     for explanation in explain_results(result, enterprise_id):
         console.print()
         for line in explanation.lines(lang):

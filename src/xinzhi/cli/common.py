@@ -85,6 +85,42 @@ AsOfOption = Annotated[
 ]
 
 
+ApplicationDateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--application-date",
+        help="申报日期 YYYY-MM-DD：成立满一年与前12个月事故按此日计，会计年度取此日前已结束的年度"
+        "（与 --as-of 二选一） / application date: the 365-day and 12-month windows run to it, "
+        "the accounting years are those ended before it (instead of --as-of)",
+    ),
+]
+
+
+def evaluation_dates(as_of: str | None, application_date: str | None) -> dict:
+    """``evaluate``'s date arguments from ``--as-of`` / ``--application-date`` (one of them);
+    a bad or out-of-range date ends the command with its reason."""
+    if as_of is not None and application_date is not None:
+        err.print(
+            "[red]✗[/] --as-of 与 --application-date 只能给一个 / "
+            "give --as-of or --application-date, not both"
+        )
+        raise typer.Exit(2)
+    from ..domain.errors import InvalidValue
+    from ..domain.values import parse_date
+
+    try:
+        return {
+            "as_of": parse_date_option(as_of),
+            # A future date is refused by evaluate, with the application's own words.
+            "application_date": None
+            if application_date is None
+            else parse_date(application_date, allow_future=True),
+        }
+    except InvalidValue as exc:
+        err.print(f"[red]✗[/] {escape(exc.bilingual())}")
+        raise typer.Exit(2) from None
+
+
 BackendOption = Annotated[
     str, typer.Option("--backend", help="计算引擎 duckdb | postgres | pyspark / engine")
 ]

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from rich.progress import Progress
 from rich.table import Table
 
+from ..rulelang.registry import PERSON_HUNDREDTHS
 from ..store import models
 from ..store.audit import Action, audit
 from .archetypes import REGISTRY_AS_OF, YEARS, Archetypes, HnteGap, assign_archetypes
@@ -27,7 +28,7 @@ from .calibration import REFERENCE_ENTERPRISES, CityCounts
 from .codes import CreditCodes, IPNumbers
 from .contracts import contract_parties, contract_rows
 from .enterprises import Firms, make_firms
-from .finances import FIELDS, Accounts, Revenue, draw_accounts, draw_revenue
+from .finances import FIELDS, HEADCOUNTS, Accounts, Revenue, draw_accounts, draw_revenue
 from .financing import Rounds, draw_rounds
 from .incidents import Incidents, draw_incidents
 from .innovation import (
@@ -375,7 +376,10 @@ def _write_years(writer: DemoWriter, city: SyntheticCity, enterprise_ids: np.nda
                 "as_of": [year_end[i] for i in k.tolist()],
             }
             for name in FIELDS:
-                values = accounts.values[name][s][firm, k].tolist()
+                values = accounts.values[name][s][firm, k]
+                if name in HEADCOUNTS:  # persons → the store's hundredths
+                    values = values * PERSON_HUNDREDTHS
+                values = values.tolist()
                 columns[name] = with_nulls(values, accounts.missing[name][s][firm, k])
             yield columns
 

@@ -45,6 +45,7 @@ FIELDS = (
     "cost_expense_total",
     "conversions",
 )
+HEADCOUNTS = ("employees", "tech_staff")  # whole persons here; the store keeps hundredths
 NULL_SHARE = 0.02  # of all values, placed only where no archetype depends on them
 # Fields an archetype's rule reads: never left unknown for its members.
 PROTECTED_HNTE = frozenset(FIELDS) - {"exports", "profit"}

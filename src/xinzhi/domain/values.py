@@ -200,19 +200,26 @@ _COUNT_LIMIT = 2**31 - 1  # the largest value of a SQL INTEGER column
 _PERCENT = Decimal("0.01")
 
 
+def _not_negative(v: object, code: str, kind: tuple[str, str], what: tuple[str, str]) -> Decimal:
+    """The number in a cell, refused (``<code>_format``, ``<code>_negative``) when it is not a
+    number (``kind``: what it should be) or below zero (``what``: what it is)."""
+    number = _to_decimal(v, code=f"{code}_format")
+    if number is None:
+        raise _not_a_number(v, f"{code}_format", *kind)
+    if number < 0:
+        raise InvalidValue(
+            f"{code}_negative",
+            f"{what[0]}不能为负数：{_shown(v)}",
+            f"{what[1]} must not be negative: {_shown(v)}",
+        )
+    return number
+
+
 def parse_count(v: object) -> int:
     """A non-negative whole number: "12", 12 and 12.0 are fine; "12.5" and -1 are not."""
     if type(v) is str and v.isascii() and v.isdigit() and len(v) <= 9:
         return int(v)  # the common cell, without Decimal
-    number = _to_decimal(v, code="count_format")
-    if number is None:
-        raise _not_a_number(v, "count_format", "整数", "a whole number")
-    if number < 0:
-        raise InvalidValue(
-            "count_negative",
-            f"数量不能为负数：{_shown(v)}",
-            f"a count must not be negative: {_shown(v)}",
-        )
+    number = _not_negative(v, "count", ("整数", "a whole number"), ("数量", "a count"))
     if number > _COUNT_LIMIT:
         raise InvalidValue(
             "count_range",
@@ -226,6 +233,44 @@ def parse_count(v: object) -> int:
             f"a count must be a whole number: {_shown(v)}",
         )
     return int(number)
+
+
+_HEADCOUNT_LIMIT = Decimal(10) ** 9  # a billion staff: beyond any firm, hundredths fit 64 bits
+
+
+def parse_headcount(v: object) -> int:
+    """A staff count in **hundredths** of a person: "12", "12.5", "12.25" → 1200, 1250, 1225.
+
+    Staff counts are yearly averages of monthly averages (全年月平均数), so they may be
+    fractional; two decimal places are kept exactly — rounding could move a firm across the
+    10 % S&T-staff line. More places, a negative or a non-number is refused."""
+    if type(v) is str and v.isascii():
+        whole, dot, part = v.partition(".")
+        if (
+            whole.isdigit()
+            and len(whole) <= 9
+            and (not dot or (0 < len(part) <= 2 and part.isdigit()))
+        ):
+            return int(whole) * 100 + (int((part + "0")[:2]) if dot else 0)
+    number = _not_negative(v, "headcount", ("人数", "a number of staff"), ("人数", "a staff count"))
+    if number >= _HEADCOUNT_LIMIT:
+        raise InvalidValue(
+            "headcount_range",
+            f"人数过大：{_shown(v)}",
+            f"the staff count is too large (below {_HEADCOUNT_LIMIT:,}): {_shown(v)}",
+        )
+    if _decimal_places(number) > 2:
+        raise InvalidValue(
+            "headcount_precision",
+            f"人数最多保留两位小数（全年月平均数）：{_shown(v)}",
+            f"a staff count has at most 2 decimal places (a yearly average): {_shown(v)}",
+        )
+    return int(number * 100)
+
+
+def from_hundredths(i: int) -> Decimal:
+    """A staff count stored in hundredths as a number of persons: 1225 → Decimal("12.25")."""
+    return Decimal(f"{operator.index(i)}E-2")
 
 
 def parse_ratio(v: object) -> Decimal:

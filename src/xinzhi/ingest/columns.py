@@ -59,6 +59,11 @@ def count(raw, _scale) -> int:
     return values.parse_count(raw)
 
 
+def headcount(raw, _scale) -> int:
+    """A staff count (a yearly average): hundredths of a person, two decimals at most."""
+    return values.parse_headcount(raw)
+
+
 def date(raw, _scale):
     return values.parse_date(raw)
 

@@ -1,9 +1,10 @@
 """Vectorised parsing of the plain cell shapes that make up almost all of a large file.
 
-A chunk's columns are parsed with Arrow compute: digits with at most two decimals in yuan,
-whole counts, four-digit years in range, and credit codes (checked once per distinct code).
-A row whose every cell has such a shape skips the per-cell parsers; any other row goes
-through them, and they alone word the errors. Both paths give the same values (tested).
+A chunk's columns are parsed with Arrow compute: digits with at most two decimals in yuan
+or in persons (staff counts, kept in hundredths), whole counts, four-digit years in range,
+and credit codes (checked once per distinct code). A row whose every cell has such a shape
+skips the per-cell parsers; any other row goes through them, and they alone word the
+errors. Both paths give the same values (tested).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .headers import Bound
 
 _YUAN = r"^(?P<yuan>[0-9]{1,15})(?:\.(?P<cents>[0-9]{1,2}))?$"
 _SIGNED_YUAN = r"^(?P<sign>-?)(?P<yuan>[0-9]{1,15})(?:\.(?P<cents>[0-9]{1,2}))?$"
+_HEADCOUNT = r"^(?P<yuan>[0-9]{1,9})(?:\.(?P<cents>[0-9]{1,2}))?$"  # persons → hundredths
 
 
 def _fen(text: pa.Array, pattern: str) -> pa.Array:
@@ -49,6 +51,7 @@ _VECTORISED: dict[Callable, Callable[[pa.Array], pa.Array]] = {
     c.money: lambda text: _fen(text, _YUAN),
     c.signed_money: lambda text: _fen(text, _SIGNED_YUAN),
     c.count: lambda text: _whole(text, "1,9"),
+    c.headcount: lambda text: _fen(text, _HEADCOUNT),
     c.year: _year,
 }
 
@@ -101,7 +104,8 @@ def _numbers_as_text(cells: list) -> pa.Array:
     cells = [None if cell == "" else cell for cell in cells]
     try:
         numbers = pa.array(cells)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # dates, text, huge numbers
+    # dates, text, huge numbers; a date beside a NaN makes Arrow raise a plain ValueError
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, ValueError):
         numbers = None
     if numbers is not None and (
         pa.types.is_integer(numbers.type) or pa.types.is_floating(numbers.type)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.errors import InvalidValue
+from ..domain.values import from_hundredths
 from ..store import models
 from ..store.audit import Action, audit
 from ..store.models import utcnow
@@ -346,7 +347,9 @@ def _check_totals(conn, staging: sa.Table, bound: list[Bound], row: int, cells: 
     """Compare a totals row with the sums of its columns; each difference is a notice."""
     notices = []
     for b in bound:
-        if not (b.column.money or b.column.parse is c.count) or b.index >= len(cells):
+        if not (b.column.money or b.column.parse in (c.count, c.headcount)) or b.index >= len(
+            cells
+        ):
             continue
         raw = cells[b.index]
         if raw is None or (raw.__class__ is str and not raw.strip()):
@@ -363,11 +366,12 @@ def _check_totals(conn, staging: sa.Table, bound: list[Bound], row: int, cells: 
             )
             continue
         if stated != actual:
-            shown = (
-                (f"{stated / 100:,.2f} 元", f"{actual / 100:,.2f} 元")
-                if b.column.money
-                else (f"{stated:,}", f"{actual:,}")
-            )
+            if b.column.money:
+                shown = (f"{stated / 100:,.2f} 元", f"{actual / 100:,.2f} 元")
+            elif b.column.parse is c.headcount:  # hundredths of a person
+                shown = (f"{from_hundredths(stated):,}", f"{from_hundredths(int(actual)):,}")
+            else:
+                shown = (f"{stated:,}", f"{actual:,}")
             notices.append(
                 (
                     f"第{row}行合计“{b.header}”为 {shown[0]}，与各行之和 {shown[1]} 不符",

@@ -33,6 +33,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..domain.errors import InvalidValue
+from ..domain.values import parse_headcount
 from ..rulelang.declaration import parse_parameter_value
 from ..rulelang.registry import input_spec, input_table_schema
 from ..rulelang.rulesets import rule_sets
@@ -185,6 +187,11 @@ def _fact(path: Path, node: Node, name: str, value: Any) -> Any:
         return None
     if spec.unit == "fen":
         return _money(path, node, name, value)
+    if spec.unit == "persons":  # a staff count, written in persons (12 or 12.25)
+        try:
+            return parse_headcount(value)
+        except InvalidValue as error:
+            _fail(path, node, f"{name}：{error.zh}", f"{name}: {error.en}", "facts")
     if spec.unit == "date":
         if not isinstance(value, dt.date):
             _fail(path, node, f"{name} 应为日期", f"{name} must be a date", "facts")

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 
 from ..domain.credit_code import parse_credit_code
 from ..domain.errors import XinzhiError
+from ..domain.values import parse_headcount
 from ..rulelang.declaration import parse_parameter_value
 from ..rulelang.registry import input_spec
 from ..store.audit import Action, audit
@@ -53,7 +54,8 @@ class Correction:
 
 
 def parse_correction(assignment: str) -> tuple[str, object]:
-    """``INPUT=VALUE``: money with its unit, counts as integers, true/false, dates, codes;
+    """``INPUT=VALUE``: money with its unit, counts as integers, staff counts with up to two
+    decimals, true/false, dates, codes;
     ``unknown`` clears a value."""
     name, sep, text = assignment.partition("=")
     name, text = name.strip(), text.strip()
@@ -73,6 +75,8 @@ def parse_correction(assignment: str) -> tuple[str, object]:
             if fen.denominator != 1:
                 raise ValueError
             return name, int(fen)
+        if spec.unit == "persons":  # a staff count: persons, two decimals at most
+            return name, parse_headcount(text)
         if spec.unit == "bool":
             if text.lower() not in ("true", "false", "是", "否"):
                 raise ValueError

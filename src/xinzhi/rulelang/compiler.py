@@ -32,7 +32,7 @@ from .expressions import (
     compile_expression,
     constant,
 )
-from .registry import POPULATION_INPUTS
+from .registry import PERSON_HUNDREDTHS, POPULATION_INPUTS
 from .yamlfile import DeclarationError
 
 STATUS = ("pass", "fail", "undetermined")
@@ -105,7 +105,9 @@ class Context:
         kind = {"date": "date", "bool": "bool", "code": "str"}.get(spec.unit)
         if kind:
             return Value(kind, col, inputs=frozenset([name]))
-        return Value("num", num=col, den=1, inputs=frozenset([name]))
+        # Staff counts are kept in hundredths: the exact fraction col/100 persons.
+        den = PERSON_HUNDREDTHS if spec.unit == "persons" else 1
+        return Value("num", num=col, den=den, inputs=frozenset([name]))
 
     def parameter(self, name: str) -> Value:
         if name not in self.params:

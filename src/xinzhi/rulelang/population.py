@@ -55,6 +55,13 @@ def window_year(as_of: dt.date) -> int:
     return as_of.year if as_of == dt.date(as_of.year, 12, 31) else as_of.year - 1
 
 
+def application_window_year(application_date: dt.date) -> int:
+    """The latest accounting year ended *before* an application date (RULES §8.4: the three
+    years before the application): an application on 31 December cannot yet include that
+    year's accounts, so it is always the previous calendar year."""
+    return application_date.year - 1
+
+
 def imported_kinds(store: Store) -> set[str]:
     batches = store.table("import_batches")
     if batches is None:
@@ -62,10 +69,14 @@ def imported_kinds(store: Store) -> set[str]:
     return set(store.to_arrow(batches.select("kind").distinct()).column("kind").to_pylist())
 
 
-def build_population(store: Store, as_of: dt.date, covered: set[str]) -> ir.Table:
+def build_population(
+    store: Store, as_of: dt.date, covered: set[str], accounting_year: int | None = None
+) -> ir.Table:
     """One row per enterprise with every input of the ``population`` stage for ``as_of``; ``covered``:
-    the kinds of list imported at least once (their absence from a list then means none)."""
-    y1 = window_year(as_of)
+    the kinds of list imported at least once (their absence from a list then means none);
+    ``accounting_year``: the latest year of the window (default ``window_year(as_of)``; an
+    application date gives ``application_window_year``)."""
+    y1 = window_year(as_of) if accounting_year is None else accounting_year
     ent = store.table("enterprises")
     districts = store.table("districts")
     day = ibis.literal(as_of)
@@ -117,7 +128,7 @@ def build_population(store: Store, as_of: dt.date, covered: set[str]) -> ir.Tabl
         _standards(store, as_of, covered),
         _awards(store, as_of, covered),
         _financing(store, as_of, covered),
-        _reviews(store, as_of, covered),
+        _reviews(store, as_of, y1),
     ):
         if part is None:
             continue
@@ -340,12 +351,12 @@ def _financing(store: Store, as_of: dt.date, covered: set[str]):
     return table, ["largest_round_3y", "financing_total"], "financing_rounds"
 
 
-def _reviews(store: Store, as_of: dt.date, covered: set[str]):
+def _reviews(store: Store, as_of: dt.date, y1: int):
     t = store.table("innovation_reviews")
     if t is None:
         return None
     # The review for this application: the latest year up to as_of, experts before self.
-    t = t.filter((t.year <= as_of.year) & (t.year >= window_year(as_of)))
+    t = t.filter((t.year <= as_of.year) & (t.year >= y1))
     rank = ibis.row_number().over(
         group_by=t.enterprise_id,
         order_by=[t.year.desc(), ibis.ifelse(t.review_source == "expert", 0, 1)],

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+PERSON_HUNDREDTHS = 100  # unit "persons": a staff count of 12.25 is kept as 1225
 YEARS = 4  # y1 … y4: the Liaoning gazelle rule compares y1 with the base year y4
 
 
 @dataclass(frozen=True)
 class Input:
     name: str
-    unit: str  # fen, count, ratio, days, years, date, bool, code, points
+    # fen, count, persons (staff: hundredths of a person), ratio, days, years, date, bool,
+    # code, points
+    unit: str
     zh: str
     en: str
     source: str  # where it comes from, for `xinzhi rules inputs`
@@ -33,8 +36,8 @@ YEAR_FIELDS = {
     "hitech_revenue": ("fen", "高新技术产品（服务）收入", "high-tech product/service revenue"),
     "total_assets": ("fen", "资产总额", "total assets"),
     "net_assets": ("fen", "净资产（年末）", "net assets (year end)"),
-    "employees": ("count", "职工总数", "total staff"),
-    "tech_staff": ("count", "科技人员数", "S&T staff"),
+    "employees": ("persons", "职工总数", "total staff"),
+    "tech_staff": ("persons", "科技人员数", "S&T staff"),
     "rd_expense": ("fen", "研究开发费用", "R&D expense"),
     "rd_expense_domestic": ("fen", "境内研究开发费用", "R&D expense in China"),
     "cost_expense_total": ("fen", "成本费用支出总额", "total costs and expenses"),

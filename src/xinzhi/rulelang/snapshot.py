@@ -84,16 +84,28 @@ _CODE = hashlib.sha256(
 ).hexdigest()[:12]
 
 
+def code_version() -> str:
+    """The version of the code that builds snapshots and fixes the inputs' units: a run
+    records it, and its snapshot is read again only by the same version (a staff count kept
+    in persons must not be read as hundredths)."""
+    return _CODE
+
+
 @dataclass(frozen=True)
 class SnapshotKey:
     as_of: dt.date
     version: tuple[int, int]
     covered: frozenset[str]
     store: str = ""  # the store's URL: two stores may share a snapshot folder (var/snapshots)
+    # The latest accounting year when an application date sets it (None: the default for
+    # ``as_of``); an application on 31 December reads other years than that evaluation date.
+    accounting_year: int | None = None
 
     @property
     def digest(self) -> str:
         text = f"{self.store}|{self.as_of}|{self.version}|{sorted(self.covered)}|{_CODE}"
+        if self.accounting_year is not None:
+            text += f"|y1={self.accounting_year}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
@@ -101,9 +113,9 @@ class SnapshotKey:
         return f"population-{self.as_of.isoformat()}-{self.digest}.parquet"
 
 
-def current_key(engine: Engine, as_of: dt.date) -> SnapshotKey:
+def current_key(engine: Engine, as_of: dt.date, accounting_year: int | None = None) -> SnapshotKey:
     store = engine.url.render_as_string(hide_password=True)
-    return SnapshotKey(as_of, data_version(engine), covered_kinds(engine), store)
+    return SnapshotKey(as_of, data_version(engine), covered_kinds(engine), store, accounting_year)
 
 
 def snapshot_directory(engine: Engine) -> Path:
@@ -152,8 +164,11 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path, refresh: bool =
     try:
         covered = set(key.covered)
         # Sorted: a frozenset's order (its repr, the disk cache's key) varies by process.
-        compiled_key = ("population", key.as_of, tuple(sorted(key.covered)))
-        sql = store.compiled(compiled_key, lambda: build_population(store, key.as_of, covered))
+        compiled_key = ("population", key.as_of, tuple(sorted(key.covered)), key.accounting_year)
+        sql = store.compiled(
+            compiled_key,
+            lambda: build_population(store, key.as_of, covered, key.accounting_year),
+        )
         con = store.con.con
         con.execute("SET enable_progress_bar = false")  # no bar on the console
         columns = ", ".join(_narrowed(store, sql))
@@ -240,6 +255,7 @@ def _key_text(key: SnapshotKey) -> str:
             "version": list(key.version),
             "covered": sorted(key.covered),
             "code": _CODE,
+            "accounting_year": key.accounting_year,  # a refresh never mixes two windows
         }
     )
 

@@ -44,6 +44,12 @@ def Money() -> ScaledDecimal:
     return ScaledDecimal(2)
 
 
+def Headcount() -> ScaledDecimal:
+    """A staff count, a yearly average of monthly averages (全年月平均数): persons exact to
+    0.01, stored as whole hundredths so ratios such as S&T staff / staff stay exact."""
+    return ScaledDecimal(2)
+
+
 def Quantity() -> ScaledDecimal:
     """A measured or target figure (家, 项, %, 亿元 …), exact to 4 decimal places."""
     return ScaledDecimal(4)

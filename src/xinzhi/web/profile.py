@@ -152,9 +152,12 @@ def _year_row(row: sa.Row) -> dict:
     out = {"year": row.year, "as_of": row.as_of, "source": row.source}
     for name, _zh, _en, money in YEAR_FIELDS:
         value = getattr(row, name)
-        out[name] = (
-            (value / WAN).quantize(Decimal("0.01")) if money and value is not None else value
-        )
+        if value is None:
+            out[name] = None
+        elif money:
+            out[name] = (value / WAN).quantize(Decimal("0.01"))
+        else:  # staff counts (yearly averages): 120, or 12.25 when fractional
+            out[name] = int(value) if value == value.to_integral_value() else value
     if row.rd_expense is not None and row.revenue:
         out["rd_share"] = (row.rd_expense * 100 / row.revenue).quantize(Decimal("0.01"))
     else:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from ..types import Money, Quantity
+from ..types import Headcount, Money, Quantity
 from .base import Base, utcnow
 
 
@@ -133,8 +133,9 @@ class EnterpriseYear(Provenance, Base):
     hitech_revenue: Mapped[Decimal | None] = mapped_column(Money())  # 高新技术产品（服务）收入
     total_assets: Mapped[Decimal | None] = mapped_column(Money())
     net_assets: Mapped[Decimal | None] = mapped_column(Money())  # may be negative
-    employees: Mapped[int | None] = mapped_column(Integer)  # 职工总数
-    tech_staff: Mapped[int | None] = mapped_column(Integer)  # 科技人员
+    # 职工总数 and 科技人员: yearly averages, persons exact to 0.01 (stored in hundredths)
+    employees: Mapped[Decimal | None] = mapped_column(Headcount())
+    tech_staff: Mapped[Decimal | None] = mapped_column(Headcount())
     rd_expense: Mapped[Decimal | None] = mapped_column(Money())  # 研究开发费用
     rd_expense_domestic: Mapped[Decimal | None] = mapped_column(Money())  # 境内研发费用
     exports: Mapped[Decimal | None] = mapped_column(Money())

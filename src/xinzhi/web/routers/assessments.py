@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from starlette.background import BackgroundTask
 
@@ -20,6 +20,8 @@ from ...assessments.cultivation import (
     write_pipeline,
 )
 from ...assessments.runs import evaluate, record
+from ...domain.errors import XinzhiError
+from ...domain.values import parse_date
 from ...store.models import Enterprise
 from ...store.models.runs import CurrentStatus, EvaluationRun
 from ..auth import CityStaff, EngineDep, Principal, Staff
@@ -115,12 +117,28 @@ def assessments_page(
     score_margin: ScoreMargin = 10,
     tier: Tier = "",
 ):
+    return _page(request, principal, engine, max_failed, score_margin, tier)
+
+
+def _page(
+    request: Request,
+    principal: Principal,
+    engine,
+    max_failed: int = 1,
+    score_margin: int = 10,
+    tier: str = "",
+    *,
+    error: XinzhiError | None = None,
+    application_date: str = "",
+):
     pipeline = _pipeline(engine, principal, max_failed, score_margin, tier)
     columns, rows = _matrix(pipeline)
     return render(
         request,
         "assessments.html",
         {
+            "error": error,
+            "application_date": application_date,
             "pipeline": pipeline,
             "columns": columns,
             "rows": rows,
@@ -131,13 +149,27 @@ def assessments_page(
             "shown": SEEDLINGS_SHOWN,
             "may_run": principal.sees_whole_city,
         },
+        status_code=422 if error else 200,
     )
 
 
 @router.post("/assessments/run", include_in_schema=False)
-def run_assessments(principal: CityStaff, engine: EngineDep):
-    """Evaluate everyone now and record the run (as `xinzhi assess`)."""
-    record(engine, evaluate(engine), actor=principal.audit_name)
+def run_assessments(
+    request: Request,
+    principal: CityStaff,
+    engine: EngineDep,
+    application_date: Annotated[str, Form(max_length=20)] = "",
+):
+    """Evaluate everyone now and record the run (as `xinzhi assess`); with an application
+    date, as `xinzhi assess --application-date` (a bad date: the page again, with why)."""
+    text = application_date.strip()
+    try:
+        # A future date is refused by evaluate, in the application's own words.
+        day = parse_date(text, allow_future=True) if text else None
+        result = evaluate(engine, application_date=day)
+    except XinzhiError as exc:
+        return _page(request, principal, engine, error=exc, application_date=text)
+    record(engine, result, actor=principal.audit_name)
     return RedirectResponse("/assessments", status_code=303)
 
 
