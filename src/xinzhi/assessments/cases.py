@@ -13,7 +13,8 @@ failed and unknown clauses — the counterpart of the policy cases (``policies.c
 Facts are population inputs by name (`xinzhi rules inputs`), money with its unit; unlisted
 inputs are unknown. ``expect`` keys: ``status`` (pass | fail | undetermined), ``score``
 ([low, high]), ``failed`` and ``unknown`` (the exact sets of clause ids; [] for none).
-Every case compiles the real declaration and runs it on DuckDB in memory.
+Every case compiles the real declaration and runs it on DuckDB in memory; ``run_cases``
+runs them on any engine (the cross-engine test: PostgreSQL and Spark too).
 """
 
 from __future__ import annotations
@@ -122,22 +123,24 @@ def _expected(path: Path, node: Node, expect: Any) -> dict[str, Any]:
     return result
 
 
-def facts_table(case: AssessmentCase) -> pa.Table:
-    """One population row: every input column, unknown unless given."""
+def facts_table(cases: list[AssessmentCase]) -> pa.Table:
+    """One population row per case (``enterprise_id`` 1, 2 …): every input column, unknown
+    unless given."""
+    rows = range(1, len(cases) + 1)
     columns = {
-        "enterprise_id": pa.array([1], pa.int64()),
-        "credit_code": pa.array(["TEST00000000000001"], pa.string()),
-        "name": pa.array(["测试企业"], pa.string()),
-        "district_id": pa.array([1], pa.int64()),
+        "enterprise_id": pa.array(rows, pa.int64()),
+        "credit_code": pa.array([f"TEST{i:014d}" for i in rows], pa.string()),
+        "name": pa.array(["测试企业"] * len(cases), pa.string()),
+        "district_id": pa.array([1] * len(cases), pa.int64()),
     }
     for name, spec in POPULATION_INPUTS.items():
         if name == "as_of":
-            value = case.as_of
+            values = [c.as_of for c in cases]
         elif name == "window_year":
-            value = window_year(case.as_of)
+            values = [window_year(c.as_of) for c in cases]
         else:
-            value = case.facts.get(name)
-        columns[name] = pa.array([value], TYPES[dtype_of_unit(spec.unit)])
+            values = [c.facts.get(name) for c in cases]
+        columns[name] = pa.array(values, TYPES[dtype_of_unit(spec.unit)])
     return pa.table(columns)
 
 
@@ -145,18 +148,34 @@ def run_assessment_case(case: AssessmentCase, catalog: Catalog | None = None) ->
     """The mismatches of one case (empty when it passes), run on DuckDB in memory."""
     import ibis
 
-    from ..rulelang.compiler import compile_declaration
     from ..rulelang.engines import DuckDBStore
 
-    declaration = (catalog or load_catalog()).get(case.assessment, case.as_of)
     store = DuckDBStore(ibis.duckdb.connect(threads=1))
     try:
-        frame = store.register_arrow("case_facts", facts_table(case))
-        compiled = compile_declaration(declaration, frame, case.as_of).table
-        row = store.to_arrow(compiled).to_pylist()[0]
+        return run_cases(store, [case], catalog)[case.id]
     finally:
-        store.con.disconnect()
-    return compare(case, row)
+        store.close()
+
+
+def run_cases(
+    store, cases: list[AssessmentCase], catalog: Catalog | None = None
+) -> dict[str, list[str]]:
+    """Each case's mismatches on ``store`` — any engine (``rulelang.engines``): the cases of
+    one assessment and date are one table and one query."""
+    from ..rulelang.compiler import compile_declaration
+
+    catalog = catalog or load_catalog()
+    groups: dict[tuple[str, dt.date], list[AssessmentCase]] = {}
+    for case in cases:
+        groups.setdefault((case.assessment, case.as_of), []).append(case)
+    found = {}
+    for number, ((ident, as_of), group) in enumerate(groups.items()):
+        frame = store.register_arrow(f"case_facts_{number}", facts_table(group))
+        compiled = compile_declaration(catalog.get(ident, as_of), frame, as_of).table
+        rows = sorted(store.to_arrow(compiled).to_pylist(), key=lambda r: r["enterprise_id"])
+        for case, row in zip(group, rows, strict=True):
+            found[case.id] = compare(case, row)
+    return found
 
 
 def compare(case: AssessmentCase, row: dict) -> list[str]:
