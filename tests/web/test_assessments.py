@@ -23,6 +23,7 @@ def test_before_any_run_the_page_says_not_assessed(web_city):
         "run_id": None,
         "rows": [],
         "seedlings": [],
+        "to_collect": [],
     }
 
 
@@ -64,13 +65,39 @@ def test_pipeline_for_the_city_and_for_one_district(web_city):
     )
 
 
+def test_the_margins_form_is_validated_and_kept_in_the_url(web_city):
+    """Issue #19: the relative margin (overall and per tier) is a form field; a bad value is a
+    bilingual message on the page (and a 422 from the API), the view's URL carries it."""
+    assess(web_city)
+    analyst = client_for(web_city, "analyst")
+    page = analyst.get("/assessments", params={"margin": "30,unicorn=10", "score_margin": "12"})
+    assert page.status_code == 200
+    assert 'value="30,unicorn=10"' in page.text
+    assert "margin=30%2Cunicorn%3D10" in page.text and "score_margin=12" in page.text  # export
+    wide = analyst.get("/api/assessments/pipeline", params={"margin": "100", "max_failed": 2})
+    narrow = analyst.get("/api/assessments/pipeline", params={"margin": "0", "max_failed": 2})
+    assert wide.json()["distance"]["relative_margin"] == 1.0
+    assert len(wide.json()["seedlings"]) >= len(narrow.json()["seedlings"])
+    for bad, zh, en in (
+        ({"margin": "abc"}, "相对差距“abc”", "a percentage is needed"),
+        ({"margin": "20,hnte=150"}, "相对差距 0–100%", "margins 0–100 %"),
+        ({"score_margin": "ten"}, "score_margin：须为整数", "a whole number is needed"),
+        ({"max_failed": "0"}, "不符合条款数 1–20", "max_failed 1–20"),
+    ):
+        page = analyst.get("/assessments", params=bad)
+        assert page.status_code == 422 and zh in page.text and en in page.text, bad
+        assert 'id="pipeline"' not in page.text
+    api = analyst.get("/api/assessments/pipeline", params={"margin": "abc"})
+    assert api.status_code == 422 and "a percentage is needed" in api.text
+
+
 def test_export_and_roles(web_city):
     assess(web_city)
     analyst = client_for(web_city, "analyst")
     response = analyst.get("/assessments/pipeline.xlsx", params={"tier": "hnte"})
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames == ["梯度培育 pipeline", "苗企名单 seedlings"]
+    assert book.sheetnames == ["梯度培育 pipeline", "苗企名单 seedlings", "待补数据 to collect"]
     assert client_for(web_city, "enterprise").get("/assessments").status_code == 403
     assert client_for(web_city, "researcher").get("/api/assessments/pipeline").status_code == 403
 

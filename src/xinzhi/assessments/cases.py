@@ -13,8 +13,9 @@ failed and unknown clauses — the counterpart of the policy cases (``policies.c
 Facts are population inputs by name (`xinzhi rules inputs`), money with its unit; unlisted
 inputs are unknown. ``expect`` keys: ``status`` (pass | fail | undetermined), ``score``
 ([low, high]), ``failed`` and ``unknown`` (the exact sets of clause ids; [] for none).
-Every case runs the real declaration on DuckDB in memory; the cases of one assessment and
-date are evaluated together, as rows of one table.
+Every case runs the real declaration — on DuckDB in memory for `xinzhi rules test`, on any
+engine in the cross-engine test (PostgreSQL and Spark too); the cases of one assessment and
+date are evaluated together, as rows of one table, by one query.
 """
 
 from __future__ import annotations
@@ -124,23 +125,22 @@ def _expected(path: Path, node: Node, expect: Any) -> dict[str, Any]:
 
 
 def facts_table(cases: list[AssessmentCase]) -> pa.Table:
-    """One population row per case (enterprise id = its position): every input column,
-    unknown unless given. The cases share one evaluation date."""
-    (as_of,) = {case.as_of for case in cases}
-    n = len(cases)
+    """One population row per case (``enterprise_id`` 1, 2 …): every input column, unknown
+    unless given."""
+    rows = range(1, len(cases) + 1)
     columns = {
-        "enterprise_id": pa.array(range(1, n + 1), pa.int64()),
-        "credit_code": pa.array([f"TEST{i:014d}" for i in range(1, n + 1)], pa.string()),
-        "name": pa.array(["测试企业"] * n, pa.string()),
-        "district_id": pa.array([1] * n, pa.int64()),
+        "enterprise_id": pa.array(rows, pa.int64()),
+        "credit_code": pa.array([f"TEST{i:014d}" for i in rows], pa.string()),
+        "name": pa.array(["测试企业"] * len(cases), pa.string()),
+        "district_id": pa.array([1] * len(cases), pa.int64()),
     }
     for name, spec in POPULATION_INPUTS.items():
         if name == "as_of":
-            values = [as_of] * n
+            values = [c.as_of for c in cases]
         elif name == "window_year":
-            values = [window_year(as_of)] * n
+            values = [window_year(c.as_of) for c in cases]
         else:
-            values = [case.facts.get(name) for case in cases]
+            values = [c.facts.get(name) for c in cases]
         columns[name] = pa.array(values, TYPES[dtype_of_unit(spec.unit)])
     return pa.table(columns)
 
@@ -148,21 +148,17 @@ def facts_table(cases: list[AssessmentCase]) -> pa.Table:
 def run_assessment_cases(
     cases: list[AssessmentCase], catalog: Catalog | None = None
 ) -> list[list[str]]:
-    """The mismatches of each case (empty when it passes), run on DuckDB in memory.
+    """The mismatches of each case (empty when it passes), run on DuckDB in memory."""
+    import ibis
 
-    The cases of one assessment and date are rows of one table, evaluated by one query:
-    lowering a declaration to SQL costs seconds (HNTE's is hundreds of nested columns), and
-    the rows of a table are evaluated independently of each other."""
-    catalog = catalog or load_catalog()
-    groups: dict[tuple[str, dt.date], list[int]] = {}
-    for i, case in enumerate(cases):
-        groups.setdefault((case.assessment, case.as_of), []).append(i)
-    problems: list[list[str]] = [[] for _ in cases]
-    for (assessment, as_of), members in groups.items():
-        rows = _evaluate(catalog.get(assessment, as_of), [cases[i] for i in members])
-        for i, row in zip(members, rows, strict=True):
-            problems[i] = compare(cases[i], row)
-    return problems
+    from ..rulelang.engines import DuckDBStore
+
+    store = DuckDBStore(ibis.duckdb.connect(threads=1))
+    try:
+        found = run_cases(store, cases, catalog)
+    finally:
+        store.close()
+    return [found[case.id] for case in cases]
 
 
 def run_assessment_case(case: AssessmentCase, catalog: Catalog | None = None) -> list[str]:
@@ -170,23 +166,33 @@ def run_assessment_case(case: AssessmentCase, catalog: Catalog | None = None) ->
     return run_assessment_cases([case], catalog)[0]
 
 
-def _evaluate(declaration, cases: list[AssessmentCase]) -> list[dict]:
-    import ibis
+def run_cases(
+    store, cases: list[AssessmentCase], catalog: Catalog | None = None
+) -> dict[str, list[str]]:
+    """Each case's mismatches on ``store`` — any engine (``rulelang.engines``).
 
+    The cases of one assessment and date are rows of one table, evaluated by one query, and
+    the query's SQL is kept (``store.compiled``): lowering a declaration to SQL costs seconds
+    (HNTE's is hundreds of nested columns), evaluating a few rows almost nothing."""
     from ..rulelang.compiler import compile_declaration
-    from ..rulelang.engines import DuckDBStore
 
-    store = DuckDBStore(ibis.duckdb.connect(threads=1))
-    try:
-        frame = store.register_arrow("case_facts", facts_table(cases))
-        as_of = cases[0].as_of
+    catalog = catalog or load_catalog()
+    groups: dict[tuple[str, dt.date], list[AssessmentCase]] = {}
+    for case in cases:
+        groups.setdefault((case.assessment, case.as_of), []).append(case)
+    found = {}
+    for number, ((ident, as_of), group) in enumerate(groups.items()):
+        name = f"case_facts_{number}"
+        frame = store.register_arrow(name, facts_table(group))
+        declaration = catalog.get(ident, as_of)
         sql = store.compiled(
-            ("case", declaration.sha256, as_of, tuple(frame.schema().items())),
-            lambda: compile_declaration(declaration, frame, as_of).table,
+            ("case", name, declaration.sha256, as_of, tuple(frame.schema().items())),
+            lambda d=declaration, f=frame, a=as_of: compile_declaration(d, f, a).table,
         )
-        return store.fetch(sql, order_by="enterprise_id").to_pylist()
-    finally:
-        store.con.disconnect()
+        rows = store.fetch(sql, order_by="enterprise_id").to_pylist()
+        for case, row in zip(group, rows, strict=True):
+            found[case.id] = compare(case, row)
+    return found
 
 
 def compare(case: AssessmentCase, row: dict) -> list[str]:

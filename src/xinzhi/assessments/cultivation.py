@@ -4,8 +4,9 @@ the year's targets.
 A firm is a 苗企 (seedling) for a tier when it fails it but is near on **every** clause it
 fails, in the latest recorded run:
 
-* a numeric clause whose declaration states the threshold its gap is short of (``gap.of``):
-  the gap within a relative margin of that threshold (20 % by default, per tier if set);
+* a numeric clause ``value >= threshold``: its shortfall (threshold − value) / threshold, which
+  the compiler records for every failed clause in every run (``d__<clause>``, the run's
+  ``shortfall`` column), within a relative margin (20 % by default, per tier if set);
 * the score: at most ``score_margin`` points short of the pass mark;
 * a clause without an amount (listed, no financing …): only where the declaration says it can
   be acquired (``acquirable: true``);
@@ -22,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -32,7 +33,6 @@ from sqlalchemy import Engine, select
 
 from ..domain.errors import XinzhiError
 from ..rulelang.declaration import Condition, Declaration, Text
-from ..rulelang.expressions import ExpressionError, Scope, compile_expression, constant
 from ..store.db import session_scope
 from ..store.models import District, Target
 from ..store.models.runs import EvaluationRun
@@ -66,10 +66,12 @@ class Distance:
 
     def __post_init__(self):
         margins = [self.relative_margin, *(m for _, m in self.tier_margins)]
-        if self.max_failed < 1 or self.score_margin < 0 or any(m < 0 for m in margins):
+        if not (1 <= self.max_failed <= 20 and 0 <= self.score_margin <= 100) or any(
+            not 0 <= m <= 1 for m in margins
+        ):
             raise PipelineError(
-                "距离参数须为：不符合条款数 ≥ 1、分差 ≥ 0、相对差距 ≥ 0",
-                "the distance needs max_failed ≥ 1, score_margin ≥ 0 and margins ≥ 0",
+                "距离参数须为：不符合条款数 1–20、分差 0–100、相对差距 0–100%",
+                "the distance needs max_failed 1–20, score_margin 0–100 and margins 0–100 %",
             )
 
     def margin(self, assessment: str, family: str) -> Fraction:
@@ -77,6 +79,42 @@ class Distance:
             if tier in (assessment, family):
                 return margin
         return self.relative_margin
+
+
+def parse_distance(
+    max_failed: int | str, score_margin: int | str, margins: list[str] | str = ()
+) -> Distance:
+    """The distance from what a person typed (the CLI's options, the web form): ``margins``
+    are percentages, ``20`` for every tier or ``unicorn=10`` for one (a list, or one text
+    with commas). A bad value is a bilingual error naming it."""
+
+    def whole(name: str, text: int | str) -> int:
+        try:
+            return int(str(text).strip())
+        except ValueError:
+            raise PipelineError(
+                f"{name}：须为整数，收到“{text}”", f"{name}: a whole number is needed, got '{text}'"
+            ) from None
+
+    if isinstance(margins, str):
+        margins = [m for m in margins.replace("，", ",").split(",") if m.strip()]
+    default, tiers = Fraction(1, 5), []
+    for text in margins:
+        tier, _, value = text.rpartition("=")
+        try:
+            percent = Fraction(value.strip().rstrip("%")) / 100
+        except (ValueError, ZeroDivisionError):
+            raise PipelineError(
+                f"相对差距“{text}”：须为百分数，如 20 或 unicorn=10",
+                f"margin '{text}': a percentage is needed, e.g. 20 or unicorn=10",
+            ) from None
+        if tier.strip():
+            tiers.append((tier.strip(), percent))
+        else:
+            default = percent
+    return Distance(
+        whole("max_failed", max_failed), whole("score_margin", score_margin), default, tuple(tiers)
+    )
 
 
 @dataclass(frozen=True)
@@ -90,9 +128,13 @@ class Seedling:
     family: str
     failed: list[str]  # clause ids
     failed_text: list[Text]
+    score_low: int | None
     score_high: int | None
-    score_short: int | None  # points missing to the pass mark (None: the score is not failed)
+    score_short: int | None  # points missing to the pass mark (None: the score is not open)
+    shortfalls: dict[str, float]  # failed clause → (threshold − value) / threshold
     gap: Text | None
+    unknown: list[str] = field(default_factory=list)  # clauses to collect data for
+    unknown_text: list[Text] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -107,6 +149,7 @@ class PipelineRow:
     passed: int
     seedlings: int
     undetermined: int
+    to_collect: int  # near on what they fail, but another clause is unknown
     target: Decimal | None
     target_year: int
 
@@ -130,6 +173,7 @@ class Pipeline:
     distance: Distance
     rows: list[PipelineRow]
     seedlings: list[Seedling]
+    to_collect: list[Seedling]  # near, but a clause is unknown: the data to collect first
 
 
 def pass_mark(declaration: Declaration, as_of: dt.date) -> int | None:
@@ -170,12 +214,19 @@ def build_pipeline(
     """The pipeline of a recorded run over everyone (the latest by default)."""
     run = _run(engine, run_id)
     results = read_results(run)
+    if "shortfall" not in results.column_names:
+        raise PipelineError(
+            f"评价记录 {run.id} 未保存各条款的差距比例（早于此功能），请重新运行 xinzhi assess",
+            f"run {run.id} predates the clause shortfalls the seedling rule reads: "
+            f"run `xinzhi assess` again",
+        )
     catalog = catalog or load_catalog()
     year = target_year or run.as_of.year
     districts, city = _districts(engine)
     targets = _targets(engine, year)
     rows: list[PipelineRow] = []
     seedlings: list[Seedling] = []
+    to_collect: list[Seedling] = []
     for entry in run.declarations:
         family = entry.get("family", entry["id"])
         if families and family not in families and entry["id"] not in families:
@@ -184,27 +235,27 @@ def build_pipeline(
         part = results.filter(pc.equal(results["assessment"], entry["id"]))
         if district_id is not None:
             part = part.filter(pc.equal(part["district_id"], district_id))
-        found = _seedlings(
-            part,
-            declaration,
-            family,
-            distance,
-            pass_mark(declaration, run.as_of),
-            districts,
-            run.as_of,
+        found, pending = _seedlings(
+            part, declaration, family, distance, pass_mark(declaration, run.as_of), districts
         )
         seedlings += found
-        rows += _rows(part, found, declaration, family, districts, city, targets, year, district_id)
-    seedlings.sort(
-        key=lambda s: (
+        to_collect += pending
+        rows += _rows(
+            part, found, pending, declaration, family, districts, city, targets, year, district_id
+        )
+
+    def nearest(s: Seedling):
+        return (
             s.assessment,
             len(s.failed),
             s.score_short or 0,
             -(s.score_high or 0),
             s.credit_code,
         )
-    )
-    return Pipeline(run.id, run.as_of, distance, rows, seedlings)
+
+    seedlings.sort(key=nearest)
+    to_collect.sort(key=nearest)
+    return Pipeline(run.id, run.as_of, distance, rows, seedlings, to_collect)
 
 
 def _run(engine: Engine, run_id: int | None) -> EvaluationRun:
@@ -231,32 +282,35 @@ def _seedlings(
     distance: Distance,
     mark: int | None,
     districts: dict[int, tuple[str, str]],
-    as_of: dt.date,
-) -> list[Seedling]:
+) -> tuple[list[Seedling], list[Seedling]]:
+    """The seedlings, then the firms near on every clause they fail but with another clause
+    unknown (to collect data for, never seedlings)."""
     texts = clause_texts(declaration)
-    conditions = {c.id: c for c in declaration.all_conditions()}
-    thresholds = _thresholds(declaration, as_of)
+    conditions = {c.id: c for c in declaration.conditions}
     margin = distance.margin(declaration.id, family)
     failing = part.filter(pc.equal(part["status"], "fail"))
-    found = []
+    found, to_collect = [], []
     for row in failing.to_pylist():
         failed = [c for c in (row["failed"] or "").split(",") if c]
-        if not failed or len(failed) > distance.max_failed or row["unknown"]:
-            continue  # an unknown clause may decide: not near, but data to collect
+        unknown = [c for c in (row["unknown"] or "").split(",") if c]
+        if not failed or len(failed) > distance.max_failed:
+            continue
         short = None
-        if "score" in failed:
+        if "score" in failed or "score" in unknown:
+            # The score is an interval (expert-judged items are known only at review): near
+            # when its high end is within the points margin of the pass mark.
             if mark is None or row["score_high"] is None:
                 continue  # no measurable distance to a score we cannot bound
             short = max(0, mark - row["score_high"])
             if short > distance.score_margin:
                 continue
+        shortfalls = dict(row["shortfall"] or ())
         clauses = [c for c in failed if c != "score"]
-        if not all(
-            _near(conditions.get(c), thresholds.get(c), row["gap_zh"], margin) for c in clauses
-        ):
+        if not all(_near(conditions.get(c), shortfalls.get(c), margin) for c in clauses):
             continue
+        open_ = [c for c in unknown if c != "score"]
         gap = Text(row["gap_zh"], row["gap_en"] or row["gap_zh"]) if row["gap_zh"] else None
-        found.append(
+        (to_collect if open_ else found).append(
             Seedling(
                 row["enterprise_id"],
                 row["credit_code"],
@@ -267,68 +321,29 @@ def _seedlings(
                 family,
                 failed,
                 [texts.get(c, Text(c, c)) for c in failed],
+                row["score_low"],
                 row["score_high"],
                 short,
+                {c: shortfalls[c] for c in clauses if c in shortfalls},
                 gap,
+                open_,
+                [texts.get(c, Text(c, c)) for c in open_],
             )
         )
-    return found
+    return found, to_collect
 
 
-def _thresholds(declaration: Declaration, as_of: dt.date) -> dict[str, Fraction]:
-    """Each clause's ``gap.of`` on ``as_of``, in the gap's unit; parameters only."""
-    values = {}
-
-    def parameter(name: str):
-        value = (
-            declaration.parameters[name].at(as_of).value if name in declaration.parameters else None
-        )
-        if value is None or isinstance(value, str):
-            raise ExpressionError(f"参数 {name} 无数值", f"parameter {name} has no number")
-        return constant(Fraction(value))
-
-    scope = Scope(column=lambda name: None, parameter=parameter, metric=lambda name: None)
-    for condition in declaration.all_conditions():
-        if condition.gap is None or condition.gap.of is None:
-            continue
-        value = compile_expression(condition.gap.of, scope)
-        if value.kind != "num" or not value.constant:
-            raise PipelineError(
-                f"{declaration.id}.{condition.id}: gap.of 须只含参数",
-                f"{declaration.id}.{condition.id}: gap.of may use parameters only",
-            )
-        values[condition.id] = value.fraction()
-    return values
-
-
-def _near(
-    condition: Condition | None, threshold: Fraction | None, gap_zh: str | None, margin: Fraction
-) -> bool:
+def _near(condition: Condition | None, shortfall: float | None, margin: Fraction) -> bool:
     if condition is None:
         return False
     if condition.acquirable:
         return True
-    if condition.gap is None or threshold is None or threshold <= 0:
-        return False  # no measurable distance: not shown as near
-    amount = gap_amount(condition, gap_zh)
-    return amount is not None and amount <= margin * threshold
+    # No shortfall: a clause the compiler cannot measure (not ``value >= threshold``).
+    # Rounded to 9 places: a float 0.2 is a shade above 1/5, and exactly 20 % short is near.
+    return shortfall is not None and Fraction(f"{shortfall:.9f}") <= margin
 
 
-def gap_amount(condition: Condition, gap_zh: str | None) -> Fraction | None:
-    """The clause's gap amount in its unit (fen for money), read back from the run's gap text
-    (amounts are shown in 万元 with two decimals, rounded up)."""
-    if not gap_zh or condition.gap is None:
-        return None
-    before, after = condition.gap.text.zh.split("{amount}", 1)
-    pattern = re.escape(before) + r"(-?[0-9]+(?:\.[0-9]+)?)" + re.escape(after)
-    match = re.search(pattern, gap_zh)
-    if match is None:
-        return None
-    shown = Fraction(match.group(1))
-    return shown * 1_000_000 if condition.gap.unit == "fen" else shown
-
-
-def _rows(part, found, declaration, family, districts, city, targets, year, only_district):
+def _rows(part, found, pending, declaration, family, districts, city, targets, year, only_district):
     tier = declaration.name
     status = part["status"]
     by_district: dict[int | None, list[int]] = {}
@@ -339,6 +354,9 @@ def _rows(part, found, declaration, family, districts, city, targets, year, only
     near: dict[int | None, int] = {}
     for seedling in found:
         near[seedling.district_id] = near.get(seedling.district_id, 0) + 1
+    open_: dict[int | None, int] = {}
+    for seedling in pending:
+        open_[seedling.district_id] = open_.get(seedling.district_id, 0) + 1
     indicator_names = TARGET_INDICATORS.get(family, ())
 
     def target(region: str) -> Decimal | None:
@@ -363,6 +381,7 @@ def _rows(part, found, declaration, family, districts, city, targets, year, only
                 passed,
                 near.get(district, 0),
                 undetermined,
+                open_.get(district, 0),
                 target(name),
                 year,
             )
@@ -378,6 +397,7 @@ def _rows(part, found, declaration, family, districts, city, targets, year, only
                 sum(c[0] for c in by_district.values()),
                 len(found),
                 sum(c[1] for c in by_district.values()),
+                len(pending),
                 target(city),
                 year,
             )
@@ -403,8 +423,23 @@ def _targets(engine: Engine, year: int) -> dict[tuple[str, str], Decimal]:
     return {(row.indicator, row.region): row.value for row in found}
 
 
+def describe(distance: Distance) -> str:
+    """The distance in words (zh · en), for exports and titles."""
+    tiers = "".join(f"，{t} ≤ {float(m):.0%}" for t, m in distance.tier_margins)
+    return (
+        f"不符合条款 ≤ {distance.max_failed}，分差 ≤ {distance.score_margin}，"
+        f"数值条款差距 ≤ {float(distance.relative_margin):.0%}{tiers}"
+    )
+
+
+def shortfall_text(seedling: Seedling) -> str:
+    """Each measured failed clause's shortfall, e.g. ``rd_intensity −12%``."""
+    return "；".join(f"{c} −{v:.0%}" for c, v in seedling.shortfalls.items())
+
+
 def write_pipeline(pipeline: Pipeline, path) -> None:
-    """.xlsx: the counts by district and tier, then the seedling list (formula-safe cells)."""
+    """.xlsx: the counts by district and tier, the seedlings with their gaps, then the firms
+    near but with data to collect (formula-safe cells)."""
     from openpyxl import Workbook
 
     from ..documents.excel import safe_value
@@ -413,10 +448,8 @@ def write_pipeline(pipeline: Pipeline, path) -> None:
     sheet = book.create_sheet("梯度培育 pipeline")
     sheet.append(
         [
-            (
-                f"评价记录 run {pipeline.run_id} · 基准日 as of {pipeline.as_of} · 距离 distance: "
-                f"不符合条款 ≤ {pipeline.distance.max_failed}，分差 ≤ {pipeline.distance.score_margin}"
-            )
+            f"评价记录 run {pipeline.run_id} · 基准日 as of {pipeline.as_of} · 距离 distance: "
+            f"{describe(pipeline.distance)}"
         ]
     )
     sheet.append(
@@ -427,6 +460,7 @@ def write_pipeline(pipeline: Pipeline, path) -> None:
             "符合 passed",
             "苗企 seedlings",
             "待定 undetermined",
+            "接近但待补数据 near, data to collect",
             "目标 target",
             "目标年度 year",
             "缺口 shortfall",
@@ -444,6 +478,7 @@ def write_pipeline(pipeline: Pipeline, path) -> None:
                     row.passed,
                     row.seedlings,
                     row.undetermined,
+                    row.to_collect,
                     None if row.target is None else float(row.target),
                     row.target_year,
                     row.shortfall,
@@ -451,35 +486,45 @@ def write_pipeline(pipeline: Pipeline, path) -> None:
                 )
             ]
         )
-    sheet = book.create_sheet("苗企名单 seedlings")
-    sheet.append(
-        [
-            "统一社会信用代码 credit_code",
-            "企业名称 name",
-            "区县 district",
-            "评价 assessment",
-            "不符合条款 failed",
-            "最高分 score_high",
-            "距及格分 points short",
-            "差距 gap",
-            "gap (en)",
-        ]
-    )
-    for s in pipeline.seedlings:
+    for title, firms in (
+        ("苗企名单 seedlings", pipeline.seedlings),
+        ("待补数据 to collect", pipeline.to_collect),
+    ):
+        sheet = book.create_sheet(title)
         sheet.append(
             [
-                safe_value(v)
-                for v in (
-                    s.credit_code,
-                    s.name,
-                    s.district,
-                    s.assessment,
-                    "；".join(t.zh for t in s.failed_text),
-                    s.score_high,
-                    s.score_short,
-                    s.gap.zh if s.gap else None,
-                    s.gap.en if s.gap else None,
-                )
+                "统一社会信用代码 credit_code",
+                "企业名称 name",
+                "区县 district",
+                "评价 assessment",
+                "不符合条款 failed",
+                "差距比例 shortfall",
+                "最低分 score_low",
+                "最高分 score_high",
+                "距及格分 points short",
+                "差距 gap",
+                "gap (en)",
+                "未知条款（需补数据） unknown",
             ]
         )
+        for s in firms:
+            sheet.append(
+                [
+                    safe_value(v)
+                    for v in (
+                        s.credit_code,
+                        s.name,
+                        s.district,
+                        s.assessment,
+                        "；".join(t.zh for t in s.failed_text),
+                        shortfall_text(s),
+                        s.score_low,
+                        s.score_high,
+                        s.score_short,
+                        s.gap.zh if s.gap else None,
+                        s.gap.en if s.gap else None,
+                        "；".join(t.zh for t in s.unknown_text),
+                    )
+                ]
+            )
     book.save(path)

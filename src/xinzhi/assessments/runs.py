@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -226,9 +227,10 @@ def _run_declarations(store, population, declarations, as_of: dt.date, words: bo
 
 def _long_part(table: pa.Table, assessment: str, schema: pa.Schema) -> pa.Table:
     """One declaration's detail rows as rows of the long results."""
-    part = table.select([c for c in schema.names if c != "assessment"])
+    part = table.select([c for c in schema.names if c not in ("assessment", "shortfall")])
     at = part.column_names.index("district_id") + 1
     part = part.add_column(at, "assessment", pa.array([assessment] * part.num_rows, pa.string()))
+    part = part.append_column("shortfall", shortfall_map(table))
     return part.cast(schema)
 
 
@@ -248,11 +250,36 @@ def _long_schema(words: bool = True) -> pa.Schema:
             ("missing", pa.string()),
             ("gap_zh", pa.string()),
             ("gap_en", pa.string()),
+            ("shortfall", SHORTFALL_TYPE),
         ]
     )
     if not words:
         schema = pa.schema([f for f in schema if f.name not in WORDS])
     return schema
+
+
+# Per failed clause measured by the compiler (its ``d__`` column): how far it is from passing,
+# relative to its threshold — what the seedling rule reads, kept in every run (issue #19).
+SHORTFALL_TYPE = pa.map_(pa.string(), pa.float64())
+
+
+def shortfall_map(table: pa.Table) -> pa.Array:
+    """The ``d__<clause>`` columns of a compiled declaration as one map per row, holding only
+    the clauses with a shortfall (built column-wise: no loop over the rows)."""
+    columns = [c for c in table.column_names if c.startswith("d__")]
+    rows = table.num_rows
+    if not columns:
+        return pa.array([[]] * rows, SHORTFALL_TYPE)
+    values = pa.concat_arrays(
+        [table[c].combine_chunks().cast(pa.float64()) for c in columns]
+    )  # column after column
+    order = np.arange(rows * len(columns)).reshape(len(columns), rows).T.ravel()
+    values = values.take(pa.array(order))  # row after row
+    keys = pa.array(np.tile(np.array([c[3:] for c in columns], dtype=object), rows), pa.string())
+    present = values.is_valid()
+    counts = present.to_numpy(zero_copy_only=False).reshape(rows, len(columns)).sum(axis=1)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pa.MapArray.from_arrays(pa.array(offsets), keys.filter(present), values.filter(present))
 
 
 def summarise(results: pa.Table, declarations: list[Declaration]) -> dict:

@@ -221,7 +221,14 @@ def cultivate(
     use_rules(rules)
     from rich.table import Table
 
-    from ..assessments.cultivation import PipelineError, build_pipeline, write_pipeline
+    from ..assessments.cultivation import (
+        PipelineError,
+        build_pipeline,
+        describe,
+        parse_distance,
+        shortfall_text,
+        write_pipeline,
+    )
     from ..store.queries import district_by_code_or_name
 
     engine = open_engine()
@@ -232,7 +239,7 @@ def cultivate(
             err.print(f"[red]✗[/] 未知区县 {district} / unknown district {district}")
             raise typer.Exit(1)
     try:
-        distance = _distance(max_failed, score_margin, margin or [])
+        distance = parse_distance(max_failed, score_margin, margin or [])
         pipeline = build_pipeline(
             engine,
             run_id=run_id,
@@ -246,8 +253,7 @@ def cultivate(
         raise typer.Exit(1) from None
     table = Table(
         title=f"梯度培育 pipeline — run {pipeline.run_id}, 基准日 as of {pipeline.as_of}; "
-        f"苗企: ≤ {max_failed} 条不符合, 分差 ≤ {score_margin}, "
-        f"数值差距 ≤ {float(distance.relative_margin):.0%}"
+        f"苗企: {describe(distance)}"
     )
     for header in (
         "区县 district",
@@ -255,6 +261,7 @@ def cultivate(
         "符合 passed",
         "苗企 seedlings",
         "待定 undet.",
+        "待补数据 to collect",
         "目标 target",
         "缺口 shortfall",
     ):
@@ -266,6 +273,7 @@ def cultivate(
             f"{row.passed:,}",
             f"{row.seedlings:,}",
             f"{row.undetermined:,}",
+            f"{row.to_collect:,}",
             "—" if row.target is None else f"{row.target:,.0f}",
             "—" if row.shortfall is None else f"{row.shortfall:,}",
             style="bold" if row.district_id is None else None,
@@ -273,36 +281,19 @@ def cultivate(
     console.print(table)
     for seedling in pipeline.seedlings[:top]:
         gap = f" — {seedling.gap.zh}" if seedling.gap else ""
+        short = f"（{shortfall_text(seedling)}）" if seedling.shortfalls else ""
         console.print(
             f"{seedling.credit_code} {seedling.name}（{seedling.district}）{seedling.assessment}: "
-            f"{'、'.join(t.zh for t in seedling.failed_text)}{gap}",
+            f"{'、'.join(t.zh for t in seedling.failed_text)}{short}{gap}",
             markup=False,
         )
     if len(pipeline.seedlings) > top:
         console.print(f"… 共 {len(pipeline.seedlings):,} 家苗企 / seedlings in all")
+    if pipeline.to_collect:
+        console.print(
+            f"另有 {len(pipeline.to_collect):,} 家接近但有条款未知（需补数据，见导出） / "
+            f"near but with a clause unknown (data to collect, see the export)"
+        )
     if output:
         write_pipeline(pipeline, output)
         console.print(f"[green]✓[/] {output}")
-
-
-def _distance(max_failed: int, score_margin: int, margins: list[str]):
-    """``--margin 20`` sets the default relative margin, ``--margin unicorn=10`` one tier's."""
-    from fractions import Fraction
-
-    from ..assessments.cultivation import Distance, PipelineError
-
-    default, tiers = Fraction(1, 5), []
-    for text in margins:
-        tier, _, value = text.rpartition("=")
-        try:
-            percent = Fraction(value.strip().rstrip("%")) / 100
-        except (ValueError, ZeroDivisionError):
-            raise PipelineError(
-                f"--margin {text}：须为百分数，如 20 或 unicorn=10",
-                f"--margin {text}: a percentage is needed, e.g. 20 or unicorn=10",
-            ) from None
-        if tier.strip():
-            tiers.append((tier.strip(), percent))
-        else:
-            default = percent
-    return Distance(max_failed, score_margin, default, tuple(tiers))

@@ -238,12 +238,10 @@ def compile_declaration(
     status = ctx.add(
         status=ibis.cases((outcome.isnull(), "undetermined"), (outcome, "pass"), else_="fail")
     )["status"]
+    failed = _blocking(declaration, cond, decisive, "failed")
     summary: dict[str, ir.Expr] = {
         "failed": join_names(
-            [
-                ibis.ifelse(flag, c, ibis.null("string"))
-                for c, flag in _blocking(declaration, cond, decisive, "failed").items()
-            ]
+            [ibis.ifelse(flag, c, ibis.null("string")) for c, flag in failed.items()]
         ),
         "unknown": join_names(
             [
@@ -252,6 +250,7 @@ def compile_declaration(
             ]
         ),
     }
+    summary.update(_shortfalls(ctx, declaration, failed))
     if words:
         summary["missing"] = _missing(ctx, cond, needs, status)
         summary["gap_zh"], summary["gap_en"] = _gaps(ctx, declaration, cond)
@@ -279,7 +278,9 @@ def compile_declaration(
     if not words:
         keep = [c for c in keep if c not in WORDS]
     detail = [
-        c for c in ctx.frame.columns if c.startswith(("c__", "p__", "g__", "v__")) and c not in keep
+        c
+        for c in ctx.frame.columns
+        if c.startswith(("c__", "d__", "p__", "g__", "v__")) and c not in keep
     ]
     return Compiled(declaration, as_of, ctx.frame.select(*keep, *detail), shown, ctx.params)
 
@@ -622,6 +623,70 @@ def missing_list(frame: ir.Table, wanted: dict[str, list[ir.Expr]], status: ir.E
             clause_open = clause_open | other
         parts.append(ibis.ifelse(frame[name].isnull() & clause_open, name, ibis.null("string")))
     return ibis.ifelse(status == "undetermined", join_names(parts), ibis.null("string"))
+
+
+# The comparisons whose distance is measured: a lower bound ``value >= threshold`` (or ``>``),
+# the shortfall max(0, threshold − value) / |threshold|. Upper bounds (size caps, ages), dates
+# and equality are not reached by growing, so they are not measured; nor is a threshold of 0.
+# ``a and b``: the largest shortfall of its false parts (unmeasured if a false part is);
+# ``a or b`` and ``any_of``: the smallest of its routes'.
+LOWER_BOUNDS = (ast.GtE, ast.Gt)
+SHORTFALL_PLACES = 9
+
+
+def _shortfalls(ctx: Context, declaration: Declaration, failed: dict) -> dict[str, ir.Expr]:
+    """``d__<clause>`` for every top-level clause: its relative shortfall where it is reported
+    failed (``failed``: clause → flag, as in the ``failed`` column), else unknown."""
+    found = {}
+    for condition in declaration.conditions:
+        shortfall = _condition_shortfall(ctx, condition)
+        if shortfall is not None and condition.id in failed:
+            found[f"d__{condition.id}"] = ibis.ifelse(
+                failed[condition.id], shortfall, ibis.null("float64")
+            )
+    return found
+
+
+def _condition_shortfall(ctx: Context, condition: Condition) -> ir.Expr | None:
+    if condition.any_of:
+        return _nearest([_condition_shortfall(ctx, route) for route in condition.any_of])
+    return _shortfall(ctx, ast.parse(condition.expr.strip(), mode="eval").body, condition.line)
+
+
+def _nearest(routes: list[ir.Expr | None]) -> ir.Expr | None:
+    measured = [r for r in routes if r is not None]
+    if len(measured) > 1:
+        return ibis.least(*measured)  # LEAST skips a route unmeasured for this firm
+    return measured[0] if measured else None
+
+
+def _shortfall(ctx: Context, node: ast.expr, line: int) -> ir.Expr | None:
+    """The shortfall of the test ``node`` (None: never measured), for a firm failing it."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        return _nearest([_shortfall(ctx, part, line) for part in node.values])
+    if isinstance(node, ast.BoolOp):  # and: every false part counts
+        parts = []
+        for part in node.values:
+            holds = as_ibis(ctx.compile(ast.unparse(part), line, "bool").expr)
+            short = _shortfall(ctx, part, line)
+            missing = ibis.null("float64")
+            parts.append(ibis.ifelse(holds, 0.0, short if short is not None else missing))
+        worst = ibis.greatest(*parts) if len(parts) > 1 else parts[0]
+        return ibis.ifelse(ibis.or_(*[p.isnull() for p in parts]), ibis.null("float64"), worst)
+    if not (
+        isinstance(node, ast.Compare)
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], LOWER_BOUNDS)
+    ):
+        return None
+    value = ctx.compile(ast.unparse(node.left), line)
+    threshold = ctx.compile(ast.unparse(node.comparators[0]), line)
+    if value.kind != "num" or threshold.kind != "num":
+        return None
+    v, t = value.as_float(), threshold.as_float()
+    # Rounded: pow() (cagr) differs in the last bits between engines; 9 places is plenty.
+    short = ibis.greatest((t - v) / t.abs(), 0.0).round(SHORTFALL_PLACES)
+    return ibis.ifelse(t == 0, ibis.null("float64"), short)
 
 
 def _format_amount(amount: ir.Expr, unit: str) -> ir.Expr:

@@ -102,9 +102,6 @@ class Gap:
     unit: str
     text: Text
     line: int
-    # The threshold the amount is short of, from parameters only (e.g. ``param.min_valuation``):
-    # a firm within a margin of it is near (a 苗企, assessments.cultivation).
-    of: str | None = None
 
 
 @dataclass
@@ -550,7 +547,7 @@ def _gap(r: Reader, node: Any, where: str) -> Gap | None:
     if node is None:
         return None
     node = r.mapping(node, f"{where}.gap")
-    r.keys(node, f"{where}.gap", {"amount", "text"}, {"unit", "of"})
+    r.keys(node, f"{where}.gap", {"amount", "text"}, {"unit"})
     text = r.text(node, "text", f"{where}.gap")
     for template in (text.zh, text.en):
         if "{amount}" not in template:
@@ -560,10 +557,7 @@ def _gap(r: Reader, node: Any, where: str) -> Gap | None:
                 f"{where}.gap.text must contain {{amount}}",
                 "text",
             )
-    of = r.string(node, "of", f"{where}.gap") if "of" in node else None
-    return Gap(
-        r.string(node, "amount", f"{where}.gap"), node.get("unit", "count"), text, node.line, of
-    )
+    return Gap(r.string(node, "amount", f"{where}.gap"), node.get("unit", "count"), text, node.line)
 
 
 def read_condition(r: Reader, node: Any, references, where: str) -> Condition:

@@ -182,6 +182,11 @@ class PostgresStore(_SqlStore):
     def _rows(self, sql: str) -> pa.Table:
         return _postgres_rows(self.con, sql)
 
+    def register_arrow(self, name: str, rows: pa.Table) -> ir.Table:
+        """Arrow data copied into a temporary table ``name`` (this connection's only)."""
+        _execute(self.con, f'DROP TABLE IF EXISTS "{name}"')  # Ibis's overwrite=True fails here
+        return self.con.create_table(name, rows, temp=True)
+
 
 @dataclass
 class SparkStore(_SqlStore):
@@ -198,6 +203,13 @@ class SparkStore(_SqlStore):
 
     def _rows(self, sql: str) -> pa.Table:
         return self.session.sql(sql).toArrow()
+
+    def register_arrow(self, name: str, rows: pa.Table) -> ir.Table:
+        """Arrow data as a temporary view, named after the store, dropped on ``close``."""
+        view = f"{self.location}_{name}"
+        self.session.createDataFrame(rows).createOrReplaceTempView(view)
+        self.views.append(view)
+        return self.con.table(view)
 
     def materialise(self, sql: str, name: str) -> ir.Table:
         """A cached temporary view, named after the store (two stores share the session)."""
