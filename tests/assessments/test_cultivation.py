@@ -126,6 +126,34 @@ def test_a_seedling_fails_at_most_max_failed_clauses_and_is_near_the_pass_mark(r
     assert {s.enterprise_id for s in tight.seedlings} == set()
 
 
+def test_an_open_score_is_data_to_collect_never_a_seedling(sqlite_engine):
+    """Issue #19: "a firm whose decisive clauses are unknown is undetermined, shown apart with
+    the data to collect, never a seedling". A firm 5 % short on one clause whose score interval
+    still straddles the pass mark (expert-judged items known only at review) is listed to
+    collect the review scores; with the score known and failing within the margin it is a
+    seedling; with the score failing by more, neither."""
+    ids = list(registry(sqlite_engine, [{} for _ in range(3)]).values())
+    near = {"rd_intensity": 0.05}
+    rows = [
+        _row(ids[0], "fail", "rd_intensity", score=(50, 90), shortfall=near, unknown="score"),
+        _row(ids[1], "fail", "rd_intensity,score", score=(60, 66), shortfall=near),
+        _row(ids[2], "fail", "rd_intensity,score", score=(40, 50), shortfall=near),
+    ]
+    district = _district_id(sqlite_engine)
+    table = pa.Table.from_pylist([{**r, "district_id": district} for r in rows], _long_schema())
+    record(
+        sqlite_engine,
+        RunResult(AS_OF, [HNTE], table, {}, summary=summarise(table, [HNTE])),
+        actor="test",
+    )
+    pipeline = build_pipeline(sqlite_engine, distance=Distance(max_failed=2))
+    assert [s.enterprise_id for s in pipeline.seedlings] == [ids[1]]
+    (collect,) = pipeline.to_collect
+    assert collect.enterprise_id == ids[0] and collect.unknown == ["score"]
+    assert "专家评价项待补" in collect.unknown_text[0].zh
+    assert "innovation_reviews" in collect.unknown_text[0].en
+
+
 def test_counts_by_district_and_city_against_the_target(recorded):
     engine, _, district = recorded
     rows = {row.district_id: row for row in build_pipeline(engine).rows}
@@ -184,9 +212,9 @@ def test_pipeline_of_a_real_run_agrees_with_the_run(sqlite_engine, tmp_path, mon
         row = status[(seedling.enterprise_id, seedling.assessment)]
         assert row["status"] == "fail" and 1 <= len(seedling.failed) <= 2
         assert seedling.score_short is None or seedling.score_short <= 15
-        # Issue #19: an unknown clause is never "near" (the score's open interval is measured
-        # by its high end: expert-judged items are known only at review).
-        assert set((row["unknown"] or "").split(",")) <= {"", "score"}
+        # Issue #19: a firm with a clause unknown — the score's open interval included — is
+        # never a seedling.
+        assert not row["unknown"] and not seedling.unknown
     # Issue #19: a firm with no valuation recorded is never a unicorn seedling, and no tier
     # lists more seedlings than it has passes (or ten, for a tier almost nobody passes).
     no_valuation = {

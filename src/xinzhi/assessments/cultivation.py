@@ -7,7 +7,8 @@ fails, in the latest recorded run:
 * a numeric clause ``value >= threshold``: its shortfall (threshold − value) / threshold, which
   the compiler records for every failed clause in every run (``d__<clause>``, the run's
   ``shortfall`` column), within a relative margin (20 % by default, per tier if set);
-* the score: at most ``score_margin`` points short of the pass mark;
+* the score: failed, and at most ``score_margin`` points short of the pass mark even at the high
+  end of its interval (an interval still straddling the mark is a clause unknown);
 * a clause without an amount (listed, no financing …): only where the declaration says it can
   be acquired (``acquirable: true``);
 * and at most ``max_failed`` failed clauses in all.
@@ -297,8 +298,10 @@ def _seedlings(
             continue
         short = None
         if "score" in failed or "score" in unknown:
-            # The score is an interval (expert-judged items are known only at review): near
-            # when its high end is within the points margin of the pass mark.
+            # A failed score is near when even its high end is within the points margin of the
+            # pass mark. An open score (its interval straddles the mark: expert-judged items
+            # are known only at review) is a decisive clause still unknown: never a seedling,
+            # listed with the data to collect (the review scores) when near on the rest.
             if mark is None or row["score_high"] is None:
                 continue  # no measurable distance to a score we cannot bound
             short = max(0, mark - row["score_high"])
@@ -308,7 +311,7 @@ def _seedlings(
         clauses = [c for c in failed if c != "score"]
         if not all(_near(conditions.get(c), shortfalls.get(c), margin) for c in clauses):
             continue
-        open_ = [c for c in unknown if c != "score"]
+        open_ = unknown
         gap = Text(row["gap_zh"], row["gap_en"] or row["gap_zh"]) if row["gap_zh"] else None
         (to_collect if open_ else found).append(
             Seedling(
@@ -327,10 +330,16 @@ def _seedlings(
                 {c: shortfalls[c] for c in clauses if c in shortfalls},
                 gap,
                 open_,
-                [texts.get(c, Text(c, c)) for c in open_],
+                [_OPEN_SCORE if c == "score" else texts.get(c, Text(c, c)) for c in open_],
             )
         )
     return found, to_collect
+
+
+_OPEN_SCORE = Text(
+    "评分未定：专家评价项待补（创新能力评价，innovation_reviews 导入）",
+    "score open: the expert-judged items to collect (innovation review, innovation_reviews import)",
+)
 
 
 def _near(condition: Condition | None, shortfall: float | None, margin: Fraction) -> bool:
