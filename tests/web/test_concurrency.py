@@ -91,7 +91,10 @@ def test_readers_are_not_blocked_and_never_see_half_an_import(web_city, live_ser
     assert {value for _, value in seen} <= {before, before + ROWS}, "a reader saw half an import"
     during = [value for at, value in seen if started < at < finished]
     assert len(during) >= 5, "the readers did not run while the import did"
-    assert max(latencies) < 2.0, f"a page view waited {max(latencies):.1f} s"
+    # Not blocked: no page view waited for the import to end (a fixed number of seconds
+    # would measure the machine's load, not the locking).
+    took = finished - started
+    assert max(latencies) < took / 2, f"a page view waited {max(latencies):.1f} s of {took:.1f} s"
     assert seen[-1][1] == before + ROWS
     print(
         f"import {finished - started:.1f} s; {len(latencies)} reads, "

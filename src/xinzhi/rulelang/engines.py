@@ -18,10 +18,13 @@ the results of two engines compare column by column.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
+import tempfile
+import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,9 +166,15 @@ class DuckDBStore(_SqlStore):
     """DuckDB in-process: a SQLite store read in place, any other copied in as Arrow."""
 
     backend = "duckdb"
+    sqlite_copy: Path | None = None  # the copy of a SQLite store it reads (removed on close)
 
     def _rows(self, sql: str) -> pa.Table:
         return self.con.con.sql(sql).to_arrow_table()
+
+    def close(self) -> None:
+        super().close()
+        if self.sqlite_copy is not None:
+            self.sqlite_copy.unlink(missing_ok=True)
 
     def register_arrow(self, name: str, rows: pa.Table) -> ir.Table:
         """Arrow data readable as table ``name`` in place, without a copy."""
@@ -403,6 +412,33 @@ def _postgres_compiler():
     return Compiler()
 
 
+def sqlite_reading_copy(database: str) -> Path:
+    """A consistent copy of a SQLite store, for DuckDB's SQLite scanner to read.
+
+    The scanner carries a SQLite library of its own. When it opens a WAL database that this
+    process already has open (SQLAlchemy's pysqlite connections), it takes itself for the
+    first connection — POSIX locks never conflict within one process — and resets the shared
+    wal-index (``-shm``) under the other library's memory map: SIGBUS, or "database disk image
+    is malformed" (https://www.sqlite.org/howtocorrupt.html, 2.2). So the scanner reads a copy
+    made by SQLite's own backup API through Python's sqlite3 (one consistent read
+    transaction), in rollback-journal mode (no ``-shm``), which nothing else here opens."""
+    import sqlite3
+
+    source = Path(database)
+    handle, name = tempfile.mkstemp(prefix=f".{source.name}.read-", suffix=".db", dir=source.parent)
+    os.close(handle)
+    copy = Path(name)
+    try:
+        with contextlib.closing(sqlite3.connect(source, timeout=30)) as reading:
+            with contextlib.closing(sqlite3.connect(copy)) as written:
+                reading.backup(written)
+                written.execute("PRAGMA journal_mode=DELETE")
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    return copy
+
+
 def _opener(con: Any, name: str, **where: str) -> Callable[[], ir.Table]:
     return lambda: con.table(name, **where)
 
@@ -415,10 +451,18 @@ def _duckdb(engine: Engine, dialect: str, tables: dict) -> Store:
             raise BackendError(
                 "DuckDB 不能读取内存中的 SQLite", "DuckDB cannot read an in-memory SQLite"
             )
-        con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
-        con.raw_sql(f"ATTACH '{_quote(database)}' AS store (TYPE sqlite, READ_ONLY)")
+        copy = sqlite_reading_copy(database)
+        try:
+            con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
+            con.raw_sql(f"ATTACH '{_quote(str(copy))}' AS store (TYPE sqlite, READ_ONLY)")
+        except BaseException:
+            copy.unlink(missing_ok=True)
+            raise
         loaders = {name: _opener(con, name, database="store") for name in tables}
-        return DuckDBStore(con, location="sqlite", loaders=loaders)
+        store = DuckDBStore(con, location="sqlite", loaders=loaders, sqlite_copy=copy)
+        # removed on close(), or when the store is collected if nobody closed it
+        weakref.finalize(store, copy.unlink, missing_ok=True)
+        return store
     # Any other store: copy the tables in as Arrow (fine for the sizes one machine handles).
     loaders = {name: _arrow_copier(con, engine, table) for name, table in tables.items()}
     return DuckDBStore(con, location="arrow", loaders=loaders)

@@ -181,9 +181,9 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path, refresh: bool =
             rows, how = f"SELECT {columns} FROM ({sql}) AS p", "built"
         else:
             base, touched = found
-            _restrict_to(
-                con, engine.url.database, reads, touched
-            )  # "store" now holds the touched firms' rows only
+            # "store" now holds the touched firms' rows only (read from the store's copy:
+            # the scanner never opens the live file, see engines.sqlite_reading_copy)
+            _restrict_to(con, str(store.sqlite_copy), reads, touched)
             rows = f"SELECT {columns} FROM ({sql}) AS p"
             written = _written_key(base) or {}
             if written.get("base"):  # a delta already: keep its other firms' rows
