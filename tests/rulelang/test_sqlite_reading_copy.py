@@ -52,6 +52,7 @@ def test_scanner_reads_beside_live_writers_and_readers(tmp_path):
     while time.monotonic() < stop:
         store = open_store(engine, "duckdb", names=["t"])
         try:
+            store.table("t")  # the first read copies the store and attaches the copy
             counts.append(store.fetch('SELECT count(*) AS n FROM store."t"').column("n")[0].as_py())
         finally:
             store.close()

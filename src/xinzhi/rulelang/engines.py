@@ -166,10 +166,25 @@ class DuckDBStore(_SqlStore):
     """DuckDB in-process: a SQLite store read in place, any other copied in as Arrow."""
 
     backend = "duckdb"
-    sqlite_copy: Path | None = None  # the copy of a SQLite store it reads (removed on close)
+    sqlite_database: str | None = None  # a SQLite store, read through a copy (attach_copy)
+    sqlite_copy: Path | None = None  # that copy, made when a table is first read
 
     def _rows(self, sql: str) -> pa.Table:
         return self.con.con.sql(sql).to_arrow_table()
+
+    def attach_copy(self) -> str:
+        """Copy the SQLite store and attach the copy as ``store``, once; the alias."""
+        if self.sqlite_copy is None:
+            copy = sqlite_reading_copy(self.sqlite_database)
+            try:
+                self.con.raw_sql(f"ATTACH '{_quote(str(copy))}' AS store (TYPE sqlite, READ_ONLY)")
+            except BaseException:
+                copy.unlink(missing_ok=True)
+                raise
+            self.sqlite_copy = copy
+            # removed on close(), or when the store is collected if nobody closed it
+            weakref.finalize(self, copy.unlink, missing_ok=True)
+        return "store"
 
     def close(self) -> None:
         super().close()
@@ -431,12 +446,17 @@ def sqlite_reading_copy(database: str) -> Path:
     try:
         with contextlib.closing(sqlite3.connect(source, timeout=30)) as reading:
             with contextlib.closing(sqlite3.connect(copy)) as written:
+                written.execute("PRAGMA synchronous=OFF")  # a throwaway file: no fsync
                 reading.backup(written)
                 written.execute("PRAGMA journal_mode=DELETE")
     except BaseException:
         copy.unlink(missing_ok=True)
         raise
     return copy
+
+
+def _attached_opener(store: DuckDBStore, name: str) -> Callable[[], ir.Table]:
+    return lambda: store.con.table(name, database=store.attach_copy())
 
 
 def _opener(con: Any, name: str, **where: str) -> Callable[[], ir.Table]:
@@ -451,17 +471,9 @@ def _duckdb(engine: Engine, dialect: str, tables: dict) -> Store:
             raise BackendError(
                 "DuckDB 不能读取内存中的 SQLite", "DuckDB cannot read an in-memory SQLite"
             )
-        copy = sqlite_reading_copy(database)
-        try:
-            con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
-            con.raw_sql(f"ATTACH '{_quote(str(copy))}' AS store (TYPE sqlite, READ_ONLY)")
-        except BaseException:
-            copy.unlink(missing_ok=True)
-            raise
-        loaders = {name: _opener(con, name, database="store") for name in tables}
-        store = DuckDBStore(con, location="sqlite", loaders=loaders, sqlite_copy=copy)
-        # removed on close(), or when the store is collected if nobody closed it
-        weakref.finalize(store, copy.unlink, missing_ok=True)
+        con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
+        store = DuckDBStore(con, location="sqlite", sqlite_database=database)
+        store.loaders = {name: _attached_opener(store, name) for name in tables}
         return store
     # Any other store: copy the tables in as Arrow (fine for the sizes one machine handles).
     loaders = {name: _arrow_copier(con, engine, table) for name, table in tables.items()}

@@ -183,6 +183,7 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path, refresh: bool =
             base, touched = found
             # "store" now holds the touched firms' rows only (read from the store's copy:
             # the scanner never opens the live file, see engines.sqlite_reading_copy)
+            store.attach_copy()
             _restrict_to(con, str(store.sqlite_copy), reads, touched)
             rows = f"SELECT {columns} FROM ({sql}) AS p"
             written = _written_key(base) or {}
