@@ -2,9 +2,11 @@
 
 The same Ibis expression runs on each, and gives the same results (tests/rulelang/test_engines.py):
 
-* ``duckdb`` over a SQLite store reads the file in place (the sqlite_scanner extension ships as
-  a PyPI package and is loaded from its path: the machines have no internet to download
-  extensions); over any other store the tables the rules read are copied in as Arrow;
+* ``duckdb`` over a SQLite store reads a backup copy of the file (``sqlite_reading_copy``:
+  the scanner's own SQLite library must never open the live file) through the
+  sqlite_scanner extension, which ships as a PyPI package and is loaded from its path (the
+  machines have no internet to download extensions); over any other store the tables the
+  rules read are copied in as Arrow;
 * ``postgres`` runs the expressions inside the PostgreSQL store itself (Ibis's PostgreSQL
   backend);
 * ``pyspark`` is the path for a province or the nation: a local Spark session gets the
@@ -163,7 +165,7 @@ class _SqlStore:
 
 @dataclass
 class DuckDBStore(_SqlStore):
-    """DuckDB in-process: a SQLite store read in place, any other copied in as Arrow."""
+    """DuckDB in-process: a SQLite store read through a copy, any other copied in as Arrow."""
 
     backend = "duckdb"
     sqlite_database: str | None = None  # a SQLite store, read through a copy (attach_copy)
