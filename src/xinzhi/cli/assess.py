@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from .common import (
     ActorOption,
@@ -76,7 +77,7 @@ def assess(
         err.print(f"[red]✗[/] {exc}")
         raise typer.Exit(2) from None
     except InvalidApplicationDate as exc:
-        err.print(f"[red]✗[/] {exc.bilingual()}", markup=False)
+        err.print(f"[red]✗[/] {escape(exc.bilingual())}")
         raise typer.Exit(2) from None
     if not result.declarations:
         err.print("[red]✗[/] 没有在该日期生效的评价 / no assessment in force on that date")
@@ -166,7 +167,7 @@ def explain(
             engine, **dates, enterprise_id=enterprise_id, catalog=assessment_catalog()
         )
     except InvalidApplicationDate as exc:
-        err.print(f"[red]✗[/] {exc.bilingual()}", markup=False)
+        err.print(f"[red]✗[/] {escape(exc.bilingual())}")
         raise typer.Exit(2) from None
     console.print(f"[bold]{name}[/] {code} — {_date_title(result)}", highlight=False)
     for explanation in explain_results(result, enterprise_id):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ..domain.money import format_yuan
 from .common import (
@@ -47,7 +48,7 @@ def _as_of(year: int | None) -> dt.date | None:
 
 
 def _fail(message: str, code: int = 1):
-    err.print(f"[red]✗[/] {message}", markup=False, highlight=False)
+    err.print(f"[red]✗[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
