@@ -7,7 +7,6 @@ from docx import Document
 from typer.testing import CliRunner
 
 from xinzhi.cli import app
-from xinzhi.cli.common import console
 
 runner = CliRunner()
 
@@ -16,7 +15,6 @@ runner = CliRunner()
 def database(city):
     patch = pytest.MonkeyPatch()
     patch.setenv("XINZHI_DATABASE_URL", str(city.url))
-    patch.setattr(console, "_width", 200)  # _width: undoing a property set would pin it
     yield city
     patch.undo()
 

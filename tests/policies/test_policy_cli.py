@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from xinzhi.cli import app
-from xinzhi.cli.common import console
 
 from ..assessments.firms import database
 from .registry import build
@@ -30,8 +29,6 @@ def codes(tmp_path_factory):
     patch.setenv("XINZHI_DATABASE_URL", f"sqlite:///{folder / 'xinzhi.db'}")
     patch.setenv("XINZHI_ACTOR", "测试员")
     patch.setenv("XINZHI_RUNS_DIR", str(folder / "runs"))
-    # _width, not the width property: undoing a property set would pin the width it read
-    patch.setattr(console, "_width", 200)  # tables unfolded, as on a wide terminal
     yield names
     patch.undo()
 
