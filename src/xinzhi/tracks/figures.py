@@ -173,27 +173,23 @@ def track_figures(conn: Connection, catalogue: Catalogue, track: str, scope, mem
             _in(TechnicalDemand.enterprise_id, m),
         )
     )
-    out["districts"] = [
-        {"name": name, "firms": n}
-        for name, n in conn.execute(
-            sa.select(models.District.name, sa.func.count())
-            .select_from(m)
-            .join(models.District, m.c.district_id == models.District.id)
-            .group_by(models.District.name)
-            .order_by(sa.func.count().desc())
-        )
-    ]
-    out["parks"] = [
-        {"name": name, "firms": n}
-        for name, n in conn.execute(
-            sa.select(models.Park.name, sa.func.count())
-            .select_from(m)
-            .join(models.Park, m.c.park_id == models.Park.id)
-            .group_by(models.Park.name)
-            .order_by(sa.func.count().desc())
-        )
-    ]
+    out["districts"] = _firms_by(conn, m, models.District, m.c.district_id)
+    out["parks"] = _firms_by(conn, m, models.Park, m.c.park_id)
     return out
+
+
+def _firms_by(conn: Connection, members, place, key) -> list[dict]:
+    """The members' firms per district or park (``place``), most first."""
+    return [
+        {"name": name, "firms": n}
+        for name, n in conn.execute(
+            sa.select(place.name, sa.func.count())
+            .select_from(members)
+            .join(place, key == place.id)
+            .group_by(place.name)
+            .order_by(sa.func.count().desc())
+        )
+    ]
 
 
 def same_firm_growth(conn: Connection, m, year: int) -> dict | None:
