@@ -11,6 +11,7 @@ import bisect
 import datetime as dt
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -404,46 +405,61 @@ def record(engine: Engine, result: RunResult, *, actor: str, backend: str = "duc
         folder = runs_directory(engine)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"run-{run.id}.parquet"
-        pq.write_table(result.results, path)
-        decisions_first = not result.summary.get("words", True)
-        for declaration in result.declarations:  # every clause's values, for explanations
-            if decisions_first:
-                break  # explanations are produced from the run's snapshot instead
-            if declaration.id not in result.detail:
-                continue  # a result without its clauses (then explanations are computed live)
-            pq.write_table(
-                result.detail[declaration.id],
-                detail_path(path, declaration.id),
-                row_group_size=DETAIL_ROW_GROUP,
-            )
-        run.results_path = str(path.resolve())
-        result.run_id = run.id
-        audit(
-            session,
-            actor=actor,
-            action=Action.ASSESS_RUN,
-            subject=f"run:{run.id}",
-            detail={
-                "as_of": result.as_of.isoformat(),
-                **(
-                    {"application_date": result.application_date.isoformat()}
-                    if result.application_date
-                    else {}
-                ),
-                "backend": backend,
-                "counts": result.summary["counts"],
-            },
-        )
-        if result.enterprise_id is None:  # a run over everyone becomes the current status
-            families = {d.id: d.family for d in result.declarations}
-            _replace_current_statuses(session, run.id, result.results, families)
+        # The files are written on a thread while the database takes the current statuses
+        # (Arrow's writer and SQLite both work outside the GIL); the run commits after both.
+        with ThreadPoolExecutor(1) as pool:
+            written = pool.submit(_write_run_files, result, path)
+            _record_rows(session, run, result, path, actor, backend)
+            written.result()
     return result.run_id
+
+
+def _write_run_files(result: RunResult, path: Path) -> None:
+    pq.write_table(result.results, path)
+    if not result.summary.get("words", True):
+        return  # decisions first: explanations are produced from the run's snapshot instead
+    for declaration in result.declarations:  # every clause's values, for explanations
+        if declaration.id not in result.detail:
+            continue  # a result without its clauses (then explanations are computed live)
+        pq.write_table(
+            result.detail[declaration.id],
+            detail_path(path, declaration.id),
+            row_group_size=DETAIL_ROW_GROUP,
+        )
+
+
+def _record_rows(session, run, result: RunResult, path: Path, actor: str, backend: str) -> None:
+    """The run's database rows: its files' path, the audit entry, the current statuses."""
+    run.results_path = str(path.resolve())
+    result.run_id = run.id
+    audit(
+        session,
+        actor=actor,
+        action=Action.ASSESS_RUN,
+        subject=f"run:{run.id}",
+        detail={
+            "as_of": result.as_of.isoformat(),
+            **(
+                {"application_date": result.application_date.isoformat()}
+                if result.application_date
+                else {}
+            ),
+            "backend": backend,
+            "counts": result.summary["counts"],
+        },
+    )
+    if result.enterprise_id is None:  # a run over everyone becomes the current status
+        families = {d.id: d.family for d in result.declarations}
+        _replace_current_statuses(session, run.id, result.results, families)
 
 
 def _replace_current_statuses(
     session, run_id: int, results: pa.Table, families: dict[str, str]
 ) -> None:
     kept = results.filter(pc.is_in(results["status"], pa.array(["pass", "undetermined"])))
+    # In primary-key order: each row then lands at the end of the table's B-tree instead of
+    # somewhere inside it (a million rows went in twice as fast).
+    kept = kept.sort_by([("enterprise_id", "ascending"), ("assessment", "ascending")])
     assessments = kept["assessment"].to_pylist()
     rows = list(
         zip(
@@ -454,17 +470,24 @@ def _replace_current_statuses(
             [run_id] * kept.num_rows,
         )
     )
+    connection = session.connection()
+    # The secondary index is dropped while the rows go and come, and built once at the end
+    # over the whole table rather than row by row.
+    indexes = list(CurrentStatus.__table__.indexes)
+    for index in indexes:
+        index.drop(connection)
     session.execute(delete(CurrentStatus))
     if rows:
         # The driver's executemany of tuples: SQLAlchemy Core's per-row parameter processing
         # took 13 s for a million rows, the ORM bulk path most of a minute.
-        connection = session.connection()
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         connection.exec_driver_sql(
             "INSERT INTO current_statuses (enterprise_id, assessment, family, status, run_id) "
             f"VALUES ({', '.join([mark] * 5)})",
             rows,
         )
+    for index in indexes:
+        index.create(connection)
 
 
 DETAIL_ROW_GROUP = 16_384  # rows sorted by enterprise: reading one firm touches one group
