@@ -145,6 +145,7 @@ def evaluate(
     words: bool = True,
     snapshot: Path | None = None,
     evaluator: str = "vectorised",
+    keep_detail: bool = True,
 ) -> RunResult:
     """Evaluate every declaration in force on ``as_of`` (optionally for one enterprise).
 
@@ -158,7 +159,10 @@ def evaluate(
     one, e.g. a recorded run's). ``words=False`` is the bulk run: the decisions alone, without
     credit codes, names, missing inputs and gap texts — ``with_words`` adds them when asked.
     The snapshot is evaluated by the vectorised evaluator (``evaluator="sql"``: DuckDB's SQL,
-    the same results; see ``run_over_snapshot``).
+    the same results; see ``run_over_snapshot``). ``keep_detail=False`` drops each
+    declaration's clause values once its long rows are made (a decisions-first run over a
+    snapshot records none: its explanations are produced from the snapshot), so a million
+    firms' six detail tables are never held together.
     """
     import time
 
@@ -186,7 +190,7 @@ def evaluate(
         summary["words"] = words
         summary["evaluator"] = evaluator
         results, detail = run_over_snapshot(
-            snapshot, declarations, as_of, words, enterprise_id, evaluator
+            snapshot, declarations, as_of, words, enterprise_id, evaluator, keep_detail
         )
     else:
         store = open_store(engine, backend)
@@ -222,6 +226,7 @@ def run_over_snapshot(
     words: bool,
     enterprise_id: int | None = None,
     evaluator: str = "vectorised",
+    keep_detail: bool = True,
 ):
     """``_run_declarations`` over the analytic snapshot (one enterprise's row of it, with
     ``enterprise_id``).
@@ -266,8 +271,10 @@ def run_over_snapshot(
                 table = _run_declarations(
                     store, store.table("population"), [declaration], as_of, words
                 )[1][declaration.id]
-            detail[declaration.id] = table
             long_parts.append(_long_part(table, declaration.id, schema_out))
+            if keep_detail:
+                detail[declaration.id] = table
+            del table
     finally:
         if store is not None:
             store.close()

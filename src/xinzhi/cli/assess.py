@@ -93,6 +93,7 @@ def assess(
             # looks (explain, the profile, the pipeline); an export asks for them now, and
             # PostgreSQL and Spark keep no snapshot to produce them from later.
             words=output is not None or backend != "duckdb",
+            keep_detail=output is not None,  # an export's sheets; nothing else reads them
         )
     except BackendError as exc:  # a backend that does not fit the store, or no Java for Spark
         err.print(f"[red]✗[/] {exc}")
