@@ -26,7 +26,7 @@ otherwise. Each measurement runs in its own child process, so its peak RSS
 * **plain Python** — ``baselines/hnte_python.py``, one enterprise at a time over the
   population's rows (read with DuckDB, converted to dicts; reading timed apart); every firm
   or every k-th (``--python-sample``), scaled to the population; checked against the engine
-  firm by firm on every output column;
+  firm by firm on every output column (the shortfalls d__<clause> included);
 * **OpenFisca** — ``baselines/openfisca_hnte.py``, vectorised; the R&D-ratio and growth items
   alone, and the whole HNTE result, each in a fresh simulation (inputs set included, reading
   and the conversion to numpy timed apart); checked against the engine where every input
@@ -76,6 +76,7 @@ OUTPUT_COLUMNS = [
     "missing",
     "gap_zh",
     "gap_en",
+    *hnte_python.SHORTFALL_COLUMNS,  # d__<clause>: how far a failed lower bound is (a double)
 ]
 YEARS = {"y1": 0, "y2": -1, "y3": -2}  # the population's year columns, as offsets from y1
 OPENFISCA_YEARLY = {
@@ -186,6 +187,12 @@ def engine_child(
     queue.put(figures)
 
 
+def column_type(name: str) -> pa.DataType:
+    if name.startswith("score"):
+        return pa.int64()
+    return pa.float64() if name in hnte_python.SHORTFALL_COLUMNS else pa.string()
+
+
 def python_child(database: str, step: int, keep: str, queue) -> None:
     with Clock() as read:
         table, _ = read_population(Path(database), hnte_python.INPUTS, step)
@@ -205,7 +212,7 @@ def python_child(database: str, step: int, keep: str, queue) -> None:
         results += timed("assess", lambda rows=rows: [hnte_python.assess(row) for row in rows])
     columns = list(zip(*results)) if results else [[] for _ in OUTPUT_COLUMNS]
     out = {
-        name: pa.array(values, type=pa.int64() if name.startswith("score") else pa.string())
+        name: pa.array(values, type=column_type(name))
         for name, values in zip(OUTPUT_COLUMNS, columns)
     }
     pq.write_table(pa.table({"enterprise_id": table["enterprise_id"], **out}), keep)

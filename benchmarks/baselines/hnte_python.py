@@ -1,7 +1,9 @@
 """The HNTE pre-screen written one enterprise at a time in plain Python — the baseline of
 ``bench_rules.py``.
 
-The same rules as ``src/xinzhi/rules/assessments/hnte.yaml`` (2016 version), with the same
+The same rules as ``src/xinzhi/rulesets/assessments/hnte.yaml`` (2016 version, as declared on
+2026-12-07: standards without a period, the conversion band (0, 1) scoring [0, 6] and its gap
+over the years operated, staff counts in hundredths of a person), with the same
 semantics as the engine: ``None`` is unknown; logic is three-valued (unknown AND false is
 false, unknown OR true is true); ratios are compared exactly by cross-multiplying whole
 numbers (a zero denominator makes the ratio unknown); the growth rates are floats compared
@@ -12,11 +14,15 @@ when every condition holds and the lowest score exceeds 70, "fail" when a condit
 the highest score does not exceed 70, "undetermined" otherwise.
 
 ``assess(row)`` gives what the engine writes for each enterprise: status, score_low,
-score_high, failed, unknown, missing, gap_zh, gap_en. ``decide(row)`` gives only the status
+score_high, failed, unknown, missing, gap_zh, gap_en, then the shortfall of each failed lower
+bound (``SHORTFALL_COLUMNS``, d__<clause>: max(0, (t − v) / |t|) in doubles, rounded to 9
+places as the engine rounds). ``decide(row)`` gives only the status
 and the score interval. ``row`` is a dict of the population's input columns (``INPUTS``).
 """
 
 from __future__ import annotations
+
+import math
 
 INPUTS = [
     "days_registered",
@@ -36,7 +42,7 @@ INPUTS = [
     "review_core_support",
     "review_rd_management",
     "ip_self_developed",
-    "standards_participated_3y",
+    "standards_participated",
     "conversions_3y",
     "years_operating_3y",
     "net_assets_y1",
@@ -63,6 +69,17 @@ CONDITIONS = [
     "no_incident",
 ]
 DECISIVE = [*CONDITIONS, "score"]
+# The conditions whose shortfall the engine measures (d__<clause>), and its rounding.
+SHORTFALL_CLAUSES = [
+    "registered_one_year",
+    "core_ip",
+    "tech_staff",
+    "rd_intensity",
+    "rd_in_china",
+    "hitech_revenue",
+]
+SHORTFALL_COLUMNS = [f"d__{c}" for c in SHORTFALL_CLAUSES]
+SHORTFALL_PLACES = 9
 # Growth bands (low end, low end closed, points low, points high), best first.
 GROWTH_BANDS = [
     (0.35, True, 9, 10),
@@ -71,7 +88,10 @@ GROWTH_BANDS = [
     (0.05, True, 3, 4),
     (0.0, False, 1, 2),
 ]
+# Conversion bands (yearly average at least, points low, points high), best first; then the
+# average strictly between 0 and 1 scores [0, 6] (band E-, 工作指引 "由专家…综合评价") and 0 scores 0.
 CONVERSION_BANDS = [(5, 25, 30), (4, 19, 24), (3, 13, 18), (2, 7, 12), (1, 1, 6)]
+PERSON_HUNDREDTHS = 100  # employees_y1 and tech_staff_y1 are kept in hundredths of a person
 # The inputs each clause needs (for the "missing" list of an undetermined result).
 NEEDS = {
     "registered_one_year": ["days_registered"],
@@ -86,7 +106,7 @@ NEEDS = {
     "ip_core_support": ["review_core_support"],
     "ip_quantity": ["ip_class1_owned", "ip_class2_owned"],
     "ip_acquisition": ["ip_class1_owned", "ip_class2_owned", "ip_self_developed"],
-    "ip_standards": ["standards_participated_3y"],
+    "ip_standards": ["standards_participated"],
     "conversion": ["conversions_3y", "years_operating_3y"],
     "rd_management": ["review_rd_management"],
     "growth_net_assets": ["net_assets_y1", "net_assets_y2", "net_assets_y3", "years_operating_3y"],
@@ -199,8 +219,10 @@ def conversion_points(conversions, years):
     if conversions is None or years is None or years == 0:
         tests = [None] * (len(CONVERSION_BANDS) + 1)
     else:
-        tests = [conversions >= bound * years for bound, _, _ in CONVERSION_BANDS] + [True]
-    return first_band(tests, [(lo, hi) for _, lo, hi in CONVERSION_BANDS] + [(0, 0)])
+        tests = [conversions >= bound * years for bound, _, _ in CONVERSION_BANDS]
+        tests += [conversions * years > 0, True]  # (0, 1): the average's sign is the product's
+    bands = [(lo, hi) for _, lo, hi in CONVERSION_BANDS] + [(0, 6), (0, 0)]
+    return first_band(tests, bands)
 
 
 def conditions(row):
@@ -209,15 +231,23 @@ def conditions(row):
     threshold = rd_threshold(row["revenue_y1"])
     incidents = row["incidents_12m"]
     return {
+        # registered_one_year (第十一条（一）): days_registered >= 365
         "registered_one_year": at_least(row["days_registered"], MIN_REGISTERED_DAYS),
+        # core_ip (第十一条（二）): ip_class1_owned + ip_class2_owned >= 1 (IP in force: an input)
         "core_ip": None if c1 is None or c2 is None else c1 + c2 >= 1,
+        # supported_field (第十一条（三）): hnte_field in '1' … '8'
         "supported_field": None if field is None else field in SUPPORTED_FIELDS,
+        # tech_staff (第十一条（四）): tech_staff_y1 / employees_y1 >= 10 % (both in hundredths)
         "tech_staff": ratio_at_least(row["tech_staff_y1"], row["employees_y1"], 1, 10),
+        # rd_intensity (第十一条（五）): rd_expense_3y / revenue_3y >= rd_threshold
         "rd_intensity": None
         if threshold is None
         else ratio_at_least(row["rd_expense_3y"], row["revenue_3y"], *threshold),
+        # rd_in_china (第十一条（五）): rd_expense_domestic_3y / rd_expense_3y >= 60 %
         "rd_in_china": ratio_at_least(row["rd_expense_domestic_3y"], row["rd_expense_3y"], 3, 5),
+        # hitech_revenue (第十一条（六）): hitech_revenue_y1 / total_income_y1 >= 60 %
         "hitech_revenue": ratio_at_least(row["hitech_revenue_y1"], row["total_income_y1"], 3, 5),
+        # no_incident (第十一条（八）): incidents_12m == 0
         "no_incident": None if incidents is None else incidents == 0,
     }
 
@@ -225,22 +255,29 @@ def conditions(row):
 def points(row):
     """Each score item as (low, high)."""
     c1, c2 = row["ip_class1_owned"], row["ip_class2_owned"]
-    self_developed, standards = row["ip_self_developed"], row["standards_participated_3y"]
+    self_developed, standards = row["ip_self_developed"], row["standards_participated"]
     years = row["years_operating_3y"]
     owned = None if c1 is None or c2 is None else c1 + c2 >= 1
     return {
+        # ip_advancement, ip_core_support (知识产权 1, 2): judged, 8 each
         "ip_advancement": judged(row["review_advancement"], 8),
         "ip_core_support": judged(row["review_core_support"], 8),
+        # ip_quantity (知识产权 3): I类 ≥ 1 → 7–8; II类 ≥ 5 → 5–6, ≥ 3 → 3–4, ≥ 1 → 1–2
         "ip_quantity": first_band(
             [at_least(c1, 1), at_least(c2, 5), at_least(c2, 3), at_least(c2, 1), True],
             [(7, 8), (5, 6), (3, 4), (1, 2), (0, 0)],
         ),
+        # ip_acquisition (知识产权 4): own R&D → 1–6; only acquired → 1–3
         "ip_acquisition": first_band(
             [at_least(self_developed, 1), owned, True], [(1, 6), (1, 3), (0, 0)]
         ),
+        # ip_standards (知识产权 5): standards_participated >= 1 (no period) → 1–2
         "ip_standards": first_band([at_least(standards, 1), True], [(1, 2), (0, 0)]),
+        # conversion (科技成果转化能力): conversions_per_year in bands, (0, 1) → [0, 6]
         "conversion": conversion_points(row["conversions_3y"], years),
+        # rd_management (研究开发组织管理水平): judged, 20
         "rd_management": judged(row["review_rd_management"], 20),
+        # growth_net_assets, growth_revenue (企业成长性): hnte_growth in the growth bands
         "growth_net_assets": growth_points(
             hnte_growth(row["net_assets_y3"], row["net_assets_y2"], row["net_assets_y1"], years)
         ),
@@ -289,7 +326,47 @@ def assess(row):
         wanted = {name for c in open_clauses for name in NEEDS[c] if row[name] is None}
         missing = ",".join(sorted(wanted)) or None
     gap_zh, gap_en = gaps(row, clauses)
-    return status, low, high, failed, unknown, missing, gap_zh, gap_en
+    return status, low, high, failed, unknown, missing, gap_zh, gap_en, *shortfalls(row, clauses)
+
+
+def engine_round(x, places):
+    """ROUND(x, places) of a double as the engine computes it: std::round(x·10^places) /
+    10^places, half away from zero at the product (not Python's exact decimal rounding)."""
+    scale = 10.0**places
+    scaled = x * scale
+    whole = math.floor(abs(scaled))
+    whole += 1 if abs(scaled) - whole >= 0.5 else 0
+    return math.copysign(whole, scaled) / scale
+
+
+def shortfall(value, threshold):
+    """How far a failed lower bound ``value >= threshold`` is from holding, relative to the
+    threshold: max(0, (t − v) / |t|) in doubles, rounded to 9 places; unknown for t = 0."""
+    if threshold == 0:
+        return None
+    return engine_round(max((threshold - value) / abs(threshold), 0.0), SHORTFALL_PLACES)
+
+
+def share(num, den):
+    """A ratio of two whole numbers as the engine's double: each converted, then divided."""
+    return float(num) / float(den)
+
+
+def shortfalls(row, clauses):
+    """``d__<clause>`` for the conditions that are lower bounds (not supported_field, an
+    ``in``, nor no_incident, an equality): the shortfall where the clause failed, else None."""
+    measures = {
+        "registered_one_year": lambda: (float(row["days_registered"]), float(MIN_REGISTERED_DAYS)),
+        "core_ip": lambda: (float(row["ip_class1_owned"] + row["ip_class2_owned"]), 1.0),
+        "tech_staff": lambda: (share(row["tech_staff_y1"], row["employees_y1"]), 0.1),
+        "rd_intensity": lambda: (
+            share(row["rd_expense_3y"], row["revenue_3y"]),
+            share(*rd_threshold(row["revenue_y1"])),
+        ),
+        "rd_in_china": lambda: (share(row["rd_expense_domestic_3y"], row["rd_expense_3y"]), 0.6),
+        "hitech_revenue": lambda: (share(row["hitech_revenue_y1"], row["total_income_y1"]), 0.6),
+    }
+    return [shortfall(*measures[c]()) if clauses[c] is False else None for c in SHORTFALL_CLAUSES]
 
 
 def wan(fen):
@@ -321,8 +398,9 @@ def gaps(row, clauses):
             "{amount} owned IP item (Class I or II) needed",
         )
     if clauses["tech_staff"] is False:
+        # (0.1 × E − T) / 0.9 persons with E, T in hundredths: (E − 10 T) / 900, rounded up
         add(
-            ceil_div(row["employees_y1"] - 10 * row["tech_staff_y1"], 9),
+            ceil_div(row["employees_y1"] - 10 * row["tech_staff_y1"], 9 * PERSON_HUNDREDTHS),
             str,
             "科技人员需增加 {amount} 人",
             "S&T staff +{amount}",
@@ -358,12 +436,15 @@ def gaps(row, clauses):
                 "取得 {amount} 项I类知识产权可得7–8分",
                 "{amount} Class I IP item scores 7–8",
             )
+        # conversion: none above band A (an average of 5 or more), else the further conversions
+        # over the years operated that lift the average to the next whole number:
+        # (floor(conversions / years) + 1) × years − conversions
         conversions, years = row["conversions_3y"], row["years_operating_3y"]
         if conversions is not None and years:
             add(
-                3 * (ceil_div(conversions, years) + 1) - conversions,
+                0 if conversions >= 5 * years else (conversions // years + 1) * years - conversions,
                 str,
-                "再转化 {amount} 项科技成果可升一档",
-                "{amount} more conversions reach the next band",
+                "在实际经营年限内再转化 {amount} 项科技成果可升一档",
+                "{amount} more conversions over the years operated reach the next band",
             )
     return "；".join(zh) or None, "; ".join(en) or None

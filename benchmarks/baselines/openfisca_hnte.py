@@ -3,7 +3,9 @@
 One entity, ``Enterprise``; yearly inputs (revenue, R&D expense, net assets… for each of the
 three accounting years) and the variables of the eight conditions of 第十一条, the 100-point
 innovation score of the 工作指引 and the result, vectorised over the whole population as
-OpenFisca does. The rules are those of ``src/xinzhi/rules/assessments/hnte.yaml``.
+OpenFisca does. The rules are those of ``src/xinzhi/rulesets/assessments/hnte.yaml`` as declared
+on 2026-12-07 (standards without a period, the conversion band (0, 1) scoring [0, 6], staff
+counts in hundredths of a person — a ratio of two of them is unchanged).
 
 OpenFisca has no "unknown": an input that was never set is the variable's default (0 for
 amounts and counts, 0 = "none" for the technology field), which is the silent default the
@@ -85,8 +87,11 @@ def _growth_points(rate, which):
 
 def _conversion_points(enterprise, period, which):
     per_year = enterprise("conversions_per_year", period)
-    conditions = [per_year >= bound for bound, _ in CONVERSION_BANDS] + [True]
-    return np.select(conditions, [points[which] for _, points in CONVERSION_BANDS] + [0])
+    # conversion (科技成果转化能力): an average strictly between 0 and 1 scores [0, 6] (band E-)
+    conditions = [per_year >= bound for bound, _ in CONVERSION_BANDS] + [per_year > 0, True]
+    return np.select(
+        conditions, [points[which] for _, points in CONVERSION_BANDS] + [(0, 6)[which], 0]
+    )
 
 
 def _ip_quantity(enterprise, period, which):
@@ -103,7 +108,8 @@ def _ip_acquisition(enterprise, period, which):
 
 
 def _ip_standards(enterprise, period, which):
-    return np.where(enterprise("standards_participated_3y", period) >= 1, (1, 2)[which], 0)
+    # ip_standards (知识产权 5): national or industry standards drafted, no period
+    return np.where(enterprise("standards_participated", period) >= 1, (1, 2)[which], 0)
 
 
 def _growth_item(enterprise, period, which, rate):
@@ -187,7 +193,7 @@ INPUT_CURRENT = [
     "ip_class1_owned",
     "ip_class2_owned",
     "ip_self_developed",
-    "standards_participated_3y",
+    "standards_participated",
     "incidents_12m",
     "review_advancement",
     "review_core_support",
