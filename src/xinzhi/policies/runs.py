@@ -107,7 +107,8 @@ def evaluate_policies(
         catalog, as_of, only, None if all_regions else district_codes(engine)
     )
     snapshot = population_snapshot(engine, as_of, backend)
-    store = open_store(engine, backend)
+    # One enterprise: only its rows are read from the store (the profile page's run).
+    store = open_store(engine, backend, firms=None if enterprise_id is None else [enterprise_id])
     try:
         frame, count = build_frame(
             store, as_of, policies, enterprise_id, corrections or {}, snapshot

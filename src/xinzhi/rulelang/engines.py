@@ -2,11 +2,14 @@
 
 The same Ibis expression runs on each, and gives the same results (tests/rulelang/test_engines.py):
 
-* ``duckdb`` over a SQLite store reads a backup copy of the file (``sqlite_reading_copy``:
-  the scanner's own SQLite library must never open the live file) through the
-  sqlite_scanner extension, which ships as a PyPI package and is loaded from its path (the
-  machines have no internet to download extensions); over any other store the tables the
-  rules read are copied in as Arrow;
+* ``duckdb`` over a SQLite store never lets the scanner's own SQLite library open the live
+  file (``sqlite_reading_copy`` says why). A run for some firms (one firm's policies, a
+  snapshot refreshed after a small import) reads just their rows through Python's sqlite3 —
+  the library SQLAlchemy uses — into DuckDB tables typed as the scanner types them; a run
+  over everyone reads a backup copy of the file through the sqlite_scanner extension, which
+  ships as a PyPI package and is loaded from its path (the machines have no internet to
+  download extensions). Over any other store the tables the rules read are copied in as
+  Arrow;
 * ``postgres`` runs the expressions inside the PostgreSQL store itself (Ibis's PostgreSQL
   backend);
 * ``pyspark`` is the path for a province or the nation: a local Spark session gets the
@@ -26,6 +29,7 @@ import json
 import math
 import os
 import tempfile
+import threading
 import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -163,16 +167,71 @@ class _SqlStore:
             self.con.disconnect()
 
 
+# The columns naming the firm in each table: a read for some firms takes the rows naming one
+# of them; a table naming none (districts, parks, import batches) is read whole.
+FIRM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "enterprises": ("id",),
+    "enterprise_years": ("enterprise_id",),
+    "ip_rights": ("enterprise_id",),
+    "platforms": ("enterprise_id",),
+    "incidents": ("enterprise_id",),
+    "standards": ("enterprise_id",),
+    "awards": ("enterprise_id",),
+    "financing_rounds": ("enterprise_id",),
+    "innovation_reviews": ("enterprise_id",),
+    "tech_contracts": ("seller_enterprise_id", "buyer_enterprise_id"),
+}
+
+WHOLE, FIRMS, LATER = "whole", "firms", "later"  # how a SQLite store's rows are read
+
+
 @dataclass
 class DuckDBStore(_SqlStore):
-    """DuckDB in-process: a SQLite store read through a copy, any other copied in as Arrow."""
+    """DuckDB in-process: a SQLite store read without its scanner opening the live file (some
+    firms' rows through Python's sqlite3, everyone's through a copy), any other store copied
+    in as Arrow.
+
+    Over SQLite, ``rows`` says what the tables hold: ``whole`` (everyone, from a copy),
+    ``firms`` (the rows naming ``firms``), or ``later`` — the tables are empty until
+    ``read_rows`` fills them, so SQL can be compiled (and the tables it reads known) before
+    deciding what to read. Compiled SQL names ``store."table"`` in all three, with the same
+    columns and types, so it is shared between them.
+    """
 
     backend = "duckdb"
-    sqlite_database: str | None = None  # a SQLite store, read through a copy (attach_copy)
-    sqlite_copy: Path | None = None  # that copy, made when a table is first read
+    sqlite_database: str | None = None  # a SQLite store
+    rows: str = WHOLE
+    firms: tuple[int, ...] = ()  # with rows == "firms": the firms whose rows are read
+    sqlite_copy: Path | None = None  # the copy read for everyone, made when first needed
+    _reader: Any = None  # Python's sqlite3, one read transaction for the store's life
+    _filled: set[str] = field(default_factory=set)  # tables holding their rows
 
     def _rows(self, sql: str) -> pa.Table:
         return self.con.con.sql(sql).to_arrow_table()
+
+    def sqlite_table(self, name: str) -> ir.Table:
+        """Table ``name`` of the SQLite store, its rows read as ``rows`` says."""
+        if self.rows == WHOLE:
+            return self.con.table(name, database=self.attach_copy())
+        self._empty_table(name)
+        if self.rows == FIRMS:
+            self._fill(name)
+        return self.con.table(name, database="store")
+
+    def read_rows(self, tables: set[str] | frozenset[str], firms: list[int] | None) -> None:
+        """Fill the tables of a store opened with ``rows="later"``: ``firms``' rows of
+        ``tables``, or with ``firms=None`` everyone's (the copy, attached in their place)."""
+        if self.rows != LATER:
+            raise BackendError("表的行已读取", f"the rows were read already ({self.rows})")
+        if firms is None:
+            self.rows = WHOLE
+            self.con.raw_sql("DETACH store")
+            self.attach_copy()
+            return
+        self.rows, self.firms = FIRMS, tuple(int(f) for f in firms)
+        for name in sorted(tables):
+            self._empty_table(name)
+            self._fill(name)
 
     def attach_copy(self) -> str:
         """Copy the SQLite store and attach the copy as ``store``, once; the alias."""
@@ -188,8 +247,80 @@ class DuckDBStore(_SqlStore):
             weakref.finalize(self, copy.unlink, missing_ok=True)
         return "store"
 
+    def _empty_table(self, name: str) -> None:
+        """``store.name`` created empty, with the columns, types and NOT NULLs the scanner gives
+        the live table (read from a schema-only file: ``sqlite_shape``)."""
+        if name in self._filled or self._shaped(name):
+            return
+        if not self._shaped(None):
+            shape = sqlite_shape(self.sqlite_database)
+            self.con.raw_sql(f"ATTACH '{_quote(str(shape))}' AS shape (TYPE sqlite, READ_ONLY)")
+            self.con.raw_sql("ATTACH ':memory:' AS store")
+        described = self.con.con.execute(f'DESCRIBE shape."{name}"').fetchall()
+        columns = ", ".join(
+            f"{_ident(column)} {kind}{'' if null == 'YES' else ' NOT NULL'}"
+            for column, kind, null, *_ in described
+        )
+        self.con.raw_sql(f"CREATE TABLE store.{_ident(name)} ({columns})")
+
+    def _shaped(self, name: str | None) -> bool:
+        """Whether the in-memory ``store`` exists (with ``name``: and holds that table)."""
+        query = "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'store'"
+        if name is not None:
+            query = (
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'store' "
+                f"AND table_name = '{_quote(name)}'"
+            )
+        return self.con.con.execute(query).fetchone()[0] > 0
+
+    def _fill(self, name: str) -> None:
+        """Insert the rows of ``name`` naming ``firms`` (every row of a table naming no firm),
+        read through Python's sqlite3 in the store's one read transaction, using SQLite's
+        indexes on the firm columns."""
+        if name in self._filled:
+            return
+        described = self.con.con.execute(f"DESCRIBE store.{_ident(name)}").fetchall()
+        names = [column for column, *_ in described]
+        query = f"SELECT {', '.join(_ident(n) for n in names)} FROM {_ident(name)}"
+        parameters: tuple = ()
+        firm_columns = FIRM_COLUMNS.get(name)
+        if firm_columns:
+            listed = "(SELECT value FROM json_each(?))"
+            query += " WHERE " + " OR ".join(f"{_ident(c)} IN {listed}" for c in firm_columns)
+            parameters = (json.dumps(list(self.firms)),) * len(firm_columns)
+        found = self._reading().execute(query, parameters).fetchall()
+        values = list(zip(*found, strict=True)) if found else [() for _ in names]
+        arrays = {
+            f"c{i}": _arrow_column(list(column), kind)
+            for i, (column, (_, kind, *_)) in enumerate(zip(values, described, strict=True))
+        }
+        staging = f"_rows_{name}"
+        self.con.con.register(staging, pa.table(arrays))
+        try:
+            cast = ", ".join(f"CAST(c{i} AS {kind})" for i, (_, kind, *_) in enumerate(described))
+            self.con.con.execute(f"INSERT INTO store.{_ident(name)} SELECT {cast} FROM {staging}")
+        finally:
+            self.con.con.unregister(staging)
+        self._filled.add(name)
+
+    def _reading(self):
+        """Python's sqlite3 on the live file, in one read transaction: every table read for
+        this store sees the same committed state, as the copy did."""
+        if self._reader is None:
+            import sqlite3
+
+            reader = sqlite3.connect(
+                self.sqlite_database, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            reader.execute("BEGIN")
+            self._reader = reader
+            weakref.finalize(self, reader.close)
+        return self._reader
+
     def close(self) -> None:
         super().close()
+        if self._reader is not None:
+            self._reader.close()
         if self.sqlite_copy is not None:
             self.sqlite_copy.unlink(missing_ok=True)
 
@@ -197,6 +328,21 @@ class DuckDBStore(_SqlStore):
         """Arrow data readable as table ``name`` in place, without a copy."""
         self.con.con.register(name, rows)
         return self.con.table(name)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _arrow_column(values: list, duckdb_type: str) -> pa.Array:
+    """Values read through sqlite3 as Arrow, for a cast to ``duckdb_type`` in DuckDB: numbers
+    as numbers (a REAL's float bit for bit), dates and times as SQLite's text."""
+    wanted = {"BIGINT": pa.int64(), "DOUBLE": pa.float64(), "FLOAT": pa.float64()}
+    wanted |= {"BLOB": pa.binary()}
+    try:
+        return pa.array(values, type=wanted.get(duckdb_type, pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a value stored with another type
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
 @dataclass
@@ -365,8 +511,20 @@ def sqlite_scanner_path() -> Path:
     return path
 
 
-def open_store(engine: Engine, backend: str = "duckdb", names: list[str] | None = None) -> Store:
-    """Open the store behind ``engine`` on ``backend`` (``duckdb``, ``postgres``, ``pyspark``)."""
+def open_store(
+    engine: Engine,
+    backend: str = "duckdb",
+    names: list[str] | None = None,
+    *,
+    firms: list[int] | None = None,
+    later: bool = False,
+) -> Store:
+    """Open the store behind ``engine`` on ``backend`` (``duckdb``, ``postgres``, ``pyspark``).
+
+    On DuckDB over SQLite, ``firms`` reads only those firms' rows (and the tables naming no
+    firm whole: ``FIRM_COLUMNS``); ``later`` leaves the tables empty until
+    ``DuckDBStore.read_rows`` says what to read. Other engines read everything."""
+    rows = LATER if later else (WHOLE if firms is None else FIRMS)
     if backend not in BACKENDS:
         raise BackendError(
             f"未知计算引擎 {backend}", f"unknown backend {backend} ({', '.join(BACKENDS)})"
@@ -390,7 +548,7 @@ def open_store(engine: Engine, backend: str = "duckdb", names: list[str] | None 
         ),
     )
     if backend == "duckdb":
-        store = _duckdb(engine, dialect, wanted)
+        store = _duckdb(engine, dialect, wanted, rows, firms)
     elif backend == "postgres":
         store = _postgres(engine, wanted)
     else:
@@ -457,15 +615,47 @@ def sqlite_reading_copy(database: str) -> Path:
     return copy
 
 
-def _attached_opener(store: DuckDBStore, name: str) -> Callable[[], ir.Table]:
-    return lambda: store.con.table(name, database=store.attach_copy())
+def sqlite_shape(database: str) -> Path:
+    """A SQLite file holding the tables of ``database`` without their rows, for the scanner to
+    type the columns as it types the live file's (which it must not open). Kept in the
+    temporary folder under the digest of the schema, so stores with one schema share it."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as reading:
+        statements = [
+            sql
+            for (sql,) in reading.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL "
+                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+            )
+        ]
+    digest = hashlib.sha256("\n;\n".join(statements).encode()).hexdigest()[:20]
+    shape = Path(tempfile.gettempdir()) / f"xinzhi-sqlite-shape-{digest}.db"
+    if shape.exists():
+        return shape
+    partial = shape.with_name(f".{shape.name}.{os.getpid()}.{threading.get_ident()}")
+    partial.unlink(missing_ok=True)
+    try:
+        with contextlib.closing(sqlite3.connect(partial)) as written:
+            written.execute("PRAGMA synchronous=OFF")
+            with written:
+                for sql in statements:
+                    written.execute(sql)
+        os.replace(partial, shape)  # another process's copy of the same schema is the same
+    finally:
+        partial.unlink(missing_ok=True)
+    return shape
+
+
+def _sqlite_opener(store: DuckDBStore, name: str) -> Callable[[], ir.Table]:
+    return lambda: store.sqlite_table(name)
 
 
 def _opener(con: Any, name: str, **where: str) -> Callable[[], ir.Table]:
     return lambda: con.table(name, **where)
 
 
-def _duckdb(engine: Engine, dialect: str, tables: dict) -> Store:
+def _duckdb(engine: Engine, dialect: str, tables: dict, rows: str, firms) -> Store:
     con = ibis.duckdb.connect(threads=os.cpu_count() or 2)
     if dialect == "sqlite":
         database = engine.url.database
@@ -474,8 +664,9 @@ def _duckdb(engine: Engine, dialect: str, tables: dict) -> Store:
                 "DuckDB 不能读取内存中的 SQLite", "DuckDB cannot read an in-memory SQLite"
             )
         con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
-        store = DuckDBStore(con, location="sqlite", sqlite_database=database)
-        store.loaders = {name: _attached_opener(store, name) for name in tables}
+        store = DuckDBStore(con, location="sqlite", sqlite_database=database, rows=rows)
+        store.firms = tuple(int(f) for f in firms or ())
+        store.loaders = {name: _sqlite_opener(store, name) for name in tables}
         return store
     # Any other store: copy the tables in as Arrow (fine for the sizes one machine handles).
     loaders = {name: _arrow_copier(con, engine, table) for name, table in tables.items()}
