@@ -183,6 +183,8 @@ FIRM_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 WHOLE, FIRMS, LATER = "whole", "firms", "later"  # how a SQLite store's rows are read
+# The columns (name, DuckDB type, nullable) the scanner gives each table of a schema-only file.
+_SHAPE_COLUMNS: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
 
 
 @dataclass
@@ -204,7 +206,11 @@ class DuckDBStore(_SqlStore):
     firms: tuple[int, ...] = ()  # with rows == "firms": the firms whose rows are read
     sqlite_copy: Path | None = None  # the copy read for everyone, made when first needed
     _reader: Any = None  # Python's sqlite3, one read transaction for the store's life
-    _filled: set[str] = field(default_factory=set)  # tables holding their rows
+    _scanner: bool = False  # the SQLite scanner loaded
+    _shape: Path | None = None  # the schema-only file typing the tables (sqlite_shape)
+    _shape_attached: bool = False
+    _created: set[str] = field(default_factory=set)  # tables of the in-memory "store"
+    _filled: set[str] = field(default_factory=set)  # those holding their rows
 
     def _rows(self, sql: str) -> pa.Table:
         return self.con.con.sql(sql).to_arrow_table()
@@ -225,7 +231,8 @@ class DuckDBStore(_SqlStore):
             raise BackendError("表的行已读取", f"the rows were read already ({self.rows})")
         if firms is None:
             self.rows = WHOLE
-            self.con.raw_sql("DETACH store")
+            if self._created:
+                self.con.raw_sql("DETACH store")
             self.attach_copy()
             return
         self.rows, self.firms = FIRMS, tuple(int(f) for f in firms)
@@ -236,6 +243,7 @@ class DuckDBStore(_SqlStore):
     def attach_copy(self) -> str:
         """Copy the SQLite store and attach the copy as ``store``, once; the alias."""
         if self.sqlite_copy is None:
+            self._load_scanner()
             copy = sqlite_reading_copy(self.sqlite_database)
             try:
                 self.con.raw_sql(f"ATTACH '{_quote(str(copy))}' AS store (TYPE sqlite, READ_ONLY)")
@@ -247,31 +255,36 @@ class DuckDBStore(_SqlStore):
             weakref.finalize(self, copy.unlink, missing_ok=True)
         return "store"
 
+    def _load_scanner(self) -> None:
+        """Load the SQLite scanner, once, when a file is attached (a run for some firms whose
+        tables' types are known in the process attaches none)."""
+        if not self._scanner:
+            self.con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
+            self._scanner = True
+
     def _empty_table(self, name: str) -> None:
         """``store.name`` created empty, with the columns, types and NOT NULLs the scanner gives
         the live table (read from a schema-only file: ``sqlite_shape``)."""
-        if name in self._filled or self._shaped(name):
+        if name in self._created:
             return
-        if not self._shaped(None):
-            shape = sqlite_shape(self.sqlite_database)
-            self.con.raw_sql(f"ATTACH '{_quote(str(shape))}' AS shape (TYPE sqlite, READ_ONLY)")
+        if not self._created:
+            self._shape = sqlite_shape(self.sqlite_database)
             self.con.raw_sql("ATTACH ':memory:' AS store")
-        described = self.con.con.execute(f'DESCRIBE shape."{name}"').fetchall()
+        key = (str(self._shape), name)
+        if key not in _SHAPE_COLUMNS:  # the scanner's types, kept for the process
+            if not self._shape_attached:
+                self._load_scanner()
+                shape = _quote(str(self._shape))
+                self.con.raw_sql(f"ATTACH '{shape}' AS shape (TYPE sqlite, READ_ONLY)")
+                self._shape_attached = True
+            described = self.con.con.execute(f"DESCRIBE shape.{_ident(name)}").fetchall()
+            _SHAPE_COLUMNS[key] = [(column, kind, null) for column, kind, null, *_ in described]
         columns = ", ".join(
             f"{_ident(column)} {kind}{'' if null == 'YES' else ' NOT NULL'}"
-            for column, kind, null, *_ in described
+            for column, kind, null in _SHAPE_COLUMNS[key]
         )
         self.con.raw_sql(f"CREATE TABLE store.{_ident(name)} ({columns})")
-
-    def _shaped(self, name: str | None) -> bool:
-        """Whether the in-memory ``store`` exists (with ``name``: and holds that table)."""
-        query = "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'store'"
-        if name is not None:
-            query = (
-                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'store' "
-                f"AND table_name = '{_quote(name)}'"
-            )
-        return self.con.con.execute(query).fetchone()[0] > 0
+        self._created.add(name)
 
     def _fill(self, name: str) -> None:
         """Insert the rows of ``name`` naming ``firms`` (every row of a table naming no firm),
@@ -537,6 +550,36 @@ def open_store(
             f"the postgres backend computes inside a PostgreSQL store, this store is "
             f"{dialect}: use --backend duckdb or pyspark",
         )
+    wanted, signature = _reflect(engine, names)
+    if backend == "duckdb":
+        store = _duckdb(engine, dialect, wanted, rows, firms)
+    elif backend == "postgres":
+        store = _postgres(engine, wanted)
+    else:
+        store = _pyspark(engine, wanted)
+    store.signature = signature
+    return store
+
+
+_REFLECTED: dict[tuple, tuple[dict, tuple]] = {}  # SQLite: by file, schema text and names
+
+
+def _reflect(engine: Engine, names: list[str] | None) -> tuple[dict, tuple]:
+    """The store's tables (``names`` only, when given) and their signature. Reflecting a
+    SQLite schema costs ~0.4 s, more than the rest of a one-firm read: it is kept while the
+    file's schema (the text of its ``sqlite_master``) stays the same."""
+    dialect = engine.dialect.name
+    key = None
+    if dialect == "sqlite":
+        with engine.connect() as conn:
+            schema = conn.exec_driver_sql(
+                "SELECT group_concat(sql, ';') FROM "
+                "(SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name)"
+            ).scalar_one()
+        digest = hashlib.sha256((schema or "").encode()).hexdigest()
+        key = (str(engine.url), digest, None if names is None else tuple(sorted(names)))
+        if key in _REFLECTED:
+            return _REFLECTED[key]
     metadata = MetaData()
     metadata.reflect(engine, only=lambda name, _: names is None or name in names)
     wanted = {name: metadata.tables[name] for name in sorted(metadata.tables)}
@@ -547,14 +590,11 @@ def open_store(
             for name, table in wanted.items()
         ),
     )
-    if backend == "duckdb":
-        store = _duckdb(engine, dialect, wanted, rows, firms)
-    elif backend == "postgres":
-        store = _postgres(engine, wanted)
-    else:
-        store = _pyspark(engine, wanted)
-    store.signature = signature
-    return store
+    if key is not None:
+        if len(_REFLECTED) >= 16:
+            _REFLECTED.pop(next(iter(_REFLECTED)))
+        _REFLECTED[key] = wanted, signature
+    return wanted, signature
 
 
 def _postgres(engine: Engine, tables: dict) -> Store:
@@ -663,7 +703,6 @@ def _duckdb(engine: Engine, dialect: str, tables: dict, rows: str, firms) -> Sto
             raise BackendError(
                 "DuckDB 不能读取内存中的 SQLite", "DuckDB cannot read an in-memory SQLite"
             )
-        con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
         store = DuckDBStore(con, location="sqlite", sqlite_database=database, rows=rows)
         store.firms = tuple(int(f) for f in firms or ())
         store.loaders = {name: _sqlite_opener(store, name) for name in tables}

@@ -1,0 +1,103 @@
+"""One firm's policy run (the enterprise profile page) over a SQLite store: its rows read
+through Python's sqlite3, against a backup copy of the whole store.
+
+    PYTHONPATH=src:benchmarks .venv/bin/python benchmarks/bench_sqlite_read.py \\
+        --database COPY-OF-demo.db [--firms 20]
+
+DuckDB's SQLite scanner must never open the live file in this process (docs/rules.md). A
+one-firm run used to read a backup copy of the whole store (``open_store(engine)``); it now
+reads the firm's rows alone (``open_store(engine, firms=[id])``). For the same random firms,
+in one process and alternating the order, the script times
+
+* **the store read alone**: opening the store and reading the tables the policy frame reads
+  (``enterprises``, ``parks``, ``tech_contracts``, ``platforms``, ``import_batches``);
+* **the whole one-firm policy run** (``evaluate_policies(enterprise_id=…)``), checking that
+  both reads give the same payouts and clause values.
+
+Median, fastest and slowest wall times are printed with ``uptime`` before and after. The
+store is only read (its snapshot is made beside it when missing): give a copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from bench_rules import open_engine, uptime
+
+import xinzhi.policies.runs as policy_runs
+from xinzhi.policies.runs import evaluate_policies
+from xinzhi.rulelang.engines import open_store
+
+FRAME_TABLES = ("enterprises", "parks", "tech_contracts", "platforms", "import_batches")
+
+
+def read_tables(engine, firms: list[int] | None) -> None:
+    store = open_store(engine, "duckdb", firms=firms)
+    try:
+        for name in FRAME_TABLES:
+            table = store.table(name)
+            if table is not None:
+                store.to_arrow(table.limit(1))
+    finally:
+        store.close()
+
+
+def whole_store(engine, backend, firms=None):
+    """``open_store`` as a one-firm run called it before: everyone's rows, from a copy."""
+    return open_store(engine, backend)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", type=Path, required=True)
+    parser.add_argument("--firms", type=int, default=20)
+    args = parser.parse_args()
+    engine = open_engine(args.database)
+    with engine.connect() as conn:
+        ids = conn.execute(sa.text("SELECT id FROM enterprises")).scalars().all()
+    firms = random.Random(13).sample(ids, args.firms)
+    print(uptime(), flush=True)
+    print(f"{args.database}: {len(ids)} firms, {args.database.stat().st_size / 1e6:.0f} MB")
+    evaluate_policies(engine, enterprise_id=firms[0])  # snapshot, compiled SQL, imports
+    read_tables(engine, [firms[0]])
+    times: dict[str, list[float]] = {k: [] for k in ("read", "read copy", "run", "run copy")}
+    for i, firm in enumerate(firms):
+        steps = [("read", [firm]), ("read copy", None)]
+        for label, chosen in steps if i % 2 == 0 else steps[::-1]:
+            started = time.perf_counter()
+            read_tables(engine, chosen)
+            times[label].append(time.perf_counter() - started)
+        runs = {}
+        for label in ("run", "run copy") if i % 2 == 0 else ("run copy", "run"):
+            if label == "run copy":
+                policy_runs.open_store = whole_store
+            try:
+                started = time.perf_counter()
+                runs[label] = evaluate_policies(engine, enterprise_id=firm)
+                times[label].append(time.perf_counter() - started)
+            finally:
+                policy_runs.open_store = open_store
+        a, b = runs["run"], runs["run copy"]
+        assert a.results.equals(b.results), firm
+        assert a.detail.keys() == b.detail.keys(), firm
+        assert all(a.detail[k].equals(b.detail[k]) for k in a.detail), firm
+    print(f"same payouts and clause values for all {len(firms)} firms: yes")
+    for label, figures in times.items():
+        print(
+            f"{label:10s} median {statistics.median(figures) * 1000:7.0f} ms, fastest "
+            f"{min(figures) * 1000:7.0f} ms, slowest {max(figures) * 1000:7.0f} ms",
+            flush=True,
+        )
+    for what in ("read", "run"):
+        ratio = statistics.median(times[f"{what} copy"]) / statistics.median(times[what])
+        print(f"{what}: copy ÷ firm rows (medians) {ratio:.1f}×")
+    print(uptime())
+
+
+if __name__ == "__main__":
+    main()
