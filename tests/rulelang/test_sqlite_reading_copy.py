@@ -13,23 +13,28 @@ other threads write and read the live file.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xinzhi.rulelang.engines import open_store, sqlite_reading_copy
+from xinzhi.rulelang.engines import BackendError, open_store, run_in_child, sqlite_reading_copy
 from xinzhi.store.db import make_engine
 
 BATCH = 500
 
 
-def test_scanner_reads_beside_live_writers_and_readers(tmp_path):
+def _counts_beside_live_traffic(tmp_path, count) -> list[int]:
+    """``count()`` (the rows of table ``t``) again and again for 6 s while a thread writes
+    ``t`` in transactions of ``BATCH`` rows and two threads read it through SQLAlchemy; then
+    checks nothing failed, every count saw whole transactions, and the file is sound."""
     engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
@@ -59,14 +64,7 @@ def test_scanner_reads_beside_live_writers_and_readers(tmp_path):
         thread.start()
     counts = []
     while time.monotonic() < stop:
-        # everyone (the copy), or some firms (sqlite3; "t" names no firm: read whole)
-        firms = None if len(counts) % 2 == 0 else []
-        store = open_store(engine, "duckdb", names=["t"], firms=firms)
-        try:
-            store.table("t")  # the first read copies the store, or reads its rows
-            counts.append(store.fetch('SELECT count(*) AS n FROM store."t"').column("n")[0].as_py())
-        finally:
-            store.close()
+        counts.append(count(engine, len(counts)))
     for thread in threads:
         thread.join()
     assert errors == []
@@ -75,6 +73,44 @@ def test_scanner_reads_beside_live_writers_and_readers(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     assert [p.name for p in tmp_path.iterdir() if ".read-" in p.name] == []  # copies removed
+    engine.dispose()
+    return counts
+
+
+def test_scanner_reads_beside_live_writers_and_readers(tmp_path):
+    def count(engine, i):
+        # everyone (the copy), or some firms (sqlite3; "t" names no firm: read whole)
+        store = open_store(engine, "duckdb", names=["t"], firms=None if i % 2 == 0 else [])
+        try:
+            store.table("t")  # the first read copies the store, or reads its rows
+            return store.fetch('SELECT count(*) AS n FROM store."t"').column("n")[0].as_py()
+        finally:
+            store.close()
+
+    _counts_beside_live_traffic(tmp_path, count)
+
+
+def test_a_child_process_reads_the_live_file_beside_writers_and_readers(tmp_path):
+    """A full snapshot build runs the scanner on the live file in a child process
+    (``run_in_child``): another process, so the two SQLite libraries never share a lock table."""
+    result = tmp_path / "count.csv"
+
+    def count(engine, _):
+        run_in_child(
+            engine.url.database,
+            f"COPY (SELECT count(*) AS n FROM store.\"t\") TO '{result}' (FORMAT csv, HEADER false)",
+        )
+        return int(result.read_text().strip())
+
+    _counts_beside_live_traffic(tmp_path, count)
+
+
+def test_a_failing_child_says_why(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(BackendError, match="子进程.*child process.*nowhere"):
+        run_in_child(engine.url.database, "SELECT * FROM store.nowhere")
     engine.dispose()
 
 
@@ -237,4 +273,21 @@ def test_any_values_read_for_a_firm_equal_the_copys(tmp_path_factory, values):
     firms = list(range(1, len(rows) + 1, 2))
     _, some = _read(engine, "enterprises", firms=firms)
     assert some.equals(whole.filter(pa.compute.is_in(whole["id"], pa.array(firms))))
+    engine.dispose()
+
+
+def test_a_dead_processs_copy_is_removed_by_the_next_copy(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    orphan = tmp_path / ".live.db.read-4194304999-abc.db"  # no such process
+    orphan.write_bytes(b"")
+    copy = sqlite_reading_copy(str(tmp_path / "live.db"))
+    try:
+        assert not orphan.exists()
+        assert copy.name.startswith(f".live.db.read-{os.getpid()}-")
+        sqlite_reading_copy(str(tmp_path / "live.db")).unlink()  # a live process's: kept
+        assert copy.exists()
+    finally:
+        copy.unlink()
     engine.dispose()

@@ -24,6 +24,7 @@ the results of two engines compare column by column.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import math
@@ -640,7 +641,9 @@ def sqlite_reading_copy(database: str) -> Path:
     import sqlite3
 
     source = Path(database)
-    handle, name = tempfile.mkstemp(prefix=f".{source.name}.read-", suffix=".db", dir=source.parent)
+    _remove_orphan_copies(source)
+    prefix = f".{source.name}.read-{os.getpid()}-"  # the pid: a dead process's copy is removed
+    handle, name = tempfile.mkstemp(prefix=prefix, suffix=".db", dir=source.parent)
     os.close(handle)
     copy = Path(name)
     try:
@@ -653,6 +656,79 @@ def sqlite_reading_copy(database: str) -> Path:
         copy.unlink(missing_ok=True)
         raise
     return copy
+
+
+# Run by ``run_in_child`` in a fresh interpreter: DuckDB alone, its scanner on the live file.
+_CHILD = """
+import json, sys
+import duckdb
+job = json.load(sys.stdin)
+try:
+    con = duckdb.connect(config={"threads": job["threads"]})
+    con.execute("SET enable_progress_bar = false")
+    con.execute("LOAD '" + job["scanner"].replace("'", "''") + "'")
+    con.execute(
+        "ATTACH '" + job["database"].replace("'", "''") + "' AS store (TYPE sqlite, READ_ONLY)"
+    )
+    con.execute(job["sql"])
+except Exception as error:  # one line for the parent's message
+    print(type(error).__name__ + ": " + (str(error).splitlines() or [""])[0], file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def run_in_child(database: str, sql: str) -> None:
+    """Run DuckDB ``sql`` naming ``store."table"`` over the live SQLite file ``database`` in a
+    child process (a statement that writes its result, such as ``COPY … TO``).
+
+    Another process may open the file with its own SQLite library: POSIX locks and the
+    wal-index work between processes, only not between two libraries in one process
+    (``sqlite_reading_copy``). So everyone's rows are read in place, without first copying
+    the whole store; the child is a fresh interpreter (no fork of this process's open
+    connections) importing DuckDB alone."""
+    import subprocess
+    import sys
+
+    job = {
+        "scanner": str(sqlite_scanner_path()),
+        "database": str(database),
+        "sql": sql,
+        "threads": os.cpu_count() or 2,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        lines = (done.stderr or "").strip().splitlines()
+        reason = lines[-1] if lines else f"exit status {done.returncode}"
+        raise BackendError(
+            f"读取 SQLite 的子进程失败：{reason}",
+            f"the child process reading SQLite failed: {reason}",
+        )
+
+
+def _remove_orphan_copies(source: Path) -> None:
+    """Remove the reading copies of ``source`` left by processes that died before closing
+    their store (a copy is otherwise removed on close): they never pile up beside it."""
+    start = f".{source.name}.read-"
+    for old in source.parent.glob(f"{glob.escape(start)}*.db"):
+        pid = old.name[len(start) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            old.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid <= 2**31  # another user's process (an impossible pid is nobody's)
+    return True
 
 
 def sqlite_shape(database: str) -> Path:

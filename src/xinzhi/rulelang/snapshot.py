@@ -39,7 +39,7 @@ from sqlalchemy import Engine
 from ..store.db import files_beside
 from . import population as population_module
 from . import registry as registry_module
-from .engines import FIRM_COLUMNS, DuckDBStore, open_store
+from .engines import FIRM_COLUMNS, DuckDBStore, open_store, run_in_child
 
 # Audit actions that change no input of the population (runs, analyses, accounts).
 _NO_INPUT_CHANGE = (
@@ -180,8 +180,6 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path, refresh: bool =
         found = _refresh_base(engine, key, path.parent, reads) if refresh and sqlite else None
         meta = json.loads(_key_text(key))
         if found is None:
-            if sqlite:
-                store.read_rows(reads, None)
             rows, how = f"SELECT {columns} FROM ({sql}) AS p", "built"
         else:
             base, touched = found
@@ -198,11 +196,17 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path, refresh: bool =
                 )
             meta["base"] = written.get("base") or base.name
             how = "refreshed"
-        con.execute(
+        write = (
             f"COPY (SELECT * FROM ({rows}) AS r ORDER BY enterprise_id) TO '{_quote(partial)}' "
             f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP}, "
             f"KV_METADATA {{{_META}: '{_quote(json.dumps(meta))}'}})"
         )
+        if sqlite and found is None:
+            # Everyone's rows: read in place by a child process (engines.run_in_child), not
+            # through a copy of the whole store.
+            run_in_child(store.sqlite_database, write)
+        else:
+            con.execute(write)
     finally:
         store.close()
     os.replace(partial, path)
