@@ -16,6 +16,9 @@ in one process and alternating the order, the script times
 
 Median, fastest and slowest wall times are printed with ``uptime`` before and after. The
 store is only read (its snapshot is made beside it when missing): give a copy.
+
+``--plain`` times the one-firm policy run alone (wall and CPU, the same firms), with nothing
+this change added: run it with ``PYTHONPATH`` set to the code before and to the code after.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_rules import open_engine, uptime
+from bench_rules import Clock, open_engine, uptime
 
 import xinzhi.policies.runs as policy_runs
 from xinzhi.policies.runs import evaluate_policies
@@ -52,10 +55,26 @@ def whole_store(engine, backend, firms=None):
     return open_store(engine, backend)
 
 
+def plain(engine, firms: list[int]) -> None:
+    walls, cpus = [], []
+    for firm in firms:
+        with Clock() as clock:
+            evaluate_policies(engine, enterprise_id=firm)
+        walls.append(clock.wall)
+        cpus.append(clock.cpu)
+    print(
+        f"one-firm policy run: median {statistics.median(walls) * 1000:.0f} ms wall, "
+        f"{statistics.median(cpus) * 1000:.0f} ms CPU (fastest {min(walls) * 1000:.0f} ms, "
+        f"slowest {max(walls) * 1000:.0f} ms)"
+    )
+    print(uptime())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", type=Path, required=True)
     parser.add_argument("--firms", type=int, default=20)
+    parser.add_argument("--plain", action="store_true", help="the one-firm run alone")
     args = parser.parse_args()
     engine = open_engine(args.database)
     with engine.connect() as conn:
@@ -64,6 +83,9 @@ def main() -> None:
     print(uptime(), flush=True)
     print(f"{args.database}: {len(ids)} firms, {args.database.stat().st_size / 1e6:.0f} MB")
     evaluate_policies(engine, enterprise_id=firms[0])  # snapshot, compiled SQL, imports
+    if args.plain:
+        plain(engine, firms)
+        return
     read_tables(engine, [firms[0]])
     times: dict[str, list[float]] = {k: [] for k in ("read", "read copy", "run", "run copy")}
     for i, firm in enumerate(firms):
