@@ -17,6 +17,9 @@ in one process and alternating the order, the script times
 Median, fastest and slowest wall times are printed with ``uptime`` before and after. The
 store is only read (its snapshot is made beside it when missing): give a copy.
 
+``--shares 0.01,0.2`` times instead reading the population's tables for that share of the
+firms (a refresh's read: what it costs as the touched firms grow) against a backup copy.
+
 ``--plain`` times the one-firm policy run alone (wall and CPU, the same firms), with nothing
 this change added: run it with ``PYTHONPATH`` set to the code before and to the code after.
 """
@@ -34,7 +37,7 @@ from bench_rules import Clock, open_engine, uptime
 
 import xinzhi.policies.runs as policy_runs
 from xinzhi.policies.runs import evaluate_policies
-from xinzhi.rulelang.engines import open_store
+from xinzhi.rulelang.engines import open_store, sqlite_reading_copy
 
 FRAME_TABLES = ("enterprises", "parks", "tech_contracts", "platforms", "import_batches")
 
@@ -53,6 +56,46 @@ def read_tables(engine, firms: list[int] | None) -> None:
 def whole_store(engine, backend, firms=None):
     """``open_store`` as a one-firm run called it before: everyone's rows, from a copy."""
     return open_store(engine, backend)
+
+
+POPULATION_TABLES = (
+    "enterprises",
+    "enterprise_years",
+    "ip_rights",
+    "platforms",
+    "incidents",
+    "standards",
+    "awards",
+    "financing_rounds",
+    "innovation_reviews",
+    "districts",
+    "import_batches",
+)
+
+
+def shares(engine, fractions: list[float]) -> None:
+    """The population's tables read for a share of the firms, through sqlite3."""
+    print(uptime(), flush=True)
+    with engine.connect() as conn:
+        ids = conn.execute(sa.text("SELECT id FROM enterprises")).scalars().all()
+    for fraction in [fractions[0], *fractions]:  # the first once more: warm-up
+        firms = sorted(random.Random(1).sample(ids, max(1, int(len(ids) * fraction))))
+        with Clock() as clock:
+            store = open_store(engine, "duckdb", firms=firms)
+            rows = 0
+            for name in POPULATION_TABLES:
+                counted = store.to_arrow(store.table(name).count().as_table())
+                rows += counted.column(0)[0].as_py()
+            store.close()
+        print(
+            f"{fraction:.1%} of the firms ({len(firms):,}): {rows:,} rows, "
+            f"{clock.wall:.2f} s wall, {clock.cpu:.2f} s CPU",
+            flush=True,
+        )
+    with Clock() as clock:
+        sqlite_reading_copy(str(engine.url.database)).unlink()
+    print(f"a backup copy of the store: {clock.wall:.2f} s wall, {clock.cpu:.2f} s CPU")
+    print(uptime())
 
 
 def plain(engine, firms: list[int]) -> None:
@@ -75,7 +118,11 @@ def main() -> None:
     parser.add_argument("--database", type=Path, required=True)
     parser.add_argument("--firms", type=int, default=20)
     parser.add_argument("--plain", action="store_true", help="the one-firm run alone")
+    parser.add_argument("--shares", help="comma-separated shares of the firms to read")
     args = parser.parse_args()
+    if args.shares:
+        shares(open_engine(args.database), [float(x) for x in args.shares.split(",")])
+        return
     engine = open_engine(args.database)
     with engine.connect() as conn:
         ids = conn.execute(sa.text("SELECT id FROM enterprises")).scalars().all()
