@@ -144,3 +144,15 @@ def test_cli_refuses_a_bad_application_date_with_its_reason(cli, command, args, 
     for words in says:
         assert "".join(words.split()) in text, outcome.output
     assert "Traceback" not in outcome.output
+
+
+@pytest.mark.parametrize(
+    ("day", "paid"), [(dt.date(2023, 12, 31), []), (dt.date(2024, 1, 1), [("合同大户", 20 * WAN)])]
+)
+def test_the_application_date_on_the_engine_of_every_store(engine, day, paid):
+    """The same contract year inside PostgreSQL (its population built there for the window
+    the application date sets) as on DuckDB over SQLite."""
+    build(engine)
+    backend = "postgres" if engine.dialect.name == "postgresql" else "duckdb"
+    run = evaluate_policies(engine, application_date=day, backend=backend, only={REWARD})
+    assert [(r["name"], r["amount_paid"]) for r in run.results.to_pylist()] == paid
