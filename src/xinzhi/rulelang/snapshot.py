@@ -207,6 +207,9 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path, refresh: bool =
             run_in_child(store.sqlite_database, write)
         else:
             con.execute(write)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a failed build leaves no half-written file
+        raise
     finally:
         store.close()
     os.replace(partial, path)
