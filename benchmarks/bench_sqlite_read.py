@@ -1,71 +1,49 @@
-"""Reading a SQLite store for the policies: one firm's rows through Python's sqlite3 against
-everyone's (the enterprise profile's one-firm run), and the runs over everyone.
+"""One firm's policy run (the enterprise profile page) over a SQLite store: its rows read
+through Python's sqlite3, against a backup copy of the whole store.
 
     PYTHONPATH=src:benchmarks .venv/bin/python benchmarks/bench_sqlite_read.py \\
-        --database COPY-OF-demo.db [--firms 20] [--plain | --everyone | --shares 0.01,0.2]
+        --database COPY-OF-demo.db [--firms 20]
 
 DuckDB's SQLite scanner must never open the live file in this process (docs/rules.md). A
-one-firm run used to read a backup copy of the whole store; it now reads the firm's rows
-alone (``open_store(engine, firms=[id])``), and a run over everyone reads the tables it needs
-by the scanner in a child process. For the same random firms, in one process and
-alternating the order, the default times
+one-firm run used to read a backup copy of the whole store (``open_store(engine)``); it now
+reads the firm's rows alone (``open_store(engine, firms=[id])``). For the same random firms,
+in one process and alternating the order, the script times
 
 * **the store read alone**: opening the store and reading the tables the policy frame reads
-  (``FRAME_TABLES``), for the firm and for everyone;
-* **the whole one-firm policy run** (``evaluate_policies(enterprise_id=…)``) over the firm's
-  rows and over everyone's, checking that both give the same payouts and clause values.
-
-``--plain`` times the one-firm policy run alone (wall and CPU, the same firms) and
-``--everyone`` the policy run over everyone and a what-if (best of 3), with nothing this
-change added: run them with ``PYTHONPATH`` set to the code before and to the code after.
-``--shares 0.01,0.2`` times reading the population's tables for that share of the firms (a
-refresh's read: what it costs as the touched firms grow) against a backup copy of the store.
+  (``enterprises``, ``parks``, ``tech_contracts``, ``platforms``, ``import_batches``);
+* **the whole one-firm policy run** (``evaluate_policies(enterprise_id=…)``), checking that
+  both reads give the same payouts and clause values.
 
 Median, fastest and slowest wall times are printed with ``uptime`` before and after. The
 store is only read (its snapshot is made beside it when missing): give a copy.
+
+``--shares 0.01,0.2`` times instead reading the population's tables for that share of the
+firms (a refresh's read: what it costs as the touched firms grow) against a backup copy.
+
+``--plain`` times the one-firm policy run alone (wall and CPU, the same firms), with nothing
+this change added: run it with ``PYTHONPATH`` set to the code before and to the code after.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_rules import Clock as BaseClock
-from bench_rules import open_engine, uptime
+from bench_rules import Clock, open_engine, uptime
 
 import xinzhi.policies.runs as policy_runs
 from xinzhi.policies.runs import evaluate_policies
-from xinzhi.rulelang.engines import open_store
+from xinzhi.rulelang.engines import open_store, sqlite_reading_copy
 
-
-class Clock(BaseClock):
-    """Wall and CPU time, the CPU of child processes included: everyone's rows are read by
-    DuckDB's SQLite scanner in a child process (engines.run_in_child)."""
-
-    def __enter__(self):
-        self.children = _children_cpu()
-        return super().__enter__()
-
-    def __exit__(self, *exc):
-        super().__exit__(*exc)
-        self.cpu += _children_cpu() - self.children
-
-
-def _children_cpu() -> float:
-    times = os.times()
-    return times.children_user + times.children_system
+FRAME_TABLES = ("enterprises", "parks", "tech_contracts", "platforms", "import_batches")
 
 
 def read_tables(engine, firms: list[int] | None) -> None:
-    from xinzhi.policies.runs import FRAME_TABLES
-
     store = open_store(engine, "duckdb", firms=firms)
-    store.prefetch(FRAME_TABLES)
     try:
         for name in FRAME_TABLES:
             table = store.table(name)
@@ -76,45 +54,8 @@ def read_tables(engine, firms: list[int] | None) -> None:
 
 
 def whole_store(engine, backend, firms=None):
-    """``open_store`` as a one-firm run called it before: everyone's rows."""
+    """``open_store`` as a one-firm run called it before: everyone's rows, from a copy."""
     return open_store(engine, backend)
-
-
-def backup_copy(database: str) -> Clock:
-    """The time of a backup copy of the whole store (SQLite's backup API through sqlite3), as
-    the reads for DuckDB made it before; the copy is removed."""
-    import contextlib
-    import sqlite3
-    import tempfile
-
-    with tempfile.TemporaryDirectory(dir=Path(database).parent) as folder:
-        with Clock() as clock:
-            with contextlib.closing(sqlite3.connect(database, timeout=30)) as reading:
-                with contextlib.closing(sqlite3.connect(Path(folder) / "copy.db")) as written:
-                    written.execute("PRAGMA synchronous=OFF")
-                    reading.backup(written)
-    return clock
-
-
-def everyone(engine) -> None:
-    """The policy run over everyone and a what-if of one parameter, best of 3 (warm)."""
-    from xinzhi.policies.whatif import whatif
-
-    steps = {
-        "policy run, everyone": lambda: evaluate_policies(engine),
-        "what-if min_turnover=4000": lambda: whatif(
-            engine, "shenyang_tech_contract_reward", ["min_turnover=4000"]
-        ),
-    }
-    for label, step in steps.items():
-        step()  # snapshot, compiled SQL
-        best = None
-        for _ in range(3):
-            with Clock() as clock:
-                step()
-            best = clock if best is None or clock.wall < best.wall else best
-        print(f"{label}: best {best.wall:.2f} s wall, {best.cpu:.2f} s CPU", flush=True)
-    print(uptime())
 
 
 POPULATION_TABLES = (
@@ -151,7 +92,8 @@ def shares(engine, fractions: list[float]) -> None:
             f"{clock.wall:.2f} s wall, {clock.cpu:.2f} s CPU",
             flush=True,
         )
-    clock = backup_copy(str(engine.url.database))
+    with Clock() as clock:
+        sqlite_reading_copy(str(engine.url.database)).unlink()
     print(f"a backup copy of the store: {clock.wall:.2f} s wall, {clock.cpu:.2f} s CPU")
     print(uptime())
 
@@ -177,7 +119,6 @@ def main() -> None:
     parser.add_argument("--firms", type=int, default=20)
     parser.add_argument("--plain", action="store_true", help="the one-firm run alone")
     parser.add_argument("--shares", help="comma-separated shares of the firms to read")
-    parser.add_argument("--everyone", action="store_true", help="runs over everyone")
     args = parser.parse_args()
     if args.shares:
         shares(open_engine(args.database), [float(x) for x in args.shares.split(",")])
@@ -192,20 +133,17 @@ def main() -> None:
     if args.plain:
         plain(engine, firms)
         return
-    if args.everyone:
-        everyone(engine)
-        return
     read_tables(engine, [firms[0]])
-    times: dict[str, list[float]] = {k: [] for k in ("read", "read all", "run", "run all")}
+    times: dict[str, list[float]] = {k: [] for k in ("read", "read copy", "run", "run copy")}
     for i, firm in enumerate(firms):
-        steps = [("read", [firm]), ("read all", None)]
+        steps = [("read", [firm]), ("read copy", None)]
         for label, chosen in steps if i % 2 == 0 else steps[::-1]:
             started = time.perf_counter()
             read_tables(engine, chosen)
             times[label].append(time.perf_counter() - started)
         runs = {}
-        for label in ("run", "run all") if i % 2 == 0 else ("run all", "run"):
-            if label == "run all":
+        for label in ("run", "run copy") if i % 2 == 0 else ("run copy", "run"):
+            if label == "run copy":
                 policy_runs.open_store = whole_store
             try:
                 started = time.perf_counter()
@@ -213,7 +151,7 @@ def main() -> None:
                 times[label].append(time.perf_counter() - started)
             finally:
                 policy_runs.open_store = open_store
-        a, b = runs["run"], runs["run all"]
+        a, b = runs["run"], runs["run copy"]
         assert a.results.equals(b.results), firm
         assert a.detail.keys() == b.detail.keys(), firm
         assert all(a.detail[k].equals(b.detail[k]) for k in a.detail), firm
@@ -225,8 +163,8 @@ def main() -> None:
             flush=True,
         )
     for what in ("read", "run"):
-        ratio = statistics.median(times[f"{what} all"]) / statistics.median(times[what])
-        print(f"{what}: everyone's rows ÷ the firm's rows (medians) {ratio:.1f}×")
+        ratio = statistics.median(times[f"{what} copy"]) / statistics.median(times[what])
+        print(f"{what}: copy ÷ firm rows (medians) {ratio:.1f}×")
     print(uptime())
 
 

@@ -1,17 +1,19 @@
 """DuckDB's SQLite scanner never opens the live SQLite file of this process.
 
+Some firms' rows are read through Python's sqlite3 instead (the last tests: they equal the
+copy's rows for those firms, typed alike, whatever the values).
+
 The scanner carries its own SQLite library; opening a WAL database that SQLAlchemy's pysqlite
 already has open made it reset the shared wal-index under pysqlite's memory map — the test
-process died of SIGBUS (CI, 2026-12-07) or read "database disk image is malformed". Everyone's
-rows are now read by the scanner in a child process, some firms' rows through Python's
-sqlite3: the first tests read both ways again and again while other threads write and read
-the live file; the last ones check that a firm's rows read through sqlite3 equal the
-scanner's, typed alike, whatever the values (hypothesis).
+process died of SIGBUS (CI, 2026-12-07) or read "database disk image is malformed". A store
+opened on DuckDB now reads a backup copy; this test reads through it again and again while
+other threads write and read the live file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from pathlib import Path
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xinzhi.rulelang.engines import BackendError, open_store, run_in_child
+from xinzhi.rulelang.engines import BackendError, open_store, run_in_child, sqlite_reading_copy
 from xinzhi.store.db import make_engine
 
 BATCH = 500
@@ -70,18 +72,17 @@ def _counts_beside_live_traffic(tmp_path, count) -> list[int]:
     assert counts == sorted(counts) and counts[-1] > 0
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-    assert {p.name for p in tmp_path.iterdir()} <= {"live.db", "live.db-wal", "live.db-shm"}
+    assert [p.name for p in tmp_path.iterdir() if ".read-" in p.name] == []  # copies removed
     engine.dispose()
     return counts
 
 
 def test_scanner_reads_beside_live_writers_and_readers(tmp_path):
     def count(engine, i):
-        # everyone (the scanner in a child process), or some firms (sqlite3; "t" names no
-        # firm: read whole)
+        # everyone (the copy), or some firms (sqlite3; "t" names no firm: read whole)
         store = open_store(engine, "duckdb", names=["t"], firms=None if i % 2 == 0 else [])
         try:
-            store.table("t")  # the first read reads its rows
+            store.table("t")  # the first read copies the store, or reads its rows
             return store.fetch('SELECT count(*) AS n FROM store."t"').column("n")[0].as_py()
         finally:
             store.close()
@@ -89,10 +90,10 @@ def test_scanner_reads_beside_live_writers_and_readers(tmp_path):
     _counts_beside_live_traffic(tmp_path, count)
 
 
-def test_a_child_process_reads_the_live_file_beside_writers_and_readers(tmp_path, tmp_path_factory):
+def test_a_child_process_reads_the_live_file_beside_writers_and_readers(tmp_path):
     """A full snapshot build runs the scanner on the live file in a child process
-    (``run_in_child``): another process, so two SQLite libraries never share a lock table."""
-    result = tmp_path_factory.mktemp("out") / "count.csv"
+    (``run_in_child``): another process, so the two SQLite libraries never share a lock table."""
+    result = tmp_path / "count.csv"
 
     def count(engine, _):
         run_in_child(
@@ -113,7 +114,25 @@ def test_a_failing_child_says_why(tmp_path):
     engine.dispose()
 
 
-# ---- Some firms' rows read through Python's sqlite3 (no scanner on the live file) ----
+def test_the_copy_is_a_rollback_journal_file_with_the_committed_rows(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1), (2)")
+    copy = sqlite_reading_copy(str(tmp_path / "live.db"))
+    try:
+        import sqlite3
+
+        with sqlite3.connect(copy) as reading:
+            assert reading.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+            assert reading.execute("SELECT sum(x) FROM t").fetchone() == (3,)
+        assert not copy.with_name(copy.name + "-shm").exists()
+    finally:
+        copy.unlink()
+    engine.dispose()
+
+
+# ---- Some firms' rows read through Python's sqlite3 (no copy, no scanner on the live file) ----
 
 TABLES = """
 CREATE TABLE enterprises (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, founded_on DATE,
@@ -168,7 +187,7 @@ def _row(i, founded, listed, valuation, score, stamp):
     }
 
 
-def test_some_firms_rows_equal_everyones_rows_for_them_typed_alike(tmp_path):
+def test_some_firms_rows_equal_the_copys_rows_for_them_typed_alike(tmp_path):
     stamp = dt.datetime(2026, 12, 7, 9, 30, 1, 123456)
     rows = [
         _row(1, dt.date(2020, 2, 29), True, 10**15, 0.1 + 0.2, stamp),
@@ -188,10 +207,11 @@ def test_some_firms_rows_equal_everyones_rows_for_them_typed_alike(tmp_path):
     assert districts["code"].to_pylist() == ["210102", "210103"]
     _, nobody = _read(engine, "enterprises", firms=[])
     assert nobody.num_rows == 0
+    assert [p.name for p in tmp_path.iterdir() if ".read-" in p.name] == []
     engine.dispose()
 
 
-def test_a_firms_store_never_attaches_the_live_file(tmp_path):
+def test_a_firms_store_neither_copies_nor_attaches_the_live_file(tmp_path):
     engine = _city(tmp_path, [_row(1, dt.date(2020, 1, 1), True, 1, 1.0, dt.datetime(2026, 1, 1))])
     store = open_store(engine, "duckdb", firms=[1])
     try:
@@ -199,7 +219,8 @@ def test_a_firms_store_never_attaches_the_live_file(tmp_path):
         attached = store.fetch("SELECT path FROM duckdb_databases() WHERE path IS NOT NULL")
         paths = {Path(p).resolve() for p in attached["path"].to_pylist() if p}
         assert (tmp_path / "city.db").resolve() not in paths
-        assert {p.name for p in tmp_path.iterdir()} <= {"city.db", "city.db-wal", "city.db-shm"}
+        assert store.sqlite_copy is None
+        assert [p.name for p in tmp_path.iterdir() if ".read-" in p.name] == []
     finally:
         store.close()
     engine.dispose()
@@ -241,7 +262,7 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
         max_size=6,
     )
 )
-def test_any_values_read_for_a_firm_equal_the_scanners(tmp_path_factory, values):
+def test_any_values_read_for_a_firm_equal_the_copys(tmp_path_factory, values):
     folder = tmp_path_factory.mktemp("city")
     rows = [
         {**_row(i + 1, founded, listed, valuation, score, stamp), "name": name}
@@ -252,4 +273,21 @@ def test_any_values_read_for_a_firm_equal_the_scanners(tmp_path_factory, values)
     firms = list(range(1, len(rows) + 1, 2))
     _, some = _read(engine, "enterprises", firms=firms)
     assert some.equals(whole.filter(pa.compute.is_in(whole["id"], pa.array(firms))))
+    engine.dispose()
+
+
+def test_a_dead_processs_copy_is_removed_by_the_next_copy(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    orphan = tmp_path / ".live.db.read-4194304999-abc.db"  # no such process
+    orphan.write_bytes(b"")
+    copy = sqlite_reading_copy(str(tmp_path / "live.db"))
+    try:
+        assert not orphan.exists()
+        assert copy.name.startswith(f".live.db.read-{os.getpid()}-")
+        sqlite_reading_copy(str(tmp_path / "live.db")).unlink()  # a live process's: kept
+        assert copy.exists()
+    finally:
+        copy.unlink()
     engine.dispose()

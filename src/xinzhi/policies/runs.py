@@ -47,10 +47,6 @@ from .declarations import Policy, PolicyCatalog, load_policies
 from .payouts import CompiledPolicy, compile_policy
 
 FRAME = "policy_frame"
-# The store's tables the policy frame reads (imported_kinds, policy_columns): over SQLite they
-# are read together for everyone, in one child process (a table missing here is still read,
-# when asked for, in a process of its own).
-FRAME_TABLES = ("import_batches", "enterprises", "parks", "tech_contracts", "platforms")
 _COMPILED_POLICIES: dict[tuple, CompiledPolicy] = {}
 
 
@@ -186,7 +182,6 @@ def build_frame(
     """Materialise the policy frame: population (from the ``snapshot`` when given), policy
     inputs, assessment statuses (``accounting_year``: the latest year read, when an
     application date sets it)."""
-    store.prefetch(FRAME_TABLES)
     covered = imported_kinds(store)
     population = materialise_population(
         store, as_of, enterprise_id, snapshot, accounting_year=accounting_year

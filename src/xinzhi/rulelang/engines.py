@@ -3,11 +3,11 @@
 The same Ibis expression runs on each, and gives the same results (tests/rulelang/test_engines.py):
 
 * ``duckdb`` over a SQLite store never lets the scanner's own SQLite library open the live
-  file in this process (``run_in_child`` says why). A run for some firms (one firm's
-  policies, a snapshot refreshed after a small import) reads just their rows through
-  Python's sqlite3 — the library SQLAlchemy uses — into DuckDB tables typed as the scanner
-  types them; everyone's rows are read by the sqlite_scanner extension in a child process
-  (it ships as a PyPI package and is loaded from its path: the machines have no internet to
+  file (``sqlite_reading_copy`` says why). A run for some firms (one firm's policies, a
+  snapshot refreshed after a small import) reads just their rows through Python's sqlite3 —
+  the library SQLAlchemy uses — into DuckDB tables typed as the scanner types them; a run
+  over everyone reads a backup copy of the file through the sqlite_scanner extension, which
+  ships as a PyPI package and is loaded from its path (the machines have no internet to
   download extensions). Over any other store the tables the rules read are copied in as
   Arrow;
 * ``postgres`` runs the expressions inside the PostgreSQL store itself (Ibis's PostgreSQL
@@ -24,11 +24,11 @@ the results of two engines compare column by column.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import math
 import os
-import shutil
 import tempfile
 import threading
 import weakref
@@ -60,7 +60,6 @@ class Store(Protocol):
     location: str
 
     def table(self, name: str) -> ir.Table | None: ...
-    def prefetch(self, names: tuple[str, ...]) -> None: ...
     def to_arrow(self, expr: ir.Table) -> pa.Table: ...
     def schema_key(self) -> tuple: ...
     def compiled(self, key: Hashable, build: Callable[[], ir.Table]) -> str: ...
@@ -99,9 +98,6 @@ class _SqlStore:
 
     def to_arrow(self, expr: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expr)
-
-    def prefetch(self, names: tuple[str, ...]) -> None:
-        """Tables a run will read (a store that fetches tables may fetch these together)."""
 
     def schema_key(self) -> tuple:
         """What compiled SQL over this store depends on: the engine, what the SQL names, and
@@ -194,12 +190,12 @@ _SHAPE_COLUMNS: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
 
 @dataclass
 class DuckDBStore(_SqlStore):
-    """DuckDB in-process: a SQLite store read without its scanner opening the live file in
-    this process (some firms' rows through Python's sqlite3, everyone's by the scanner in a
-    child process), any other store copied in as Arrow.
+    """DuckDB in-process: a SQLite store read without its scanner opening the live file (some
+    firms' rows through Python's sqlite3, everyone's through a copy), any other store copied
+    in as Arrow.
 
-    Over SQLite, ``rows`` says what the tables hold: ``whole`` (everyone's rows), ``firms``
-    (the rows naming ``firms``), or ``later`` — the tables are empty until
+    Over SQLite, ``rows`` says what the tables hold: ``whole`` (everyone, from a copy),
+    ``firms`` (the rows naming ``firms``), or ``later`` — the tables are empty until
     ``read_rows`` fills them, so SQL can be compiled (and the tables it reads known) before
     deciding what to read. Compiled SQL names ``store."table"`` in all three, with the same
     columns and types, so it is shared between them.
@@ -209,10 +205,11 @@ class DuckDBStore(_SqlStore):
     sqlite_database: str | None = None  # a SQLite store
     rows: str = WHOLE
     firms: tuple[int, ...] = ()  # with rows == "firms": the firms whose rows are read
+    sqlite_copy: Path | None = None  # the copy read for everyone, made when first needed
     _reader: Any = None  # Python's sqlite3, one read transaction for the store's life
+    _scanner: bool = False  # the SQLite scanner loaded
     _shape: Path | None = None  # the schema-only file typing the tables (sqlite_shape)
-    _shape_attached: bool = False  # (and the scanner loaded to read it)
-    _wanted: set[str] = field(default_factory=set)  # tables to read together (prefetch)
+    _shape_attached: bool = False
     _created: set[str] = field(default_factory=set)  # tables of the in-memory "store"
     _filled: set[str] = field(default_factory=set)  # those holding their rows
 
@@ -221,58 +218,50 @@ class DuckDBStore(_SqlStore):
 
     def sqlite_table(self, name: str) -> ir.Table:
         """Table ``name`` of the SQLite store, its rows read as ``rows`` says."""
+        if self.rows == WHOLE:
+            return self.con.table(name, database=self.attach_copy())
         self._empty_table(name)
         if self.rows == FIRMS:
             self._fill(name)
-        elif self.rows == WHOLE:
-            self._fill_everyone({name, *(n for n in self._wanted if n in self.loaders)})
         return self.con.table(name, database="store")
-
-    def prefetch(self, names: tuple[str, ...]) -> None:
-        """Tables a run over everyone will read: read together with the first of them, in
-        one child process (a table not named here is read when asked for, in its own)."""
-        self._wanted |= set(names)
 
     def read_rows(self, tables: set[str] | frozenset[str], firms: list[int] | None) -> None:
         """Fill the tables of a store opened with ``rows="later"``: ``firms``' rows of
-        ``tables``, or with ``firms=None`` everyone's."""
+        ``tables``, or with ``firms=None`` everyone's (the copy, attached in their place)."""
         if self.rows != LATER:
             raise BackendError("表的行已读取", f"the rows were read already ({self.rows})")
         if firms is None:
             self.rows = WHOLE
-            self._fill_everyone(set(tables))
+            if self._created:
+                self.con.raw_sql("DETACH store")
+            self.attach_copy()
             return
         self.rows, self.firms = FIRMS, tuple(int(f) for f in firms)
         for name in sorted(tables):
             self._empty_table(name)
             self._fill(name)
 
-    def _fill_everyone(self, names: set[str]) -> None:
-        """Every row of ``names``: DuckDB's scanner reads the live file in a child process
-        (``run_in_child``) and writes each table as Parquet into a temporary folder, which
-        is read into the tables here and removed."""
-        todo = sorted(n for n in names if n not in self._filled)
-        if not todo:
-            return
-        for name in todo:
-            self._empty_table(name)
-        folder = Path(tempfile.mkdtemp(prefix=f"xinzhi-sqlite-read-{os.getpid()}-"))
-        try:
-            files = {name: folder / f"{i}.parquet" for i, name in enumerate(todo)}
-            copies = [
-                f"COPY (SELECT * FROM store.{_ident(name)}) TO '{_quote(str(path))}' "
-                "(FORMAT parquet)"
-                for name, path in files.items()
-            ]
-            run_in_child(self.sqlite_database, "; ".join(["BEGIN", *copies, "COMMIT"]))
-            for name, path in files.items():
-                self.con.con.execute(
-                    f"INSERT INTO store.{_ident(name)} "
-                    f"SELECT * FROM read_parquet('{_quote(str(path))}')"
-                )
-                self._filled.add(name)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    def attach_copy(self) -> str:
+        """Copy the SQLite store and attach the copy as ``store``, once; the alias."""
+        if self.sqlite_copy is None:
+            self._load_scanner()
+            copy = sqlite_reading_copy(self.sqlite_database)
+            try:
+                self.con.raw_sql(f"ATTACH '{_quote(str(copy))}' AS store (TYPE sqlite, READ_ONLY)")
+            except BaseException:
+                copy.unlink(missing_ok=True)
+                raise
+            self.sqlite_copy = copy
+            # removed on close(), or when the store is collected if nobody closed it
+            weakref.finalize(self, copy.unlink, missing_ok=True)
+        return "store"
+
+    def _load_scanner(self) -> None:
+        """Load the SQLite scanner, once, when a file is attached (a run for some firms whose
+        tables' types are known in the process attaches none)."""
+        if not self._scanner:
+            self.con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
+            self._scanner = True
 
     def _empty_table(self, name: str) -> None:
         """``store.name`` created empty, with the columns, types and NOT NULLs the scanner gives
@@ -285,7 +274,7 @@ class DuckDBStore(_SqlStore):
         key = (str(self._shape), name)
         if key not in _SHAPE_COLUMNS:  # the scanner's types, kept for the process
             if not self._shape_attached:
-                self.con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
+                self._load_scanner()
                 shape = _quote(str(self._shape))
                 self.con.raw_sql(f"ATTACH '{shape}' AS shape (TYPE sqlite, READ_ONLY)")
                 self._shape_attached = True
@@ -346,6 +335,8 @@ class DuckDBStore(_SqlStore):
         super().close()
         if self._reader is not None:
             self._reader.close()
+        if self.sqlite_copy is not None:
+            self.sqlite_copy.unlink(missing_ok=True)
 
     def register_arrow(self, name: str, rows: pa.Table) -> ir.Table:
         """Arrow data readable as table ``name`` in place, without a copy."""
@@ -637,6 +628,36 @@ def _postgres_compiler():
     return Compiler()
 
 
+def sqlite_reading_copy(database: str) -> Path:
+    """A consistent copy of a SQLite store, for DuckDB's SQLite scanner to read.
+
+    The scanner carries a SQLite library of its own. When it opens a WAL database that this
+    process already has open (SQLAlchemy's pysqlite connections), it takes itself for the
+    first connection — POSIX locks never conflict within one process — and resets the shared
+    wal-index (``-shm``) under the other library's memory map: SIGBUS, or "database disk image
+    is malformed" (https://www.sqlite.org/howtocorrupt.html, 2.2). So the scanner reads a copy
+    made by SQLite's own backup API through Python's sqlite3 (one consistent read
+    transaction), in rollback-journal mode (no ``-shm``), which nothing else here opens."""
+    import sqlite3
+
+    source = Path(database)
+    _remove_orphan_copies(source)
+    prefix = f".{source.name}.read-{os.getpid()}-"  # the pid: a dead process's copy is removed
+    handle, name = tempfile.mkstemp(prefix=prefix, suffix=".db", dir=source.parent)
+    os.close(handle)
+    copy = Path(name)
+    try:
+        with contextlib.closing(sqlite3.connect(source, timeout=30)) as reading:
+            with contextlib.closing(sqlite3.connect(copy)) as written:
+                written.execute("PRAGMA synchronous=OFF")  # a throwaway file: no fsync
+                reading.backup(written)
+                written.execute("PRAGMA journal_mode=DELETE")
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    return copy
+
+
 # Run by ``run_in_child`` in a fresh interpreter: DuckDB alone, its scanner on the live file.
 _CHILD = """
 import json, sys
@@ -658,16 +679,13 @@ except Exception as error:  # one line for the parent's message
 
 def run_in_child(database: str, sql: str) -> None:
     """Run DuckDB ``sql`` naming ``store."table"`` over the live SQLite file ``database`` in a
-    child process (statements that write their result, such as ``COPY … TO``).
+    child process (a statement that writes its result, such as ``COPY … TO``).
 
-    DuckDB's scanner carries a SQLite library of its own. When it opens a WAL database that
-    this process already has open (SQLAlchemy's pysqlite connections), it takes itself for
-    the first connection — POSIX locks never conflict within one process, and two libraries
-    do not share their lock table — and resets the shared wal-index (``-shm``) under the
-    other library's memory map: SIGBUS, or "database disk image is malformed"
-    (https://www.sqlite.org/howtocorrupt.html, 2.2). Between processes the locks and the
-    wal-index work as SQLite intends, so the scanner reads the live file in a child: a fresh
-    interpreter (no fork of this process's open connections) importing DuckDB alone."""
+    Another process may open the file with its own SQLite library: POSIX locks and the
+    wal-index work between processes, only not between two libraries in one process
+    (``sqlite_reading_copy``). So everyone's rows are read in place, without first copying
+    the whole store; the child is a fresh interpreter (no fork of this process's open
+    connections) importing DuckDB alone."""
     import subprocess
     import sys
 
@@ -691,6 +709,26 @@ def run_in_child(database: str, sql: str) -> None:
             f"读取 SQLite 的子进程失败：{reason}",
             f"the child process reading SQLite failed: {reason}",
         )
+
+
+def _remove_orphan_copies(source: Path) -> None:
+    """Remove the reading copies of ``source`` left by processes that died before closing
+    their store (a copy is otherwise removed on close): they never pile up beside it."""
+    start = f".{source.name}.read-"
+    for old in source.parent.glob(f"{glob.escape(start)}*.db"):
+        pid = old.name[len(start) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            old.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid <= 2**31  # another user's process (an impossible pid is nobody's)
+    return True
 
 
 def sqlite_shape(database: str) -> Path:
