@@ -68,7 +68,7 @@ def _counts_beside_live_traffic(tmp_path, count) -> list[int]:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert len(counts) >= 4 and all(n % BATCH == 0 for n in counts)  # whole transactions
+    assert len(counts) >= 3 and all(n % BATCH == 0 for n in counts)  # whole transactions
     assert counts == sorted(counts) and counts[-1] > 0
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
