@@ -30,7 +30,6 @@ import json
 import math
 import os
 import tempfile
-import threading
 import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -184,7 +183,7 @@ FIRM_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 WHOLE, FIRMS, LATER = "whole", "firms", "later"  # how a SQLite store's rows are read
-# The columns (name, DuckDB type, nullable) the scanner gives each table of a schema-only file.
+# The columns (name, DuckDB type, nullable) the scanner gives each table, by schema digest.
 _SHAPE_COLUMNS: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
 
 
@@ -208,8 +207,8 @@ class DuckDBStore(_SqlStore):
     sqlite_copy: Path | None = None  # the copy read for everyone, made when first needed
     _reader: Any = None  # Python's sqlite3, one read transaction for the store's life
     _scanner: bool = False  # the SQLite scanner loaded
-    _shape: Path | None = None  # the schema-only file typing the tables (sqlite_shape)
-    _shape_attached: bool = False
+    _schema: tuple[str, list[str]] = ("", [])  # the store's schema digest and statements
+    _shape: Path | None = None  # a schema-only file typing the tables, when one was needed
     _created: set[str] = field(default_factory=set)  # tables of the in-memory "store"
     _filled: set[str] = field(default_factory=set)  # those holding their rows
 
@@ -265,19 +264,21 @@ class DuckDBStore(_SqlStore):
 
     def _empty_table(self, name: str) -> None:
         """``store.name`` created empty, with the columns, types and NOT NULLs the scanner gives
-        the live table (read from a schema-only file: ``sqlite_shape``)."""
+        the live table: read from a schema-only file (``sqlite_shape``) once per process and
+        schema, then kept."""
         if name in self._created:
             return
         if not self._created:
-            self._shape = sqlite_shape(self.sqlite_database)
+            self._schema = sqlite_schema(self.sqlite_database)
             self.con.raw_sql("ATTACH ':memory:' AS store")
-        key = (str(self._shape), name)
+        key = (self._schema[0], name)
         if key not in _SHAPE_COLUMNS:  # the scanner's types, kept for the process
-            if not self._shape_attached:
+            if self._shape is None:
                 self._load_scanner()
-                shape = _quote(str(self._shape))
-                self.con.raw_sql(f"ATTACH '{shape}' AS shape (TYPE sqlite, READ_ONLY)")
-                self._shape_attached = True
+                self._shape = shape = sqlite_shape(self._schema[1])
+                weakref.finalize(self, shape.unlink, missing_ok=True)  # if never closed
+                path = _quote(str(shape))
+                self.con.raw_sql(f"ATTACH '{path}' AS shape (TYPE sqlite, READ_ONLY)")
             described = self.con.con.execute(f"DESCRIBE shape.{_ident(name)}").fetchall()
             _SHAPE_COLUMNS[key] = [(column, kind, null) for column, kind, null, *_ in described]
         columns = ", ".join(
@@ -335,6 +336,8 @@ class DuckDBStore(_SqlStore):
         super().close()
         if self._reader is not None:
             self._reader.close()
+        if self._shape is not None:
+            self._shape.unlink(missing_ok=True)
         if self.sqlite_copy is not None:
             self.sqlite_copy.unlink(missing_ok=True)
 
@@ -731,10 +734,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def sqlite_shape(database: str) -> Path:
-    """A SQLite file holding the tables of ``database`` without their rows, for the scanner to
-    type the columns as it types the live file's (which it must not open). Kept in the
-    temporary folder under the digest of the schema, so stores with one schema share it."""
+def sqlite_schema(database: str) -> tuple[str, list[str]]:
+    """The ``CREATE TABLE`` statements of ``database`` (read through Python's sqlite3) and
+    their digest."""
     import sqlite3
 
     with contextlib.closing(sqlite3.connect(database, timeout=30)) as reading:
@@ -745,21 +747,26 @@ def sqlite_shape(database: str) -> Path:
                 "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
             )
         ]
-    digest = hashlib.sha256("\n;\n".join(statements).encode()).hexdigest()[:20]
-    shape = Path(tempfile.gettempdir()) / f"xinzhi-sqlite-shape-{digest}.db"
-    if shape.exists():
-        return shape
-    partial = shape.with_name(f".{shape.name}.{os.getpid()}.{threading.get_ident()}")
-    partial.unlink(missing_ok=True)
+    return hashlib.sha256("\n;\n".join(statements).encode()).hexdigest(), statements
+
+
+def sqlite_shape(statements: list[str]) -> Path:
+    """A temporary SQLite file holding those tables without rows, for the scanner to type the
+    columns as it types the live file's (which it must not open); the caller removes it."""
+    import sqlite3
+
+    handle, name = tempfile.mkstemp(prefix="xinzhi-sqlite-shape-", suffix=".db")
+    os.close(handle)
+    shape = Path(name)
     try:
-        with contextlib.closing(sqlite3.connect(partial)) as written:
-            written.execute("PRAGMA synchronous=OFF")
+        with contextlib.closing(sqlite3.connect(shape)) as written:
+            written.execute("PRAGMA synchronous=OFF")  # a throwaway file: no fsync
             with written:
                 for sql in statements:
                     written.execute(sql)
-        os.replace(partial, shape)  # another process's copy of the same schema is the same
-    finally:
-        partial.unlink(missing_ok=True)
+    except BaseException:
+        shape.unlink(missing_ok=True)
+        raise
     return shape
 
 
