@@ -9,8 +9,8 @@ one process: a decisions-first run over everyone is recorded (``evaluate(words=F
 ``record``); then, per firm (``--firms`` random firms, the same for each path), the
 profile's path ``enterprise_results`` — the run's declarations and its one firm, explained:
 
-* **replayed** — before the run's words exist: the declarations evaluated with words over a
-  one-row copy of the firm's snapshot row (one DuckDB query per declaration);
+* **replayed** — before the run's words exist: every declaration's program with words
+  (``rulelang.vectorised``) run over the firm's snapshot row (one row group read);
 * the run's words produced for everyone (``read_results``: what the cultivation page or an
   export asks for), which also keeps every clause's value beside the run;
 * **kept** — the firm's rows read from those files (one 2,048-row batch of an uncompressed

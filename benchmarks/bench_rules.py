@@ -18,9 +18,11 @@ otherwise. Each measurement runs in its own child process, so its peak RSS
 * **engine, all assessments** — ``xinzhi.assessments.runs.evaluate(words=False)`` over
   everyone, decisions first: per firm and assessment the status, score interval, failed and
   unknown clauses and every clause's value. *Cold* is the first run in a fresh process (the
-  compiled SQL is read from the snapshot folder's cache, or compiled once); *warm* the second;
+  programs are read from the snapshot folder's cache, or made once); *warm* the second;
 * **engine, HNTE** — the same with ``only={"hnte"}``; and *with words* (missing inputs and
   gap texts, what an export or an explanation asks for), whose rows the baselines check;
+  and the same HNTE decisions over DuckDB's SQL (``evaluator="sql"``) instead of the
+  vectorised evaluator (``xinzhi.rulelang.vectorised``, the default), the alternative design;
 * **plain Python** — ``baselines/hnte_python.py``, one enterprise at a time over the
   population's rows (read with DuckDB, converted to dicts; reading timed apart); every firm
   or every k-th (``--python-sample``), scaled to the population; checked against the engine
@@ -141,7 +143,9 @@ def read_population(database: Path, columns: list[str], step: int = 1):
 # --- children -----------------------------------------------------------------------------------
 
 
-def engine_child(database: str, only: list[str] | None, keep: str | None, queue) -> None:
+def engine_child(
+    database: str, only: list[str] | None, keep: str | None, evaluator: str, queue
+) -> None:
     from xinzhi.assessments.runs import default_as_of, evaluate
     from xinzhi.rulelang.snapshot import current_key, ensure_snapshot
 
@@ -150,10 +154,10 @@ def engine_child(database: str, only: list[str] | None, keep: str | None, queue)
     with Clock() as snapshot:  # built once per data version; reused by later processes
         _, built = ensure_snapshot(engine, current_key(engine, default_as_of(engine)))
     with Clock() as cold:
-        result = evaluate(engine, only=selected, words=False)
+        result = evaluate(engine, only=selected, words=False, evaluator=evaluator)
     del result
     with Clock() as warm:
-        result = evaluate(engine, only=selected, words=False)
+        result = evaluate(engine, only=selected, words=False, evaluator=evaluator)
     figures = {
         "snapshot": snapshot.figures(),
         "snapshot_built": built,
@@ -421,9 +425,11 @@ def main() -> None:
 def measure(database: Path, firms: int, work: Path, args):
     kept = {k: str(work / f"{k}.parquet") for k in ("engine", "python", "openfisca")}
     print("engine, all assessments …", flush=True)
-    everything = in_child(engine_child, str(database), None, None)
+    everything = in_child(engine_child, str(database), None, None, "vectorised")
     print("engine, HNTE alone …", flush=True)
-    hnte = in_child(engine_child, str(database), ["hnte"], kept["engine"])
+    hnte = in_child(engine_child, str(database), ["hnte"], kept["engine"], "vectorised")
+    print("engine, HNTE alone, DuckDB's SQL instead of the vectorised evaluator …", flush=True)
+    hnte["sql"] = in_child(engine_child, str(database), ["hnte"], None, "sql")
     engine_rows = pq.read_table(kept["engine"])
     python = openfisca = cli = None
     if not args.no_python:
@@ -491,6 +497,14 @@ def report(firms, everything, hnte, python, openfisca, cli) -> None:
         f"≤ {TARGET_HNTE_SECONDS} s: {verdict(hnte['warm'][0] <= TARGET_HNTE_SECONDS)}",
     )
     row("engine, HNTE with words (missing, gap texts), warm", hnte["words"])
+    sql = hnte["sql"]
+    row("the same over DuckDB's SQL: HNTE decisions, cold", sql["cold"])
+    row("the same over DuckDB's SQL: HNTE decisions, warm", sql["warm"], sql["peak_mb"])
+    print(
+        f"  SQL ÷ vectorised, HNTE decisions warm: {sql['warm'][0] / hnte['warm'][0]:.1f}× wall, "
+        f"{sql['warm'][1] / hnte['warm'][1]:.1f}× CPU; same counts: "
+        f"{'yes' if sql['counts'] == hnte['counts'] else (sql['counts'], hnte['counts'])}"
+    )
     if cli:
         if "error" in cli:
             print(f"xinzhi assess failed: {cli['error']}")

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
+from xinzhi.assessments import runs as runs_module
 from xinzhi.assessments.catalogue import load_catalog
 from xinzhi.assessments.runs import (
     evaluate,
@@ -29,7 +30,7 @@ from xinzhi.assessments.runs import (
 )
 from xinzhi.demo.city import build_demo_city
 from xinzhi.ingest.pipeline import import_file
-from xinzhi.rulelang import engines, snapshot
+from xinzhi.rulelang import engines, snapshot, vectorised
 from xinzhi.rulelang.compiler import WORDS, compile_declaration
 from xinzhi.rulelang.engines import open_store
 from xinzhi.rulelang.snapshot import (
@@ -129,18 +130,31 @@ def _same_as_bulk(one, worded) -> None:
 
 
 def test_compiled_sql_is_kept_for_the_next_process(city):
-    result = evaluate(city, as_of=AS_OF, words=False, only={"hnte"})
+    result = evaluate(city, as_of=AS_OF, words=False, only={"hnte"}, evaluator="sql")
     folder = snapshot_path(city, current_key(city, AS_OF)).parent / "sql"
     assert any(folder.glob("*.sql.arrow"))
     kept = dict(engines._COMPILED)
     engines._COMPILED.clear()  # as in a fresh process
     engines._SCHEMAS.clear()
     try:
-        again = evaluate(city, as_of=AS_OF, words=False, only={"hnte"})
+        again = evaluate(city, as_of=AS_OF, words=False, only={"hnte"}, evaluator="sql")
         assert set(engines._COMPILED) <= set(kept) and engines._COMPILED
     finally:
         engines._COMPILED.update(kept)
     assert again.detail["hnte"].equals(result.detail["hnte"])
+
+
+def test_programs_are_kept_for_the_next_process(city, monkeypatch):
+    result = evaluate(city, as_of=AS_OF, words=False, only={"hnte"})
+    folder = snapshot_path(city, current_key(city, AS_OF)).parent / "programs"
+    assert any(folder.glob("*.program.json"))
+    monkeypatch.setattr(vectorised, "_PROGRAMS", {})  # as in a fresh process
+    monkeypatch.setattr(
+        vectorised, "program_of", lambda table: pytest.fail("the kept program was not read")
+    )
+    again = evaluate(city, as_of=AS_OF, words=False, only={"hnte"})
+    assert again.detail["hnte"].equals(result.detail["hnte"])
+    assert again.summary["evaluator"] == "vectorised"
 
 
 def _os_threads(at_most: int = 0) -> int:
@@ -292,3 +306,20 @@ def test_a_full_build_reads_the_live_file_in_a_child_and_a_failed_one_leaves_no_
     assert [p.name for p in tmp_path.iterdir() if p.suffix in (".parquet", ".partial")] == [
         "built.parquet"
     ]
+
+
+@pytest.mark.parametrize("where", ["cached_program", "vectorised_run"])
+def test_a_declaration_the_evaluator_cannot_run_is_run_by_sql(city, monkeypatch, where):
+    """An operation the evaluator lacks (the program cannot be made) or a 64-bit overflow
+    (DuckDB's SQL then reports it in its own words): that declaration runs on SQL."""
+    expected = evaluate(city, as_of=AS_OF, only={"hnte", "sme"})
+    error = vectorised.Unsupported if where == "cached_program" else vectorised.VectorisedOverflow
+
+    def refuse(*args, **kwargs):
+        raise error("不能", "cannot")
+
+    monkeypatch.setattr(runs_module, where, refuse)
+    got = evaluate(city, as_of=AS_OF, only={"hnte", "sme"})
+    assert got.results.equals(expected.results)
+    for assessment in ("hnte", "sme"):
+        assert got.detail[assessment].equals(expected.detail[assessment]), assessment

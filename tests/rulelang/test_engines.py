@@ -138,6 +138,25 @@ def test_the_reference_run_is_not_trivial(reference):
     assert min(hnte.values()) > 0, hnte
 
 
+def test_the_reference_is_the_vectorised_evaluator(reference):
+    assert reference.summary["evaluator"] == "vectorised"
+
+
+def test_sql_over_the_snapshot_gives_the_vectorised_results(sqlite_city, reference, catalog):
+    """The two evaluators of the DuckDB backend (issue #13): the same declarations compiled
+    once, run as Arrow kernels and as DuckDB SQL, equal column for column — exactly, pow()
+    included (both call the C library)."""
+    result = evaluate(
+        sqlite_city, backend="duckdb", all_regions=True, catalog=catalog, evaluator="sql"
+    )
+    assert result.summary["evaluator"] == "sql"
+    assert result.results.to_pylist() == reference.results.to_pylist()
+    for declaration in reference.declarations:
+        assert result.detail[declaration.id].equals(reference.detail[declaration.id]), (
+            declaration.id
+        )
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["duckdb", "postgres"])
 def test_a_postgres_store_gives_the_reference_results(backend, postgres_city, reference, catalog):

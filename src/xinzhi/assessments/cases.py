@@ -148,16 +148,9 @@ def facts_table(cases: list[AssessmentCase]) -> pa.Table:
 def run_assessment_cases(
     cases: list[AssessmentCase], catalog: Catalog | None = None
 ) -> list[list[str]]:
-    """The mismatches of each case (empty when it passes), run on DuckDB in memory."""
-    import ibis
-
-    from ..rulelang.engines import DuckDBStore
-
-    store = DuckDBStore(ibis.duckdb.connect(threads=1))
-    try:
-        found = run_cases(store, cases, catalog)
-    finally:
-        store.close()
+    """The mismatches of each case (empty when it passes), run by the vectorised evaluator —
+    the default one; the cross-engine test runs them on every engine too."""
+    found = run_cases(None, cases, catalog)
     return [found[case.id] for case in cases]
 
 
@@ -169,12 +162,16 @@ def run_assessment_case(case: AssessmentCase, catalog: Catalog | None = None) ->
 def run_cases(
     store, cases: list[AssessmentCase], catalog: Catalog | None = None
 ) -> dict[str, list[str]]:
-    """Each case's mismatches on ``store`` — any engine (``rulelang.engines``).
+    """Each case's mismatches on ``store`` — any engine (``rulelang.engines``), or with
+    ``None`` the vectorised evaluator (``rulelang.vectorised``).
 
-    The cases of one assessment and date are rows of one table, evaluated by one query, and
-    the query's SQL is kept (``store.compiled``): lowering a declaration to SQL costs seconds
-    (HNTE's is hundreds of nested columns), evaluating a few rows almost nothing."""
+    The cases of one assessment and date are rows of one table, evaluated by one query (one
+    program), and the query's SQL is kept (``store.compiled``): lowering a declaration to SQL
+    costs seconds (HNTE's is hundreds of nested columns), evaluating a few rows almost nothing."""
+    import ibis
+
     from ..rulelang.compiler import compile_declaration
+    from ..rulelang.vectorised import cached_program, run
 
     catalog = catalog or load_catalog()
     groups: dict[tuple[str, dt.date], list[AssessmentCase]] = {}
@@ -182,15 +179,25 @@ def run_cases(
         groups.setdefault((case.assessment, case.as_of), []).append(case)
     found = {}
     for number, ((ident, as_of), group) in enumerate(groups.items()):
-        name = f"case_facts_{number}"
-        frame = store.register_arrow(name, facts_table(group))
+        facts = facts_table(group)
         declaration = catalog.get(ident, as_of)
-        sql = store.compiled(
-            ("case", name, declaration.sha256, as_of, tuple(frame.schema().items())),
-            lambda d=declaration, f=frame, a=as_of: compile_declaration(d, f, a).table,
-        )
-        rows = store.fetch(sql, order_by="enterprise_id").to_pylist()
-        for case, row in zip(group, rows, strict=True):
+        if store is None:
+            frame = ibis.table(ibis.Schema.from_pyarrow(facts.schema), name="case_facts")
+            program = cached_program(
+                ("case", declaration.sha256, as_of, tuple(frame.schema().items())),
+                lambda d=declaration, f=frame, a=as_of: compile_declaration(d, f, a).table,
+                None,
+            )
+            rows = run(program, facts)
+        else:
+            name = f"case_facts_{number}"
+            frame = store.register_arrow(name, facts)
+            sql = store.compiled(
+                ("case", name, declaration.sha256, as_of, tuple(frame.schema().items())),
+                lambda d=declaration, f=frame, a=as_of: compile_declaration(d, f, a).table,
+            )
+            rows = store.fetch(sql, order_by="enterprise_id")
+        for case, row in zip(group, rows.to_pylist(), strict=True):
             found[case.id] = compare(case, row)
     return found
 

@@ -40,6 +40,14 @@ def assess(
         Path | None, typer.Option("--output", "-o", help=".xlsx、.csv 或 .parquet / result file")
     ] = None,
     backend: BackendOption = "duckdb",
+    evaluator: Annotated[
+        str,
+        typer.Option(
+            "--evaluator",
+            help="duckdb 上的求值方式 vectorised（默认）| sql（DuckDB 的 SQL，结果相同） / "
+            "how duckdb evaluates the snapshot: vectorised (default) or sql (same results)",
+        ),
+    ] = "vectorised",
     all_regions: Annotated[
         bool,
         typer.Option(
@@ -53,10 +61,22 @@ def assess(
     use_rules(rules)
     from rich.table import Table
 
-    from ..assessments.runs import InvalidApplicationDate, evaluate, record, rule_set_hash
+    from ..assessments.runs import (
+        EVALUATORS,
+        InvalidApplicationDate,
+        evaluate,
+        record,
+        rule_set_hash,
+    )
     from ..documents.assessment_results import write_results
     from ..rulelang.engines import BackendError
 
+    if evaluator not in EVALUATORS:
+        err.print(
+            f"[red]✗[/] --evaluator 须为 {' 或 '.join(EVALUATORS)} / "
+            f"--evaluator must be {' or '.join(EVALUATORS)}: {escape(evaluator)}"
+        )
+        raise typer.Exit(2)
     dates = evaluation_dates(as_of, application_date)
     engine = open_engine()
     selected = {s.strip() for s in only.split(",")} if only else None
@@ -66,6 +86,7 @@ def assess(
             **dates,
             only=selected,
             backend=backend,
+            evaluator=evaluator,
             catalog=assessment_catalog(),
             all_regions=all_regions,
             # Decisions first: the texts are produced from the run's snapshot when someone
