@@ -282,6 +282,32 @@ def test_a_refresh_follows_every_list_by_the_column_naming_its_firm():
         assert (table in snapshot.MOVABLE) == (not keyed), table
 
 
+def test_a_full_build_reads_the_live_file_in_a_child_and_a_failed_one_leaves_no_file(
+    city, tmp_path, monkeypatch
+):
+    """Everyone's rows are read by DuckDB's scanner in a child process (never in this one,
+    never through a copy of the store); a build that fails there leaves nothing behind."""
+    key = current_key(city, AS_OF)
+    seen = []
+    real = snapshot.run_in_child
+    monkeypatch.setattr(snapshot, "run_in_child", lambda db, sql: (seen.append(db), real(db, sql)))
+    monkeypatch.setattr(engines, "sqlite_reading_copy", None)  # a copy would fail loudly
+    built = tmp_path / "built.parquet"
+    assert build_snapshot(city, key, built, refresh=False) == "built"
+    assert seen == [city.url.database] and pq.read_metadata(built).num_rows == 300
+
+    def fails(database, sql):
+        (tmp_path / f".failed.parquet.{os.getpid()}.partial").write_bytes(b"half")
+        raise engines.BackendError("子进程失败", "the child failed")
+
+    monkeypatch.setattr(snapshot, "run_in_child", fails)
+    with pytest.raises(engines.BackendError, match="child failed"):
+        build_snapshot(city, key, tmp_path / "failed.parquet", refresh=False)
+    assert [p.name for p in tmp_path.iterdir() if p.suffix in (".parquet", ".partial")] == [
+        "built.parquet"
+    ]
+
+
 @pytest.mark.parametrize("where", ["cached_program", "vectorised_run"])
 def test_a_declaration_the_evaluator_cannot_run_is_run_by_sql(city, monkeypatch, where):
     """An operation the evaluator lacks (the program cannot be made) or a 64-bit overflow

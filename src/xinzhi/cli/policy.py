@@ -10,8 +10,10 @@ import typer
 from rich.markup import escape
 
 from ..domain.money import format_yuan
+from .assess import _date_title  # 基准日, or 申报日 with the accounting years it reads
 from .common import (
     ActorOption,
+    ApplicationDateOption,
     BackendOption,
     CreditCodeArgument,
     LangOption,
@@ -19,6 +21,7 @@ from .common import (
     actor_name,
     console,
     err,
+    evaluation_dates,
     find_enterprise,
     open_engine,
     policy_catalog,
@@ -45,6 +48,28 @@ def _as_of(year: int | None) -> dt.date | None:
     from ..policies.runs import run_year
 
     return run_year(year) if year else None
+
+
+def _dates(year: int | None, application_date: str | None) -> dict:
+    """``--year`` or ``--application-date`` (one of them) as ``evaluate_policies``' dates; a
+    bad date ends the command with its reason (a refused one: ``_evaluated``)."""
+    if year is not None and application_date is not None:
+        _fail(
+            "--year 与 --application-date 只能给一个 / give --year or --application-date, not both",
+            2,
+        )
+    return {**evaluation_dates(None, application_date), "as_of": _as_of(year)}
+
+
+def _evaluated(evaluate, *args, **kwargs):
+    """``evaluate(...)``, an application date it refuses (future, before every accounting
+    year held) ending the command with the reason in both languages."""
+    from ..assessments.runs import InvalidApplicationDate
+
+    try:
+        return evaluate(*args, **kwargs)
+    except InvalidApplicationDate as exc:
+        _fail(exc.bilingual(), 2)
 
 
 def _fail(message: str, code: int = 1):
@@ -257,6 +282,7 @@ def policy_check(rules: RulesOption = None) -> None:
 @app.command("run")
 def policy_run(
     year: YearOption = None,
+    application_date: ApplicationDateOption = None,
     only: Annotated[
         str | None, typer.Option("--only", help="只运行这些政策（逗号分隔） / only these")
     ] = None,
@@ -275,17 +301,23 @@ def policy_run(
     from ..policies.runs import evaluate_policies, record_policy_run
     from ..store.queries import district_names
 
+    dates = _dates(year, application_date)
     engine = open_engine()
     selected = {s.strip() for s in only.split(",")} if only else None
-    run = evaluate_policies(
-        engine, as_of=_as_of(year), only=selected, backend=backend, catalog=policy_catalog()
+    run = _evaluated(
+        evaluate_policies,
+        engine,
+        **dates,
+        only=selected,
+        backend=backend,
+        catalog=policy_catalog(),
     )
     if not run.policies:
         _fail(
             "没有在该年度生效且适用于本库地区的政策 / no policy in force for this registry in that year"
         )
     run_id = record_policy_run(engine, run, actor=actor_name(actor), backend=backend)
-    table = Table(title=f"政策兑现 payouts — 基准日 as of {run.as_of} · run {run_id}")
+    table = Table(title=f"政策兑现 payouts — {_date_title(run)} · run {run_id}")
     for header in (
         "政策 policy",
         "来源",
@@ -384,6 +416,7 @@ def policy_whatif(
     ident: Annotated[str, typer.Argument(help="政策编号 / policy id")],
     assignments: SetOption,
     year: YearOption = None,
+    application_date: ApplicationDateOption = None,
     top: Annotated[int, typer.Option("--top", help="列出变化最大的企业数 / firms listed")] = 20,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help=".xlsx：全部变化 / every change")
@@ -399,13 +432,15 @@ def policy_whatif(
     from ..policies.whatif import whatif
     from ..store.queries import district_names
 
+    dates = _dates(year, application_date)
     engine = open_engine()
     try:
-        result = whatif(
+        result = _evaluated(
+            whatif,
             engine,
             ident,
             assignments,
-            as_of=_as_of(year),
+            **dates,
             backend=backend,
             catalog=policy_catalog(),
         )
@@ -414,7 +449,7 @@ def policy_whatif(
     console.print(
         f"[bold]模拟 what-if[/] {ident}: "
         + ", ".join(assignments)
-        + f" — 基准日 as of {result.after.as_of}（同一数据对比现行参数 / current parameters, same data）"
+        + f" — {_date_title(result.after)}（同一数据对比现行参数 / current parameters, same data）"
     )
     table = Table()
     for header in ("政策 policy", "符合 eligible", "兑现户数 payouts", "实发 paid", "预算 budget"):

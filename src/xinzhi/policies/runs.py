@@ -27,7 +27,13 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, select
 
 from ..assessments.catalogue import load_catalog
-from ..assessments.runs import default_as_of, district_codes, materialise_population, runs_directory
+from ..assessments.runs import (
+    check_application_date,
+    default_as_of,
+    district_codes,
+    materialise_population,
+    runs_directory,
+)
 from ..rulelang.compiler import compile_declaration
 from ..rulelang.engines import Store, open_store
 from ..rulelang.population import imported_kinds, policy_columns
@@ -61,6 +67,7 @@ class PolicyRun:
     seconds: float = 0.0
     summary: dict = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # per policy: the SQL its rows came from
+    application_date: dt.date | None = None  # as_of is then that date (see evaluate_policies)
 
     def policy(self, ident: str) -> Policy:
         return next(p for p in self.policies if p.id == ident)
@@ -97,20 +104,28 @@ def evaluate_policies(
     enterprise_id: int | None = None,
     corrections: dict[str, object] | None = None,
     all_regions: bool = False,
+    application_date: dt.date | None = None,
 ) -> PolicyRun:
     """Evaluate the policies in force on ``as_of`` (one enterprise only, with ``enterprise_id``;
-    ``corrections``: input values that replace the registry's for that enterprise)."""
+    ``corrections``: input values that replace the registry's for that enterprise).
+
+    An ``application_date`` (instead of ``as_of``) evaluates them for that day, as
+    ``assessments.runs.evaluate`` does: the dated windows run to it, the accounting years
+    (the assessments' three years, the year of technology contracts) are those ended before
+    it, and a future date or one before every accounting year held is refused."""
     started = time.perf_counter()
+    as_of, accounting_year = application_dates(engine, as_of, application_date)
     as_of = as_of or default_as_of(engine)
     catalog = catalog or load_policies()
     policies = select_policies(
         catalog, as_of, only, None if all_regions else district_codes(engine)
     )
-    snapshot = population_snapshot(engine, as_of, backend)
-    store = open_store(engine, backend)
+    snapshot = population_snapshot(engine, as_of, backend, accounting_year)
+    # One enterprise: only its rows are read from the store (the profile page's run).
+    store = open_store(engine, backend, firms=None if enterprise_id is None else [enterprise_id])
     try:
         frame, count = build_frame(
-            store, as_of, policies, enterprise_id, corrections or {}, snapshot
+            store, as_of, policies, enterprise_id, corrections or {}, snapshot, accounting_year
         )
         run = run_on_frame(
             store,
@@ -125,14 +140,34 @@ def evaluate_policies(
     finally:
         store.close()
     run.enterprise_id, run.corrections = enterprise_id, dict(corrections or {})
+    run.application_date = application_date
+    if application_date is not None:
+        run.summary["application_date"] = application_date.isoformat()
     run.seconds = time.perf_counter() - started
     return run
 
 
-def population_snapshot(engine: Engine, as_of: dt.date, backend: str) -> Path | None:
+def application_dates(
+    engine: Engine, as_of: dt.date | None, application_date: dt.date | None
+) -> tuple[dt.date | None, int | None]:
+    """(the evaluation date, the latest accounting year it reads): ``as_of`` and the default
+    year, or the application date and the last year ended before it (checked:
+    ``check_application_date`` raises ``InvalidApplicationDate``)."""
+    if application_date is None:
+        return as_of, None
+    if as_of is not None and as_of != application_date:
+        raise ValueError("give as_of or application_date, not both")
+    return application_date, check_application_date(engine, application_date)
+
+
+def population_snapshot(
+    engine: Engine, as_of: dt.date, backend: str, accounting_year: int | None = None
+) -> Path | None:
     """On DuckDB the population is the assessments' analytic snapshot (built when missing);
     PostgreSQL and Spark build it in their own stores."""
-    return ensure_snapshot(engine, current_key(engine, as_of))[0] if backend == "duckdb" else None
+    if backend != "duckdb":
+        return None
+    return ensure_snapshot(engine, current_key(engine, as_of, accounting_year))[0]
 
 
 def build_frame(
@@ -142,11 +177,15 @@ def build_frame(
     enterprise_id: int | None,
     corrections: dict[str, object],
     snapshot: Path | None = None,
+    accounting_year: int | None = None,
 ) -> tuple[ir.Table, int]:
     """Materialise the policy frame: population (from the ``snapshot`` when given), policy
-    inputs, assessment statuses."""
+    inputs, assessment statuses (``accounting_year``: the latest year read, when an
+    application date sets it)."""
     covered = imported_kinds(store)
-    population = materialise_population(store, as_of, enterprise_id, snapshot)
+    population = materialise_population(
+        store, as_of, enterprise_id, snapshot, accounting_year=accounting_year
+    )
     population = _correct(
         store,
         population,
@@ -171,7 +210,7 @@ def build_frame(
         )
 
     def build() -> ir.Table:
-        frame = policy_columns(store, population, as_of, covered)
+        frame = policy_columns(store, population, as_of, covered, accounting_year)
         for ident in wanted:
             if ident in statuses:
                 s = statuses[ident]
@@ -189,6 +228,7 @@ def build_frame(
         tuple(wanted),
         tuple(sorted(statuses)),
         tuple(population.schema().items()),
+        accounting_year,
     )
     frame = store.materialise(store.compiled(key, build), FRAME)
     extra = {k: v for k, v in corrections.items() if k not in POPULATION_INPUTS}

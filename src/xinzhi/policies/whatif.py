@@ -21,7 +21,14 @@ from sqlalchemy import Engine
 from ..assessments.runs import default_as_of, district_codes
 from ..rulelang.engines import open_store
 from .declarations import PolicyCatalog, load_policies, parse_override
-from .runs import PolicyRun, build_frame, population_snapshot, run_on_frame, select_policies
+from .runs import (
+    PolicyRun,
+    application_dates,
+    build_frame,
+    population_snapshot,
+    run_on_frame,
+    select_policies,
+)
 
 KEYS = ["enterprise_id", "policy"]
 
@@ -80,9 +87,12 @@ def whatif(
     as_of: dt.date | None = None,
     backend: str = "duckdb",
     catalog: PolicyCatalog | None = None,
+    application_date: dt.date | None = None,
 ) -> WhatIf:
-    """Evaluate ``policy_id`` (and its stacking group) with and without ``PARAM=VALUE`` changes."""
+    """Evaluate ``policy_id`` (and its stacking group) with and without ``PARAM=VALUE`` changes
+    (for an ``application_date`` instead of ``as_of``: ``runs.application_dates``)."""
     started = time.perf_counter()
+    as_of, accounting_year = application_dates(engine, as_of, application_date)
     as_of = as_of or default_as_of(engine)
     catalog = catalog or load_policies()
     changes = parse_changes(catalog, policy_id, as_of, assignments)
@@ -92,16 +102,17 @@ def whatif(
             f"政策 {policy_id} 在 {as_of} 不适用于本库的地区 / policy {policy_id} does not "
             f"apply to this registry's region on {as_of}"
         )
-    snapshot = population_snapshot(engine, as_of, backend)
+    snapshot = population_snapshot(engine, as_of, backend, accounting_year)
     store = open_store(engine, backend)
     try:
-        frame, count = build_frame(store, as_of, policies, None, {}, snapshot)
+        frame, count = build_frame(store, as_of, policies, None, {}, snapshot, accounting_year)
         before = run_on_frame(store, frame, count, policies, as_of, catalog, {})
         after = run_on_frame(
             store, frame, count, policies, as_of, catalog, {policy_id: changes}, reuse=before
         )
     finally:
         store.close()
+    before.application_date = after.application_date = application_date
     return WhatIf(
         policy_id,
         changes,

@@ -2,11 +2,14 @@
 
 The same Ibis expression runs on each, and gives the same results (tests/rulelang/test_engines.py):
 
-* ``duckdb`` over a SQLite store reads a backup copy of the file (``sqlite_reading_copy``:
-  the scanner's own SQLite library must never open the live file) through the
-  sqlite_scanner extension, which ships as a PyPI package and is loaded from its path (the
-  machines have no internet to download extensions); over any other store the tables the
-  rules read are copied in as Arrow;
+* ``duckdb`` over a SQLite store never lets the scanner's own SQLite library open the live
+  file (``sqlite_reading_copy`` says why). A run for some firms (one firm's policies, a
+  snapshot refreshed after a small import) reads just their rows through Python's sqlite3 —
+  the library SQLAlchemy uses — into DuckDB tables typed as the scanner types them; a run
+  over everyone reads a backup copy of the file through the sqlite_scanner extension, which
+  ships as a PyPI package and is loaded from its path (the machines have no internet to
+  download extensions). Over any other store the tables the rules read are copied in as
+  Arrow;
 * ``postgres`` runs the expressions inside the PostgreSQL store itself (Ibis's PostgreSQL
   backend);
 * ``pyspark`` is the path for a province or the nation: a local Spark session gets the
@@ -21,6 +24,7 @@ the results of two engines compare column by column.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import math
@@ -163,20 +167,83 @@ class _SqlStore:
             self.con.disconnect()
 
 
+# The columns naming the firm in each table: a read for some firms takes the rows naming one
+# of them; a table naming none (districts, parks, import batches) is read whole.
+FIRM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "enterprises": ("id",),
+    "enterprise_years": ("enterprise_id",),
+    "ip_rights": ("enterprise_id",),
+    "platforms": ("enterprise_id",),
+    "incidents": ("enterprise_id",),
+    "standards": ("enterprise_id",),
+    "awards": ("enterprise_id",),
+    "financing_rounds": ("enterprise_id",),
+    "innovation_reviews": ("enterprise_id",),
+    "tech_contracts": ("seller_enterprise_id", "buyer_enterprise_id"),
+}
+
+WHOLE, FIRMS, LATER = "whole", "firms", "later"  # how a SQLite store's rows are read
+# The columns (name, DuckDB type, nullable) the scanner gives each table, by schema digest.
+_SHAPE_COLUMNS: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+
+
 @dataclass
 class DuckDBStore(_SqlStore):
-    """DuckDB in-process: a SQLite store read through a copy, any other copied in as Arrow."""
+    """DuckDB in-process: a SQLite store read without its scanner opening the live file (some
+    firms' rows through Python's sqlite3, everyone's through a copy), any other store copied
+    in as Arrow.
+
+    Over SQLite, ``rows`` says what the tables hold: ``whole`` (everyone, from a copy),
+    ``firms`` (the rows naming ``firms``), or ``later`` — the tables are empty until
+    ``read_rows`` fills them, so SQL can be compiled (and the tables it reads known) before
+    deciding what to read. Compiled SQL names ``store."table"`` in all three, with the same
+    columns and types, so it is shared between them.
+    """
 
     backend = "duckdb"
-    sqlite_database: str | None = None  # a SQLite store, read through a copy (attach_copy)
-    sqlite_copy: Path | None = None  # that copy, made when a table is first read
+    sqlite_database: str | None = None  # a SQLite store
+    rows: str = WHOLE
+    firms: tuple[int, ...] = ()  # with rows == "firms": the firms whose rows are read
+    sqlite_copy: Path | None = None  # the copy read for everyone, made when first needed
+    _reader: Any = None  # Python's sqlite3, one read transaction for the store's life
+    _scanner: bool = False  # the SQLite scanner loaded
+    _schema: tuple[str, list[str]] = ("", [])  # the store's schema digest and statements
+    _shape: Path | None = None  # a schema-only file typing the tables, when one was needed
+    _created: set[str] = field(default_factory=set)  # tables of the in-memory "store"
+    _filled: set[str] = field(default_factory=set)  # those holding their rows
 
     def _rows(self, sql: str) -> pa.Table:
         return self.con.con.sql(sql).to_arrow_table()
 
+    def sqlite_table(self, name: str) -> ir.Table:
+        """Table ``name`` of the SQLite store, its rows read as ``rows`` says."""
+        if self.rows == WHOLE:
+            return self.con.table(name, database=self.attach_copy())
+        self._empty_table(name)
+        if self.rows == FIRMS:
+            self._fill(name)
+        return self.con.table(name, database="store")
+
+    def read_rows(self, tables: set[str] | frozenset[str], firms: list[int] | None) -> None:
+        """Fill the tables of a store opened with ``rows="later"``: ``firms``' rows of
+        ``tables``, or with ``firms=None`` everyone's (the copy, attached in their place)."""
+        if self.rows != LATER:
+            raise BackendError("表的行已读取", f"the rows were read already ({self.rows})")
+        if firms is None:
+            self.rows = WHOLE
+            if self._created:
+                self.con.raw_sql("DETACH store")
+            self.attach_copy()
+            return
+        self.rows, self.firms = FIRMS, tuple(int(f) for f in firms)
+        for name in sorted(tables):
+            self._empty_table(name)
+            self._fill(name)
+
     def attach_copy(self) -> str:
         """Copy the SQLite store and attach the copy as ``store``, once; the alias."""
         if self.sqlite_copy is None:
+            self._load_scanner()
             copy = sqlite_reading_copy(self.sqlite_database)
             try:
                 self.con.raw_sql(f"ATTACH '{_quote(str(copy))}' AS store (TYPE sqlite, READ_ONLY)")
@@ -188,8 +255,89 @@ class DuckDBStore(_SqlStore):
             weakref.finalize(self, copy.unlink, missing_ok=True)
         return "store"
 
+    def _load_scanner(self) -> None:
+        """Load the SQLite scanner, once, when a file is attached (a run for some firms whose
+        tables' types are known in the process attaches none)."""
+        if not self._scanner:
+            self.con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
+            self._scanner = True
+
+    def _empty_table(self, name: str) -> None:
+        """``store.name`` created empty, with the columns, types and NOT NULLs the scanner gives
+        the live table: read from a schema-only file (``sqlite_shape``) once per process and
+        schema, then kept."""
+        if name in self._created:
+            return
+        if not self._created:
+            self._schema = sqlite_schema(self.sqlite_database)
+            self.con.raw_sql("ATTACH ':memory:' AS store")
+        key = (self._schema[0], name)
+        if key not in _SHAPE_COLUMNS:  # the scanner's types, kept for the process
+            if self._shape is None:
+                self._load_scanner()
+                self._shape = shape = sqlite_shape(self._schema[1])
+                weakref.finalize(self, shape.unlink, missing_ok=True)  # if never closed
+                path = _quote(str(shape))
+                self.con.raw_sql(f"ATTACH '{path}' AS shape (TYPE sqlite, READ_ONLY)")
+            described = self.con.con.execute(f"DESCRIBE shape.{_ident(name)}").fetchall()
+            _SHAPE_COLUMNS[key] = [(column, kind, null) for column, kind, null, *_ in described]
+        columns = ", ".join(
+            f"{_ident(column)} {kind}{'' if null == 'YES' else ' NOT NULL'}"
+            for column, kind, null in _SHAPE_COLUMNS[key]
+        )
+        self.con.raw_sql(f"CREATE TABLE store.{_ident(name)} ({columns})")
+        self._created.add(name)
+
+    def _fill(self, name: str) -> None:
+        """Insert the rows of ``name`` naming ``firms`` (every row of a table naming no firm),
+        read through Python's sqlite3 in the store's one read transaction, using SQLite's
+        indexes on the firm columns."""
+        if name in self._filled:
+            return
+        described = self.con.con.execute(f"DESCRIBE store.{_ident(name)}").fetchall()
+        names = [column for column, *_ in described]
+        query = f"SELECT {', '.join(_ident(n) for n in names)} FROM {_ident(name)}"
+        parameters: tuple = ()
+        firm_columns = FIRM_COLUMNS.get(name)
+        if firm_columns:
+            listed = "(SELECT value FROM json_each(?))"
+            query += " WHERE " + " OR ".join(f"{_ident(c)} IN {listed}" for c in firm_columns)
+            parameters = (json.dumps(list(self.firms)),) * len(firm_columns)
+        found = self._reading().execute(query, parameters).fetchall()
+        values = list(zip(*found, strict=True)) if found else [() for _ in names]
+        arrays = {
+            f"c{i}": _arrow_column(list(column), kind)
+            for i, (column, (_, kind, *_)) in enumerate(zip(values, described, strict=True))
+        }
+        staging = f"_rows_{name}"
+        self.con.con.register(staging, pa.table(arrays))
+        try:
+            cast = ", ".join(f"CAST(c{i} AS {kind})" for i, (_, kind, *_) in enumerate(described))
+            self.con.con.execute(f"INSERT INTO store.{_ident(name)} SELECT {cast} FROM {staging}")
+        finally:
+            self.con.con.unregister(staging)
+        self._filled.add(name)
+
+    def _reading(self):
+        """Python's sqlite3 on the live file, in one read transaction: every table read for
+        this store sees the same committed state, as the copy did."""
+        if self._reader is None:
+            import sqlite3
+
+            reader = sqlite3.connect(
+                self.sqlite_database, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            reader.execute("BEGIN")
+            self._reader = reader
+            weakref.finalize(self, reader.close)
+        return self._reader
+
     def close(self) -> None:
         super().close()
+        if self._reader is not None:
+            self._reader.close()
+        if self._shape is not None:
+            self._shape.unlink(missing_ok=True)
         if self.sqlite_copy is not None:
             self.sqlite_copy.unlink(missing_ok=True)
 
@@ -197,6 +345,21 @@ class DuckDBStore(_SqlStore):
         """Arrow data readable as table ``name`` in place, without a copy."""
         self.con.con.register(name, rows)
         return self.con.table(name)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _arrow_column(values: list, duckdb_type: str) -> pa.Array:
+    """Values read through sqlite3 as Arrow, for a cast to ``duckdb_type`` in DuckDB: numbers
+    as numbers (a REAL's float bit for bit), dates and times as SQLite's text."""
+    wanted = {"BIGINT": pa.int64(), "DOUBLE": pa.float64(), "FLOAT": pa.float64()}
+    wanted |= {"BLOB": pa.binary()}
+    try:
+        return pa.array(values, type=wanted.get(duckdb_type, pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a value stored with another type
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
 @dataclass
@@ -365,8 +528,20 @@ def sqlite_scanner_path() -> Path:
     return path
 
 
-def open_store(engine: Engine, backend: str = "duckdb", names: list[str] | None = None) -> Store:
-    """Open the store behind ``engine`` on ``backend`` (``duckdb``, ``postgres``, ``pyspark``)."""
+def open_store(
+    engine: Engine,
+    backend: str = "duckdb",
+    names: list[str] | None = None,
+    *,
+    firms: list[int] | None = None,
+    later: bool = False,
+) -> Store:
+    """Open the store behind ``engine`` on ``backend`` (``duckdb``, ``postgres``, ``pyspark``).
+
+    On DuckDB over SQLite, ``firms`` reads only those firms' rows (and the tables naming no
+    firm whole: ``FIRM_COLUMNS``); ``later`` leaves the tables empty until
+    ``DuckDBStore.read_rows`` says what to read. Other engines read everything."""
+    rows = LATER if later else (WHOLE if firms is None else FIRMS)
     if backend not in BACKENDS:
         raise BackendError(
             f"未知计算引擎 {backend}", f"unknown backend {backend} ({', '.join(BACKENDS)})"
@@ -379,6 +554,36 @@ def open_store(engine: Engine, backend: str = "duckdb", names: list[str] | None 
             f"the postgres backend computes inside a PostgreSQL store, this store is "
             f"{dialect}: use --backend duckdb or pyspark",
         )
+    wanted, signature = _reflect(engine, names)
+    if backend == "duckdb":
+        store = _duckdb(engine, dialect, wanted, rows, firms)
+    elif backend == "postgres":
+        store = _postgres(engine, wanted)
+    else:
+        store = _pyspark(engine, wanted)
+    store.signature = signature
+    return store
+
+
+_REFLECTED: dict[tuple, tuple[dict, tuple]] = {}  # SQLite: by file, schema text and names
+
+
+def _reflect(engine: Engine, names: list[str] | None) -> tuple[dict, tuple]:
+    """The store's tables (``names`` only, when given) and their signature. Reflecting a
+    SQLite schema costs ~0.4 s, more than the rest of a one-firm read: it is kept while the
+    file's schema (the text of its ``sqlite_master``) stays the same."""
+    dialect = engine.dialect.name
+    key = None
+    if dialect == "sqlite":
+        with engine.connect() as conn:
+            schema = conn.exec_driver_sql(
+                "SELECT group_concat(sql, ';') FROM "
+                "(SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name)"
+            ).scalar_one()
+        digest = hashlib.sha256((schema or "").encode()).hexdigest()
+        key = (str(engine.url), digest, None if names is None else tuple(sorted(names)))
+        if key in _REFLECTED:
+            return _REFLECTED[key]
     metadata = MetaData()
     metadata.reflect(engine, only=lambda name, _: names is None or name in names)
     wanted = {name: metadata.tables[name] for name in sorted(metadata.tables)}
@@ -389,14 +594,11 @@ def open_store(engine: Engine, backend: str = "duckdb", names: list[str] | None 
             for name, table in wanted.items()
         ),
     )
-    if backend == "duckdb":
-        store = _duckdb(engine, dialect, wanted)
-    elif backend == "postgres":
-        store = _postgres(engine, wanted)
-    else:
-        store = _pyspark(engine, wanted)
-    store.signature = signature
-    return store
+    if key is not None:
+        if len(_REFLECTED) >= 16:
+            _REFLECTED.pop(next(iter(_REFLECTED)))
+        _REFLECTED[key] = wanted, signature
+    return wanted, signature
 
 
 def _postgres(engine: Engine, tables: dict) -> Store:
@@ -442,7 +644,9 @@ def sqlite_reading_copy(database: str) -> Path:
     import sqlite3
 
     source = Path(database)
-    handle, name = tempfile.mkstemp(prefix=f".{source.name}.read-", suffix=".db", dir=source.parent)
+    _remove_orphan_copies(source)
+    prefix = f".{source.name}.read-{os.getpid()}-"  # the pid: a dead process's copy is removed
+    handle, name = tempfile.mkstemp(prefix=prefix, suffix=".db", dir=source.parent)
     os.close(handle)
     copy = Path(name)
     try:
@@ -457,15 +661,124 @@ def sqlite_reading_copy(database: str) -> Path:
     return copy
 
 
-def _attached_opener(store: DuckDBStore, name: str) -> Callable[[], ir.Table]:
-    return lambda: store.con.table(name, database=store.attach_copy())
+# Run by ``run_in_child`` in a fresh interpreter: DuckDB alone, its scanner on the live file.
+_CHILD = """
+import json, sys
+import duckdb
+job = json.load(sys.stdin)
+try:
+    con = duckdb.connect(config={"threads": job["threads"]})
+    con.execute("SET enable_progress_bar = false")
+    con.execute("LOAD '" + job["scanner"].replace("'", "''") + "'")
+    con.execute(
+        "ATTACH '" + job["database"].replace("'", "''") + "' AS store (TYPE sqlite, READ_ONLY)"
+    )
+    con.execute(job["sql"])
+except Exception as error:  # one line for the parent's message
+    print(type(error).__name__ + ": " + (str(error).splitlines() or [""])[0], file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def run_in_child(database: str, sql: str) -> None:
+    """Run DuckDB ``sql`` naming ``store."table"`` over the live SQLite file ``database`` in a
+    child process (a statement that writes its result, such as ``COPY … TO``).
+
+    Another process may open the file with its own SQLite library: POSIX locks and the
+    wal-index work between processes, only not between two libraries in one process
+    (``sqlite_reading_copy``). So everyone's rows are read in place, without first copying
+    the whole store; the child is a fresh interpreter (no fork of this process's open
+    connections) importing DuckDB alone."""
+    import subprocess
+    import sys
+
+    job = {
+        "scanner": str(sqlite_scanner_path()),
+        "database": str(database),
+        "sql": sql,
+        "threads": os.cpu_count() or 2,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        lines = (done.stderr or "").strip().splitlines()
+        reason = lines[-1] if lines else f"exit status {done.returncode}"
+        raise BackendError(
+            f"读取 SQLite 的子进程失败：{reason}",
+            f"the child process reading SQLite failed: {reason}",
+        )
+
+
+def _remove_orphan_copies(source: Path) -> None:
+    """Remove the reading copies of ``source`` left by processes that died before closing
+    their store (a copy is otherwise removed on close): they never pile up beside it."""
+    start = f".{source.name}.read-"
+    for old in source.parent.glob(f"{glob.escape(start)}*.db"):
+        pid = old.name[len(start) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            old.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid <= 2**31  # another user's process (an impossible pid is nobody's)
+    return True
+
+
+def sqlite_schema(database: str) -> tuple[str, list[str]]:
+    """The ``CREATE TABLE`` statements of ``database`` (read through Python's sqlite3) and
+    their digest."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as reading:
+        statements = [
+            sql
+            for (sql,) in reading.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL "
+                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+            )
+        ]
+    return hashlib.sha256("\n;\n".join(statements).encode()).hexdigest(), statements
+
+
+def sqlite_shape(statements: list[str]) -> Path:
+    """A temporary SQLite file holding those tables without rows, for the scanner to type the
+    columns as it types the live file's (which it must not open); the caller removes it."""
+    import sqlite3
+
+    handle, name = tempfile.mkstemp(prefix="xinzhi-sqlite-shape-", suffix=".db")
+    os.close(handle)
+    shape = Path(name)
+    try:
+        with contextlib.closing(sqlite3.connect(shape)) as written:
+            written.execute("PRAGMA synchronous=OFF")  # a throwaway file: no fsync
+            with written:
+                for sql in statements:
+                    written.execute(sql)
+    except BaseException:
+        shape.unlink(missing_ok=True)
+        raise
+    return shape
+
+
+def _sqlite_opener(store: DuckDBStore, name: str) -> Callable[[], ir.Table]:
+    return lambda: store.sqlite_table(name)
 
 
 def _opener(con: Any, name: str, **where: str) -> Callable[[], ir.Table]:
     return lambda: con.table(name, **where)
 
 
-def _duckdb(engine: Engine, dialect: str, tables: dict) -> Store:
+def _duckdb(engine: Engine, dialect: str, tables: dict, rows: str, firms) -> Store:
     con = ibis.duckdb.connect(threads=os.cpu_count() or 2)
     if dialect == "sqlite":
         database = engine.url.database
@@ -473,9 +786,9 @@ def _duckdb(engine: Engine, dialect: str, tables: dict) -> Store:
             raise BackendError(
                 "DuckDB 不能读取内存中的 SQLite", "DuckDB cannot read an in-memory SQLite"
             )
-        con.raw_sql(f"LOAD '{sqlite_scanner_path()}'")
-        store = DuckDBStore(con, location="sqlite", sqlite_database=database)
-        store.loaders = {name: _attached_opener(store, name) for name in tables}
+        store = DuckDBStore(con, location="sqlite", sqlite_database=database, rows=rows)
+        store.firms = tuple(int(f) for f in firms or ())
+        store.loaders = {name: _sqlite_opener(store, name) for name in tables}
         return store
     # Any other store: copy the tables in as Arrow (fine for the sizes one machine handles).
     loaders = {name: _arrow_copier(con, engine, table) for name, table in tables.items()}

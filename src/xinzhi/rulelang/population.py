@@ -372,11 +372,17 @@ def _reviews(store: Store, as_of: dt.date, y1: int):
 
 
 def policy_columns(
-    store: Store, population: ir.Table, as_of: dt.date, covered: set[str]
+    store: Store,
+    population: ir.Table,
+    as_of: dt.date,
+    covered: set[str],
+    accounting_year: int | None = None,
 ) -> ir.Table:
     """``population`` with every input of the ``policy`` stage added (technology contracts, pilot
-    bases, the park, the HNTE certificate); a list never imported leaves its figures unknown."""
-    y1 = window_year(as_of)
+    bases, the park, the HNTE certificate); a list never imported leaves its figures unknown.
+    ``accounting_year``: the year of the contracts (default ``window_year(as_of)``; an
+    application date gives ``application_window_year``)."""
+    y1 = window_year(as_of) if accounting_year is None else accounting_year
     ent = store.table("enterprises")
     parks = store.table("parks")
     extra = ent.select(

@@ -39,7 +39,7 @@ from sqlalchemy import Engine
 from ..store.db import files_beside
 from . import population as population_module
 from . import registry as registry_module
-from .engines import DuckDBStore, open_store
+from .engines import FIRM_COLUMNS, DuckDBStore, open_store, run_in_child
 
 # Audit actions that change no input of the population (runs, analyses, accounts).
 _NO_INPUT_CHANGE = (
@@ -159,7 +159,10 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path, refresh: bool =
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    store = open_store(engine, "duckdb")
+    sqlite = engine.dialect.name == "sqlite"
+    # Over SQLite the tables stay empty while the SQL is compiled: what to read (everyone, or
+    # the firms a refresh recomputes) is decided once the tables it reads are known.
+    store = open_store(engine, "duckdb", later=sqlite)
     store.sql_cache = path.parent / "sql"
     try:
         covered = set(key.covered)
@@ -174,17 +177,15 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path, refresh: bool =
         columns = ", ".join(_narrowed(store, sql))
         reads = store.tables_read(compiled_key)
         # A refresh reads the touched firms' rows through SQLite; other stores build.
-        sqlite = engine.dialect.name == "sqlite"
         found = _refresh_base(engine, key, path.parent, reads) if refresh and sqlite else None
         meta = json.loads(_key_text(key))
         if found is None:
             rows, how = f"SELECT {columns} FROM ({sql}) AS p", "built"
         else:
             base, touched = found
-            # "store" now holds the touched firms' rows only (read from the store's copy:
-            # the scanner never opens the live file, see engines.sqlite_reading_copy)
-            store.attach_copy()
-            _restrict_to(con, str(store.sqlite_copy), reads, touched)
+            # "store" holds the touched firms' rows only, read through SQLite's indexes
+            # (DuckDB's scanner pushes no filter down and would read every table whole)
+            store.read_rows(reads, touched)
             rows = f"SELECT {columns} FROM ({sql}) AS p"
             written = _written_key(base) or {}
             if written.get("base"):  # a delta already: keep its other firms' rows
@@ -195,50 +196,24 @@ def build_snapshot(engine: Engine, key: SnapshotKey, path: Path, refresh: bool =
                 )
             meta["base"] = written.get("base") or base.name
             how = "refreshed"
-        con.execute(
+        write = (
             f"COPY (SELECT * FROM ({rows}) AS r ORDER BY enterprise_id) TO '{_quote(partial)}' "
             f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP}, "
             f"KV_METADATA {{{_META}: '{_quote(json.dumps(meta))}'}})"
         )
+        if sqlite and found is None:
+            # Everyone's rows: read in place by a child process (engines.run_in_child), not
+            # through a copy of the whole store.
+            run_in_child(store.sqlite_database, write)
+        else:
+            con.execute(write)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a failed build leaves no half-written file
+        raise
     finally:
         store.close()
     os.replace(partial, path)
     return how
-
-
-def _restrict_to(con, database: str, reads: frozenset[str], firms: list[int]) -> None:
-    """Point the name ``store`` at an in-memory copy of the tables the population reads,
-    holding only ``firms``' rows (read through SQLite's own indexes: DuckDB's SQLite scanner
-    pushes no filter down and would read every table whole), typed as the scanner types
-    them, so the population's compiled SQL runs unchanged over them."""
-    con.execute("DETACH store")
-    con.execute(f"ATTACH '{_quote(database)}' AS source (TYPE sqlite, READ_ONLY)")
-    con.execute("ATTACH ':memory:' AS store")
-    listed = ", ".join(str(int(f)) for f in firms) or "NULL"
-    for table in sorted(reads):
-        described = con.execute(f'DESCRIBE source."{table}"').fetchall()
-        column = _FIRM_COLUMN.get(table)
-        if column is None:  # a small table naming no firm (the districts): whole
-            con.execute(f'CREATE TABLE store."{table}" AS SELECT * FROM source."{table}"')
-            continue
-        # sqlite_query gives text; REALs printed with 17 digits come back bit for bit.
-        picked = ", ".join(
-            f"printf('%.17g', \"{name}\")" if kind in ("DOUBLE", "FLOAT") else f'"{name}"'
-            for name, kind, *_ in described
-        )
-        query = f'SELECT {picked} FROM "{table}" WHERE "{column}" IN ({listed})'
-        cast = ", ".join(
-            f'CAST({i} AS {kind}) AS "{name}"'
-            for i, (name, kind, *_) in zip(_positions(len(described)), described, strict=True)
-        )
-        con.execute(
-            f'CREATE TABLE store."{table}" AS SELECT {cast} FROM '
-            f"sqlite_query('source', '{_quote(query)}') AS q({', '.join(_positions(len(described)))})"
-        )
-
-
-def _positions(count: int) -> list[str]:
-    return [f'"c{i}"' for i in range(count)]
 
 
 _META = "xinzhi_snapshot"  # the key a snapshot was written for, kept in its Parquet footer
@@ -333,19 +308,10 @@ def _refresh_base(
     return path, sorted(touched)
 
 
-# The column naming the firm in each table of the population whose imports a refresh follows;
-# a table read without one (the districts: a code for many firms) is rebuilt in full.
-_FIRM_COLUMN = {
-    "enterprises": "id",
-    "enterprise_years": "enterprise_id",
-    "ip_rights": "enterprise_id",
-    "platforms": "enterprise_id",
-    "incidents": "enterprise_id",
-    "standards": "enterprise_id",
-    "awards": "enterprise_id",
-    "financing_rounds": "enterprise_id",
-    "innovation_reviews": "enterprise_id",
-}
+# The column naming the firm in each table whose imports a refresh follows (those naming it
+# in one column); a table read without one (the districts: a code for many firms) is rebuilt
+# in full.
+_FIRM_COLUMN = {table: columns[0] for table, columns in FIRM_COLUMNS.items() if len(columns) == 1}
 
 
 # Lists whose natural key does not name the firm (an IP right by its number, a platform by
