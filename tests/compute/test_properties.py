@@ -43,12 +43,15 @@ def peak(rows) -> int:
 @given(rows=jobs)
 def test_a_file_is_refused_exactly_when_the_pool_is_ever_over_capacity(centre, rows):
     engine, tmp = centre
-    day = dt.datetime(2023, 1, 1) + dt.timedelta(days=next(_days))  # a day of its own
+    # Two days of its own: a job may start at 23:00 and run 12 hours into the next day, where
+    # the next example's jobs would overlap it.
+    number = next(_days)
+    day = dt.datetime(2023, 1, 1) + dt.timedelta(days=2 * number)
     lines = ["JobID,Account,Partition,Start,End,卡数"]
     for i, (start, hours, cards) in enumerate(rows):
         begin = day + dt.timedelta(hours=start)
         lines.append(
-            f"{day:%j}-{i},acme,gpu,{begin:%Y-%m-%d %H:%M},{begin + dt.timedelta(hours=hours):%Y-%m-%d %H:%M},{cards}"
+            f"{number}-{i},acme,gpu,{begin:%Y-%m-%d %H:%M},{begin + dt.timedelta(hours=hours):%Y-%m-%d %H:%M},{cards}"
         )
     result = import_compute_file(
         engine, "usage", write(tmp, "p.csv", "\n".join(lines) + "\n"), centre="SY", actor="t"
