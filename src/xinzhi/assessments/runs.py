@@ -13,7 +13,7 @@ import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ from ..rulelang.snapshot import (
     ensure_snapshot,
     population_rows,
     population_sql,
+    snapshot_schema,
     snapshot_store,
 )
 from ..rulelang.vectorised import Program, Unsupported, VectorisedOverflow, cached_program
@@ -241,7 +242,7 @@ def run_over_snapshot(
         raise ValueError(f"evaluator: one of {', '.join(EVALUATORS)}")
     programs: dict[str, Program] = {}
     if evaluator == "vectorised":
-        schema = _snapshot_schema(snapshot, snapshot.stat().st_mtime_ns)
+        schema = snapshot_schema(snapshot)
         signature = tuple((f.name, str(f.type)) for f in schema)
         folder = snapshot.parent / "programs"
         for declaration in declarations:
@@ -280,11 +281,6 @@ def run_over_snapshot(
             store.close()
     results = pa.concat_tables(long_parts) if long_parts else schema_out.empty_table()
     return results, detail
-
-
-@lru_cache(maxsize=16)
-def _snapshot_schema(snapshot: Path, stamp: int) -> pa.Schema:
-    return pq.read_schema(snapshot)
 
 
 def _compiled_over(declaration: Declaration, schema: pa.Schema, as_of: dt.date, words: bool):

@@ -240,7 +240,7 @@ def _key_text(key: SnapshotKey) -> str:
 
 def _written_key(path: Path) -> dict | None:
     try:
-        meta = pq.read_schema(path).metadata or {}
+        meta = _footer(path).metadata or {}
         return json.loads(meta[_META.encode()])
     except (OSError, KeyError, ValueError, pa.ArrowInvalid):
         return None  # an older snapshot without its key, or a damaged file: never a base
@@ -466,8 +466,8 @@ _ROWS_LOCK = threading.Lock()
 def population_rows(path: Path, columns: list[str], enterprise_id: int | None = None) -> pa.Table:
     """``columns`` of the snapshot's rows, sorted by enterprise (one enterprise's row only,
     with ``enterprise_id``: the row groups that can hold it are read, nothing is kept)."""
+    wanted = ["enterprise_id", *[c for c in columns if c != "enterprise_id"]]
     if enterprise_id is not None:
-        wanted = ["enterprise_id", *[c for c in columns if c != "enterprise_id"]]
         row = _firm_row(path, wanted, int(enterprise_id))
         base = (_written_key(path) or {}).get("base")
         if row.num_rows == 0 and base:  # a delta holds the touched firms only
@@ -477,7 +477,6 @@ def population_rows(path: Path, columns: list[str], enterprise_id: int | None = 
     with _ROWS_LOCK:
         kept = _ROWS.get(str(path))
         table = kept[1] if kept and kept[0] == stamp else None
-        wanted = ["enterprise_id", *[c for c in columns if c != "enterprise_id"]]
         missing = [c for c in wanted if table is None or c not in table.column_names]
         if missing:
             # the same sorted order as every read; one chunk a column, so that the
@@ -493,34 +492,47 @@ def population_rows(path: Path, columns: list[str], enterprise_id: int | None = 
     return table.select(wanted)
 
 
-_GROUPS: dict[str, tuple[int, pq.FileMetaData, list[tuple[int, int]]]] = {}
+# Per snapshot file: its footer, and its row groups' enterprise-id ranges once asked for.
+# A file never changes once written (a new one is renamed into place), and parsing a footer
+# again cost more than decoding a row group of it.
+_FOOTERS: dict[str, tuple[int, pq.FileMetaData, list[tuple[int, int]] | None]] = {}
 
 
-def _firm_row(path: Path, columns: list[str], enterprise_id: int) -> pa.Table:
-    """One firm's row of a snapshot file: only the row group whose enterprise ids span it is
-    decoded (the file is sorted by enterprise; its footer and the groups' ranges are read
-    once per file — parsing the footer again cost more than decoding the group)."""
+def _footer(path: Path) -> pq.FileMetaData:
     stamp = path.stat().st_mtime_ns
-    kept = _GROUPS.get(str(path))
+    kept = _FOOTERS.get(str(path))
     if kept is None or kept[0] != stamp:
-        metadata = pq.read_metadata(path)
+        if len(_FOOTERS) >= 64:
+            _FOOTERS.pop(next(iter(_FOOTERS)), None)
+        kept = _FOOTERS[str(path)] = (stamp, pq.read_metadata(path), None)
+    return kept[1]
+
+
+def snapshot_schema(path: Path) -> pa.Schema:
+    """The snapshot file's columns and types (from its footer, read once)."""
+    return _footer(path).schema.to_arrow_schema()
+
+
+def _group_ranges(path: Path) -> list[tuple[int, int]]:
+    metadata = _footer(path)
+    stamp, _, ranges = _FOOTERS[str(path)]
+    if ranges is None:
         position = metadata.schema.to_arrow_schema().get_field_index("enterprise_id")
         ranges = []
         for i in range(metadata.num_row_groups):
             stats = metadata.row_group(i).column(position).statistics
             ranges.append((stats.min, stats.max))
-        if len(_GROUPS) >= 64:
-            _GROUPS.pop(next(iter(_GROUPS)))
-        kept = _GROUPS[str(path)] = (stamp, metadata, ranges)
-    file = pq.ParquetFile(path, metadata=kept[1])  # one reader per call: threads share none
-    for i, (low, high) in enumerate(kept[2]):
+        _FOOTERS[str(path)] = (stamp, metadata, ranges)
+    return ranges
+
+
+def _firm_row(path: Path, columns: list[str], enterprise_id: int) -> pa.Table:
+    """One firm's row of a snapshot file: only the row group whose enterprise ids span it is
+    decoded (the file is sorted by enterprise)."""
+    ranges = _group_ranges(path)
+    file = pq.ParquetFile(path, metadata=_footer(path))  # a reader per call: threads share none
+    for i, (low, high) in enumerate(ranges):
         if low <= enterprise_id <= high:
             rows = file.read_row_group(i, columns=columns)
             return rows.filter(pc.equal(rows["enterprise_id"], enterprise_id))
     return file.schema_arrow.empty_table().select(columns)
-
-
-def forget_rows() -> None:
-    """Drop the snapshot kept in memory (tests; a process done with runs)."""
-    with _ROWS_LOCK:
-        _ROWS.clear()
