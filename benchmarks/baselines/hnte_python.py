@@ -79,6 +79,18 @@ SHORTFALL_CLAUSES = [
     "hitech_revenue",
 ]
 SHORTFALL_COLUMNS = [f"d__{c}" for c in SHORTFALL_CLAUSES]
+# What ``assess`` returns, in order: the engine's columns of the same names.
+OUTPUT_COLUMNS = [
+    "status",
+    "score_low",
+    "score_high",
+    "failed",
+    "unknown",
+    "missing",
+    "gap_zh",
+    "gap_en",
+    *SHORTFALL_COLUMNS,  # d__<clause>: how far a failed lower bound is (a double)
+]
 SHORTFALL_PLACES = 9
 # Growth bands (low end, low end closed, points low, points high), best first.
 GROWTH_BANDS = [

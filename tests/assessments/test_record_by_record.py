@@ -21,17 +21,7 @@ from xinzhi.rulelang.snapshot import current_key, ensure_snapshot, read_snapshot
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from baselines import hnte_python  # noqa: E402
 
-COLUMNS = [
-    "status",
-    "score_low",
-    "score_high",
-    "failed",
-    "unknown",
-    "missing",
-    "gap_zh",
-    "gap_en",
-    *hnte_python.SHORTFALL_COLUMNS,
-]
+COLUMNS = hnte_python.OUTPUT_COLUMNS
 
 
 @pytest.fixture(scope="module")
