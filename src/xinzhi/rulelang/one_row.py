@@ -40,22 +40,10 @@ def run_row(program: Program, data: pa.Table) -> pa.Table:
         values[i] = step([values[a] for a in args], constant)
     return pa.table(
         {
-            name: pa.array([_typed(values[step], type_name)], pa.type_for_alias(type_name))
+            name: pa.array([_as(values[step], type_name)], pa.type_for_alias(type_name))
             for name, step, type_name in program.outputs
         }
     )
-
-
-def _typed(value: Any, type_name: str) -> Any:
-    if value is None:
-        return None
-    if (
-        type_name in ("double", "float64")
-        and isinstance(value, int)
-        and not isinstance(value, bool)
-    ):
-        return float(value)
-    return value
 
 
 def _int(value: int) -> int:
@@ -168,7 +156,12 @@ def _floor_like(function):
 
 
 def _as(value: Any, type_name: str) -> Any:
-    if type_name == "float64" and isinstance(value, int) and not isinstance(value, bool):
+    """An integer where a double is due (a step's type "float64", an output's "double")."""
+    if (
+        type_name in ("float64", "double")
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+    ):
         return float(value)
     return value
 
