@@ -42,6 +42,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, MetaData
 
 from ..domain.errors import XinzhiError
+from .codeversion import code_digest
 
 BACKENDS = ("duckdb", "postgres", "pyspark")
 
@@ -424,19 +425,11 @@ _SCHEMAS: dict[str, pa.Schema] = {}
 _COMPILED_MAX = 256
 
 
-# What compiled SQL also depends on: the code that compiles it, and Ibis.
-_COMPILER_CODE = None
-
-
 def _compiler_code() -> str:
-    global _COMPILER_CODE
-    if _COMPILER_CODE is None:
-        folder = Path(__file__).parent
-        digest = hashlib.sha256(ibis.__version__.encode())
-        for name in ("compiler.py", "expressions.py", "engines.py", "registry.py"):
-            digest.update((folder / name).read_bytes())
-        _COMPILER_CODE = digest.hexdigest()[:16]
-    return _COMPILER_CODE
+    """What compiled SQL also depends on: the code that compiles it, and Ibis."""
+    return code_digest(
+        ("compiler.py", "expressions.py", "engines.py", "registry.py"), ("ibis-framework",)
+    )
 
 
 def _cache_file(folder: Path, key: Hashable) -> Path:

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import inspect
 import json
 import os
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from ..store.db import files_beside
-from . import population as population_module
-from . import registry as registry_module
+from .codeversion import code_digest
 from .engines import FIRM_COLUMNS, DuckDBStore, open_store, run_in_child
 
 # Audit actions that change no input of the population (runs, analyses, accounts).
@@ -79,11 +76,7 @@ def covered_kinds(engine: Engine) -> frozenset[str]:
 
 
 # The code that builds a snapshot: a change to it is a new snapshot.
-_CODE = hashlib.sha256(
-    "".join(
-        inspect.getsource(m) for m in (population_module, registry_module, sys.modules[__name__])
-    ).encode()
-).hexdigest()[:12]
+_CODE = code_digest(("population.py", "registry.py", "snapshot.py"))
 
 
 def code_version() -> str:

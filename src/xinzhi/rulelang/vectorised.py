@@ -34,7 +34,6 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, partial
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..domain.errors import XinzhiError
+from .codeversion import code_digest
 
 FORMAT = 1  # bump when the program's encoding changes
 
@@ -161,21 +161,14 @@ def _decode(constant: Any) -> Any:
 _PROGRAMS: dict[str, Program] = {}
 _PROGRAMS_MAX = 256
 _PROGRAMS_LOCK = threading.Lock()
-_CODE: str | None = None
 
 
 def _code_digest() -> str:
-    """What a program also depends on: the code that compiles declarations, and Ibis (read
-    from the files and the installed version: no Ibis import)."""
-    global _CODE
-    if _CODE is None:
-        folder = Path(__file__).parent
-        digest = hashlib.sha256(metadata.version("ibis-framework").encode())
-        for name in ("compiler.py", "expressions.py", "declaration.py", "registry.py"):
-            digest.update((folder / name).read_bytes())
-        digest.update(Path(__file__).read_bytes())
-        _CODE = digest.hexdigest()[:16]
-    return _CODE
+    """What a program also depends on: the code that compiles declarations, and Ibis."""
+    return code_digest(
+        ("compiler.py", "expressions.py", "declaration.py", "registry.py", "vectorised.py"),
+        ("ibis-framework",),
+    )
 
 
 def cached_program(key: Hashable, build: Callable[[], Any], folder: Path | None) -> Program:
