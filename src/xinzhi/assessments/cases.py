@@ -13,9 +13,9 @@ failed and unknown clauses — the counterpart of the policy cases (``policies.c
 Facts are population inputs by name (`xinzhi rules inputs`), money with its unit; unlisted
 inputs are unknown. ``expect`` keys: ``status`` (pass | fail | undetermined), ``score``
 ([low, high]), ``failed`` and ``unknown`` (the exact sets of clause ids; [] for none).
-Every case runs the real declaration — on DuckDB in memory for `xinzhi rules test`, on any
-engine in the cross-engine test (PostgreSQL and Spark too); the cases of one assessment and
-date are evaluated together, as rows of one table, by one query.
+Every case runs the real declaration — on the vectorised evaluator for `xinzhi rules test`,
+on any engine in the cross-engine test (PostgreSQL and Spark too); the cases of one assessment
+and date are evaluated together, as rows of one table, by one query (one program).
 """
 
 from __future__ import annotations
